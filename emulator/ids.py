@@ -1,0 +1,92 @@
+"""The one source of ids, tokens and Faker profiles; seeded so that the same seed gives the same ids."""
+
+from __future__ import annotations
+
+import base64
+import random
+import secrets
+import string
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from faker import Faker
+
+_ALPHABET = string.ascii_letters + string.digits + "-_"
+
+# Faker locale by country calling code, so a Brazilian number gets a Brazilian name.
+_LOCALES = {
+    "1": "en_US", "44": "en_GB", "49": "de_DE", "33": "fr_FR", "34": "es_ES", "39": "it_IT",
+    "55": "pt_BR", "52": "es_MX", "91": "en_IN", "62": "id_ID", "27": "en_GB", "31": "nl_NL",
+    "7": "ru_RU", "81": "ja_JP", "82": "ko_KR", "86": "zh_CN", "90": "tr_TR", "48": "pl_PL",
+    "351": "pt_PT", "54": "es_AR", "57": "es_CO", "234": "en_US", "254": "en_US", "250": "fr_FR",
+}
+
+
+class IdFactory:
+    """Seeded streams of message, media and conversation ids.
+
+    ``generation`` separates runs that share a persistent store: a restarted SQLite-backed
+    emulator continues with fresh ids instead of repeating the ones it already handed out.
+    """
+
+    def __init__(self, seed: int, generation: int = 0) -> None:
+        self.seed = seed
+        self.generation = generation
+        self._fakers: dict[str, Faker] = {}
+        self.restart()
+
+    def restart(self) -> None:
+        """Start every stream again from the seed (``reset`` does this, for repeatable tests)."""
+        self._rng = random.Random(f"wa-emulator:{self.seed}:{self.generation}")
+
+    def _chars(self, n: int) -> str:
+        return "".join(self._rng.choices(_ALPHABET, k=n))
+
+    def message_id(self) -> str:
+        """An outbound message id shaped like the On-Premises client's (``gBEGkYiEB1VXAglK1ZEqA1YKPrU``)."""
+        return "gBEG" + self._chars(23)
+
+    def inbound_message_id(self) -> str:
+        """An inbound message id shaped like the On-Premises client's (``ABGGFlA5FpafAgo6tHcNmNjXmuSf``)."""
+        return "ABGG" + self._chars(24)
+
+    def media_id(self) -> str:
+        """A media id: a UUID, as the On-Premises client gives."""
+        h = f"{self._rng.getrandbits(128):032x}"
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}"
+
+    def conversation_id(self) -> str:
+        """A conversation id: 32 hex digits."""
+        return f"{self._rng.getrandbits(128):032x}"
+
+    def profile_name(self, wa_id: str) -> str:
+        """A Faker name for ``wa_id``: the same for the same seed and number, whatever the order of use."""
+        faker = self._faker(_locale_for(wa_id))
+        faker.seed_instance(f"{self.seed}:{wa_id}")
+        return str(faker.name())
+
+    def _faker(self, locale: str) -> Faker:
+        if locale not in self._fakers:
+            from faker import Faker  # imported on first use: keeps start-up fast
+
+            self._fakers[locale] = Faker(locale)
+        return self._fakers[locale]
+
+
+def new_token() -> str:
+    """A login token that looks like the real client's JWT; random, never derived from the seed."""
+
+    def part(payload: bytes) -> str:
+        return base64.urlsafe_b64encode(payload).rstrip(b"=").decode()
+
+    return ".".join((part(b'{"alg":"HS256","typ":"JWT"}'), part(secrets.token_bytes(48)), part(secrets.token_bytes(32))))
+
+
+def _locale_for(wa_id: str) -> str:
+    for length in (3, 2, 1):
+        locale = _LOCALES.get(wa_id[:length])
+        if locale:
+            return locale
+    return "en_US"
+
+

@@ -1,0 +1,143 @@
+"""The one validation gate: JSON Schema files compiled once, failures turned into WhatsApp errors.
+
+The hot path asks ``jsonschema-rs`` whether a body is valid. Only for a body that is not does
+python-``jsonschema`` (read from the same files) find the best error and its JSON path, which
+becomes the WhatsApp code:
+
+* a subschema may name codes per keyword: ``"x-wa-codes": {"maxLength": 1001}`` (``"*"`` = any);
+* otherwise ``required`` -> 1008, ``additionalProperties``/``unevaluatedProperties`` -> 1010,
+  anything else -> 1009.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jsonschema_rs
+
+from emulator import errors
+
+if TYPE_CHECKING:
+    import jsonschema
+
+BASE_URI = "https://wa-emulator.dev/schemas/"
+_CODES_KEY = "x-wa-codes"
+_DEFAULT_CODES = {
+    "required": errors.RequiredParameterMissing.code,
+    "dependentRequired": errors.RequiredParameterMissing.code,
+    "additionalProperties": errors.ParameterNotRequired.code,
+    "unevaluatedProperties": errors.ParameterNotRequired.code,
+    "false": errors.ParameterNotRequired.code,
+}
+
+
+class SchemaSet:
+    """Every schema under a directory, by path relative to it (``onprem/login.json``)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.schemas: dict[str, dict[str, Any]] = {}
+        for path in sorted(root.rglob("*.json")):
+            name = path.relative_to(root).as_posix()
+            schema = json.loads(path.read_text(encoding="utf-8"))
+            schema.setdefault("$id", BASE_URI + name)
+            self.schemas[name] = schema
+        registry = jsonschema_rs.Registry([(s["$id"], s) for s in self.schemas.values()])
+        self._fast = {
+            name: jsonschema_rs.validator_for(schema, registry=registry)
+            for name, schema in self.schemas.items()
+        }
+        self._slow: dict[str, jsonschema.protocols.Validator] = {}
+
+    def validate(self, name: str, instance: Any) -> None:
+        """Raise the WhatsApp error for the first problem in ``instance``, or return."""
+        if self._fast[name].is_valid(instance):
+            return
+        error = self.best_error(name, instance)
+        raise to_whatsapp_error(error)
+
+    def is_valid(self, name: str, instance: Any) -> bool:
+        """True when ``instance`` matches the schema (fast path only)."""
+        return bool(self._fast[name].is_valid(instance))
+
+    def best_error(self, name: str, instance: Any) -> jsonschema.ValidationError:
+        """The most relevant error python-jsonschema finds (only called for invalid instances)."""
+        from jsonschema.exceptions import best_match
+
+        error = best_match(self._slow_validator(name).iter_errors(instance), key=_relevance)
+        if error is None:  # the two validators disagree: report it rather than accept silently
+            raise errors.InternalError(f"schema {name}: fast and full validators disagree")
+        return error
+
+    def _slow_validator(self, name: str) -> jsonschema.protocols.Validator:
+        if name not in self._slow:
+            from jsonschema import Draft202012Validator
+            from referencing import Registry, Resource
+
+            registry: Registry[Any] = Registry().with_resources(
+                (s["$id"], Resource.from_contents(s)) for s in self.schemas.values()
+            )
+            self._slow[name] = Draft202012Validator(self.schemas[name], registry=registry)
+        return self._slow[name]
+
+    def check_schemas(self) -> Iterable[str]:
+        """Names of every schema, after checking each against its meta-schema (raises on the first bad one)."""
+        from jsonschema import Draft202012Validator
+
+        for name, schema in self.schemas.items():
+            Draft202012Validator.check_schema(schema)
+            yield name
+
+
+def _relevance(error: jsonschema.ValidationError) -> Any:
+    from jsonschema.exceptions import relevance
+
+    # Prefer a missing field (1008) over a wrong one elsewhere, as a client reads top to bottom.
+    return (error.validator == "required", *relevance(error))
+
+
+def to_whatsapp_error(error: jsonschema.ValidationError) -> errors.WhatsAppError:
+    """The WhatsApp error for one JSON Schema failure, with its JSON path in ``details``."""
+    keyword = str(error.validator)
+    codes = error.schema.get(_CODES_KEY, {}) if isinstance(error.schema, dict) else {}
+    if keyword == "false" or error.schema is False:
+        keyword = "false"
+    code = codes.get(keyword, codes.get("*", _DEFAULT_CODES.get(keyword, errors.ParameterValueNotValid.code)))
+    path = error.json_path
+    return errors.error_for(code, f"{path}: {describe(error)}")
+
+
+def describe(error: jsonschema.ValidationError) -> str:
+    """A short, actionable sentence for a failure (never the whole offending value)."""
+    keyword, expected, value = error.validator, error.validator_value, error.instance
+    size = len(value) if isinstance(value, str | list | dict) else 0
+    match keyword:
+        case "required":
+            return error.message.replace(" is a required property", " is required")
+        case "additionalProperties" | "unevaluatedProperties":
+            extra = sorted(set(value) - set(error.schema.get("properties", {}))) if isinstance(value, dict) else []
+            return "unexpected parameter " + ", ".join(repr(e) for e in extra) if extra else error.message
+        case "maxLength":
+            return f"must be at most {expected} characters long (got {size})"
+        case "minLength":
+            return "must not be empty" if expected == 1 else f"must be at least {expected} characters long"
+        case "maxItems":
+            return f"must have at most {expected} items (got {size})"
+        case "minItems":
+            return f"must have at least {expected} item{'s' if expected != 1 else ''} (got {size})"
+        case "type":
+            return f"must be of type {expected if isinstance(expected, str) else ' or '.join(expected)}"
+        case "enum":
+            return "must be one of " + ", ".join(json.dumps(v) for v in expected)
+        case "const":
+            return f"must be {json.dumps(expected)}"
+        case "pattern":
+            return error.schema.get("description") or f"must match the pattern {expected}"
+        case "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum":
+            return error.message if len(error.message) < 200 else f"is out of range ({keyword} {expected})"
+    text = error.schema.get("description") if isinstance(error.schema, dict) else None
+    message = error.message
+    return text or (message if len(message) <= 200 else message[:197] + "...")

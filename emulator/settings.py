@@ -1,0 +1,133 @@
+"""Settings: one frozen dataclass, built from flags and ``WA_EMULATOR_*`` variables, validated at start."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+ENV_PREFIX = "WA_EMULATOR_"
+
+
+class SettingsError(ValueError):
+    """A setting has a bad value; the message names the flag and the variable."""
+
+
+def _port(raw: str) -> int:
+    value = int(raw)
+    if not 0 <= value <= 65535:
+        raise ValueError("must be a port number from 0 to 65535")
+    return value
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("must be a positive integer")
+    return value
+
+
+def _non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("must be zero or a positive integer")
+    return value
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("must be true or false")
+
+
+def _store(raw: str) -> str:
+    if raw == "memory" or (raw.startswith("sqlite:") and len(raw) > len("sqlite:")):
+        return raw
+    raise ValueError("must be 'memory' or 'sqlite:PATH'")
+
+
+def _url_or_empty(raw: str) -> str:
+    if raw == "":
+        return raw
+    parts = urlsplit(raw)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError("must be an http:// or https:// URL")
+    return raw
+
+
+def _choice(*choices: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}")
+        return raw
+
+    return parse
+
+
+def _str(raw: str) -> str:
+    return raw
+
+
+def _opt(default: Any, parse: Callable[[str], Any], help: str) -> Any:
+    return field(default=default, metadata={"parse": parse, "help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the emulator is configured with; each field is a flag and a variable."""
+
+    host: str = _opt("127.0.0.1", _str, "address to listen on")
+    port: int = _opt(9090, _port, "port to listen on (0 picks a free one)")
+    webhook_url: str = _opt("", _url_or_empty, "webhook URL (same as PATCH /v1/settings/application)")
+    store: str = _opt("memory", _store, "'memory' or 'sqlite:PATH' (survives restarts)")
+    seed: int = _opt(0, _non_negative_int, "seed for ids and Faker profiles (same seed, same ids)")
+    fixtures: str = _opt("", _str, "directory with users.json and templates.json (default: built-in)")
+    api_version: str = _opt("v2.53.2", _str, "version reported in every meta object")
+    admin_password: str = _opt("secret", _str, "initial password of the admin user")
+    require_password_change: bool = _opt(False, _bool, "force the first-login password change (error 1024)")
+    token_ttl_seconds: int = _opt(7 * 24 * 3600, _positive_int, "lifetime of login tokens")
+    max_body_bytes: int = _opt(1024 * 1024, _positive_int, "largest JSON request body accepted (413 above)")
+    media_max_bytes: int = _opt(100 * 1024 * 1024, _positive_int, "largest media upload accepted (413 above)")
+    control_token: str = _opt("", _str, "if set, /_emulator calls need 'Authorization: Bearer <this>'")
+    log_level: str = _opt("info", _choice("debug", "info", "warning", "error"), "log level")
+
+    @classmethod
+    def from_mapping(
+        cls, environ: Mapping[str, str] | None = None, overrides: Mapping[str, str | None] | None = None
+    ) -> Settings:
+        """Build settings from ``WA_EMULATOR_*`` variables, then raw flag values on top."""
+        values: dict[str, Any] = {}
+        raw: dict[str, str] = {}
+        for f in dataclasses.fields(cls):
+            env_value = (environ or {}).get(ENV_PREFIX + f.name.upper())
+            if env_value is not None:
+                raw[f.name] = env_value
+            override = (overrides or {}).get(f.name)
+            if override is not None:
+                raw[f.name] = override
+        for name, text in raw.items():
+            values[name] = _parse_field(name, text)
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (tests build settings this way)."""
+        return dataclasses.replace(self, **changes)
+
+
+def _parse_field(name: str, text: str) -> Any:
+    f = FIELDS[name]
+    try:
+        return f.metadata["parse"](text)
+    except ValueError as exc:
+        reason = str(exc) if "invalid literal" not in str(exc) else "must be an integer"
+        raise SettingsError(
+            f"--{name.replace('_', '-')} / {ENV_PREFIX}{name.upper()}: {reason} (got {text!r})"
+        ) from None
+
+
+FIELDS = {f.name: f for f in dataclasses.fields(Settings)}

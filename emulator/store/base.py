@@ -1,0 +1,63 @@
+"""The store protocol: JSON documents by (tenant, kind, key) in insertion order, plus media blobs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+Doc = dict[str, Any]
+
+
+class Store(Protocol):
+    """Holds all state and nothing else; no rules live here.
+
+    Documents are grouped by tenant (one emulated business number) and kind (``messages``,
+    ``users``, ``tokens``, ...). ``items`` returns them in the order they were first put;
+    updating a document keeps its place.
+    """
+
+    persistent: bool
+
+    def get(self, tenant: str, kind: str, key: str) -> Doc | None:
+        """The document, or None."""
+        ...
+
+    def put(self, tenant: str, kind: str, key: str, doc: Doc) -> None:
+        """Insert or replace a document (a replaced one keeps its place in the order)."""
+        ...
+
+    def delete(self, tenant: str, kind: str, key: str) -> bool:
+        """Remove a document; True if it existed."""
+        ...
+
+    def items(self, tenant: str, kind: str, *, after: str | None = None) -> list[Doc]:
+        """Documents of a kind, oldest first; with ``after``, only those put after that key."""
+        ...
+
+    def count(self, tenant: str, kind: str) -> int:
+        """How many documents of a kind there are."""
+        ...
+
+    def put_blob(self, tenant: str, key: str, content_type: str, data: bytes) -> None:
+        """Store media bytes with their MIME type."""
+        ...
+
+    def get_blob(self, tenant: str, key: str) -> tuple[str, bytes] | None:
+        """(MIME type, bytes), or None."""
+        ...
+
+    def delete_blob(self, tenant: str, key: str) -> bool:
+        """Remove media bytes; True if they existed."""
+        ...
+
+    def clear(self, tenant: str, kinds: Iterable[str], *, blobs: bool = False) -> None:
+        """Remove every document of the given kinds (and the tenant's blobs if asked)."""
+        ...
+
+    def reset(self) -> None:
+        """Remove everything, for every tenant."""
+        ...
+
+    def close(self) -> None:
+        """Release files and connections."""
+        ...
