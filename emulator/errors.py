@@ -500,13 +500,17 @@ class MethodNotAllowed(InvalidRequest):
     http_status = 405
 
 
-class RequestTooLarge(ParameterValueNotValid):
-    """Body over the size limit: 413 with 1009."""
+class MalformedRequest(InvalidRequest):
+    """Body that is not JSON, not an object, or nested absurdly deep: 400 with 1025."""
+
+
+class RequestTooLarge(InvalidRequest):
+    """Body over the size limit: 413 with 1025."""
 
     http_status = 413
 
 
-class UnsupportedContentType(ParameterValueNotValid):
-    """A JSON endpoint called with another Content-Type: 415 with 1009."""
+class UnsupportedContentType(InvalidRequest):
+    """A JSON endpoint called with another Content-Type: 415 with 1025."""
 
     http_status = 415

@@ -6,7 +6,7 @@ import base64
 import random
 import secrets
 import string
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from faker import Faker
@@ -15,10 +15,30 @@ _ALPHABET = string.ascii_letters + string.digits + "-_"
 
 # Faker locale by country calling code, so a Brazilian number gets a Brazilian name.
 _LOCALES = {
-    "1": "en_US", "44": "en_GB", "49": "de_DE", "33": "fr_FR", "34": "es_ES", "39": "it_IT",
-    "55": "pt_BR", "52": "es_MX", "91": "en_IN", "62": "id_ID", "27": "en_GB", "31": "nl_NL",
-    "7": "ru_RU", "81": "ja_JP", "82": "ko_KR", "86": "zh_CN", "90": "tr_TR", "48": "pl_PL",
-    "351": "pt_PT", "54": "es_AR", "57": "es_CO", "234": "en_US", "254": "en_US", "250": "fr_FR",
+    "1": "en_US",
+    "44": "en_GB",
+    "49": "de_DE",
+    "33": "fr_FR",
+    "34": "es_ES",
+    "39": "it_IT",
+    "55": "pt_BR",
+    "52": "es_MX",
+    "91": "en_IN",
+    "62": "id_ID",
+    "27": "en_GB",
+    "31": "nl_NL",
+    "7": "ru_RU",
+    "81": "ja_JP",
+    "82": "ko_KR",
+    "86": "zh_CN",
+    "90": "tr_TR",
+    "48": "pl_PL",
+    "351": "pt_PT",
+    "54": "es_AR",
+    "57": "es_CO",
+    "234": "en_US",
+    "254": "en_US",
+    "250": "fr_FR",
 }
 
 
@@ -79,7 +99,9 @@ def new_token() -> str:
     def part(payload: bytes) -> str:
         return base64.urlsafe_b64encode(payload).rstrip(b"=").decode()
 
-    return ".".join((part(b'{"alg":"HS256","typ":"JWT"}'), part(secrets.token_bytes(48)), part(secrets.token_bytes(32))))
+    return ".".join(
+        (part(b'{"alg":"HS256","typ":"JWT"}'), part(secrets.token_bytes(48)), part(secrets.token_bytes(32)))
+    )
 
 
 def _locale_for(wa_id: str) -> str:
@@ -88,5 +110,3 @@ def _locale_for(wa_id: str) -> str:
         if locale:
             return locale
     return "en_US"
-
-

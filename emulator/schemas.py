@@ -67,7 +67,9 @@ class SchemaSet:
         """The most relevant error python-jsonschema finds (only called for invalid instances)."""
         from jsonschema.exceptions import best_match
 
-        error = best_match(self._slow_validator(name).iter_errors(instance), key=_relevance)
+        error: jsonschema.ValidationError | None = best_match(
+            self._slow_validator(name).iter_errors(instance), key=_relevance
+        )
         if error is None:  # the two validators disagree: report it rather than accept silently
             raise errors.InternalError(f"schema {name}: fast and full validators disagree")
         return error
@@ -84,7 +86,7 @@ class SchemaSet:
         return self._slow[name]
 
     def check_schemas(self) -> Iterable[str]:
-        """Names of every schema, after checking each against its meta-schema (raises on the first bad one)."""
+        """Names of every schema, each checked against its meta-schema (raises on the first bad one)."""
         from jsonschema import Draft202012Validator
 
         for name, schema in self.schemas.items():
@@ -96,7 +98,8 @@ def _relevance(error: jsonschema.ValidationError) -> Any:
     from jsonschema.exceptions import relevance
 
     # Prefer a missing field (1008) over a wrong one elsewhere, as a client reads top to bottom.
-    return (error.validator == "required", *relevance(error))
+    key: tuple[Any, ...] = relevance(error)  # type: ignore[assignment]  # typed loosely upstream
+    return (error.validator == "required", *key)
 
 
 def to_whatsapp_error(error: jsonschema.ValidationError) -> errors.WhatsAppError:
@@ -112,13 +115,15 @@ def to_whatsapp_error(error: jsonschema.ValidationError) -> errors.WhatsAppError
 
 def describe(error: jsonschema.ValidationError) -> str:
     """A short, actionable sentence for a failure (never the whole offending value)."""
-    keyword, expected, value = error.validator, error.validator_value, error.instance
+    keyword, value = error.validator, error.instance
+    expected: Any = error.validator_value
+    schema: dict[str, Any] = dict(error.schema) if isinstance(error.schema, dict) else {}
     size = len(value) if isinstance(value, str | list | dict) else 0
     match keyword:
         case "required":
             return error.message.replace(" is a required property", " is required")
         case "additionalProperties" | "unevaluatedProperties":
-            extra = sorted(set(value) - set(error.schema.get("properties", {}))) if isinstance(value, dict) else []
+            extra = sorted(set(value) - set(schema.get("properties", {}))) if isinstance(value, dict) else []
             return "unexpected parameter " + ", ".join(repr(e) for e in extra) if extra else error.message
         case "maxLength":
             return f"must be at most {expected} characters long (got {size})"
@@ -135,9 +140,9 @@ def describe(error: jsonschema.ValidationError) -> str:
         case "const":
             return f"must be {json.dumps(expected)}"
         case "pattern":
-            return error.schema.get("description") or f"must match the pattern {expected}"
+            return str(schema.get("description") or f"must match the pattern {expected}")
         case "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum":
             return error.message if len(error.message) < 200 else f"is out of range ({keyword} {expected})"
-    text = error.schema.get("description") if isinstance(error.schema, dict) else None
+    text = schema.get("description")
     message = error.message
     return text or (message if len(message) <= 200 else message[:197] + "...")

@@ -60,6 +60,12 @@ def _url_or_empty(raw: str) -> str:
     return raw
 
 
+def _wa_id(raw: str) -> str:
+    if not (raw.isdigit() and 8 <= len(raw) <= 15):
+        raise ValueError("must be 8 to 15 digits, country code first, no '+'")
+    return raw
+
+
 def _choice(*choices: str) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         if raw not in choices:
@@ -87,6 +93,7 @@ class Settings:
     store: str = _opt("memory", _store, "'memory' or 'sqlite:PATH' (survives restarts)")
     seed: int = _opt(0, _non_negative_int, "seed for ids and Faker profiles (same seed, same ids)")
     fixtures: str = _opt("", _str, "directory with users.json and templates.json (default: built-in)")
+    business_wa_id: str = _opt("15550000000", _wa_id, "phone number (wa_id) of the emulated business")
     api_version: str = _opt("v2.53.2", _str, "version reported in every meta object")
     admin_password: str = _opt("secret", _str, "initial password of the admin user")
     require_password_change: bool = _opt(False, _bool, "force the first-login password change (error 1024)")

@@ -103,9 +103,7 @@ class SqliteStore:
 
     def clear(self, tenant: str, kinds: Iterable[str], *, blobs: bool = False) -> None:
         with self._lock:
-            self._db.executemany(
-                "DELETE FROM docs WHERE tenant=? AND kind=?", [(tenant, k) for k in kinds]
-            )
+            self._db.executemany("DELETE FROM docs WHERE tenant=? AND kind=?", [(tenant, k) for k in kinds])
             if blobs:
                 self._db.execute("DELETE FROM blobs WHERE tenant=?", (tenant,))
 

@@ -1,0 +1,56 @@
+"""The application factory: builds the Starlette app from explicit parts; holds no state itself."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+
+if TYPE_CHECKING:
+    import httpx
+
+from emulator import errors
+from emulator.clock import EmulatorClock
+from emulator.control.routes import routes as control_routes
+from emulator.onprem.envelope import on_http_error, on_unexpected_error, on_whatsapp_error
+from emulator.onprem.routes import routes as onprem_routes
+from emulator.runtime import Emulator
+from emulator.settings import Settings
+from emulator.store import Store
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    clock: EmulatorClock | None = None,
+    http_client: httpx.AsyncClient | None = None,
+) -> Starlette:
+    """A ready-to-serve emulator; pass a store, clock or HTTP client to control them from tests."""
+    settings = settings or Settings()
+    logging.getLogger("wa_emulator").setLevel(settings.log_level.upper())
+    emulator = Emulator(settings, store=store, clock=clock, http_client=http_client)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await emulator.start()
+        try:
+            yield
+        finally:
+            await emulator.stop()
+
+    app = Starlette(
+        routes=[*onprem_routes(), *control_routes()],
+        exception_handlers={
+            errors.WhatsAppError: on_whatsapp_error,
+            HTTPException: on_http_error,
+            Exception: on_unexpected_error,
+        },
+        lifespan=lifespan,
+    )
+    app.state.emulator = emulator
+    return app

@@ -1,0 +1,112 @@
+"""Handlers of the control API (``/_emulator``): inspect and drive the emulator."""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from emulator import __version__, errors
+from emulator.onprem.auth import bearer_token
+from emulator.web import read_json, tenant_of
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def control(endpoint: Endpoint) -> Endpoint:
+    """Guard a control endpoint with the control token, when one is configured."""
+
+    @functools.wraps(endpoint)
+    async def guarded(request: Request) -> Response:
+        expected = request.app.state.emulator.settings.control_token
+        if expected and not hmac.compare_digest(bearer_token(request) or "", expected):
+            raise errors.AccessDenied("This control API needs 'Authorization: Bearer <control token>'.")
+        return await endpoint(request)
+
+    return guarded
+
+
+def _validate(request: Request, schema: str, body: object) -> None:
+    request.app.state.emulator.schemas.validate(schema, body)
+
+
+async def health(request: Request) -> Response:
+    """GET /_emulator/health: answers as soon as the server accepts requests (never guarded)."""
+    state = request.app.state.emulator
+    return JSONResponse(
+        {
+            "status": "ok",
+            "version": __version__,
+            "api_version": state.settings.api_version,
+            "store": state.settings.store.split(":")[0],
+            "uptime_s": round(time.monotonic() - state.started, 3),
+            "now": tenant_of(request).clock.now(),
+        }
+    )
+
+
+@control
+async def reset(request: Request) -> Response:
+    """POST /_emulator/reset: back to the fixture state, keeping tokens and application settings."""
+    body = await read_json(request, optional=True)
+    _validate(request, "control/reset.json", body)
+    await request.app.state.emulator.reset(tenant_of(request), keep=frozenset(body.get("keep", [])))
+    return JSONResponse({"status": "reset"})
+
+
+@control
+async def get_clock(request: Request) -> Response:
+    """GET /_emulator/clock."""
+    return JSONResponse(_clock_view(request))
+
+
+@control
+async def move_clock(request: Request) -> Response:
+    """POST /_emulator/clock: ``advance`` seconds, ``set`` a Unix time, or ``freeze``."""
+    body = await read_json(request)
+    _validate(request, "control/clock.json", body)
+    tenant = tenant_of(request)
+    if "freeze" in body:
+        tenant.clock.freeze(body["freeze"])
+    if "advance" in body:
+        tenant.clock.advance(body["advance"])
+    if "set" in body:
+        tenant.clock.set(body["set"])
+    tenant.save_clock()
+    await request.app.state.emulator.clock_moved(tenant)
+    return JSONResponse(_clock_view(request))
+
+
+def _clock_view(request: Request) -> dict[str, Any]:
+    clock = tenant_of(request).clock
+    return {"now": clock.now(), "offset": clock.offset, "frozen": clock.frozen_at is not None}
+
+
+@control
+async def list_users(request: Request) -> Response:
+    """GET /_emulator/users."""
+    return JSONResponse({"users": tenant_of(request).users.list()})
+
+
+@control
+async def put_user(request: Request) -> Response:
+    """PUT /_emulator/users/{wa_id}: create or update a simulated user."""
+    wa_id = request.path_params["wa_id"]
+    body = await read_json(request)
+    _validate(request, "control/user.json", {**body, "wa_id": wa_id})
+    if body.get("wa_id", wa_id) != wa_id:
+        raise errors.ParameterValueNotValid("$.wa_id: must match the wa_id in the path")
+    return JSONResponse({"user": tenant_of(request).users.upsert(wa_id, body)})
+
+
+@control
+async def get_user(request: Request) -> Response:
+    """GET /_emulator/users/{wa_id}: one user (created on first use, like any number)."""
+    wa_id = request.path_params["wa_id"]
+    _validate(request, "control/user.json", {"wa_id": wa_id})
+    return JSONResponse({"user": tenant_of(request).users.get_or_create(wa_id)})

@@ -1,0 +1,20 @@
+"""Every route of the control API (``/_emulator``), one line each."""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from emulator.control import handlers as h
+
+
+def routes() -> list[Route]:
+    """The control surface: paths and shapes are a contract (design.md)."""
+    return [
+        Route("/_emulator/health", h.health, methods=["GET"]),
+        Route("/_emulator/reset", h.reset, methods=["POST"]),
+        Route("/_emulator/clock", h.get_clock, methods=["GET"]),
+        Route("/_emulator/clock", h.move_clock, methods=["POST"]),
+        Route("/_emulator/users", h.list_users, methods=["GET"]),
+        Route("/_emulator/users/{wa_id}", h.get_user, methods=["GET"]),
+        Route("/_emulator/users/{wa_id}", h.put_user, methods=["PUT"]),
+    ]

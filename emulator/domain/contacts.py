@@ -1,0 +1,37 @@
+"""The contacts check (``POST /v1/contacts``): which inputs are WhatsApp users."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from emulator.domain.phone import normalize
+from emulator.domain.users import UsersService
+
+ContactResult = dict[str, Any]
+
+
+class ContactsService:
+    """Answers contact checks from the simulated users; unknown numbers become valid users."""
+
+    def __init__(self, users: UsersService, notify: Callable[[dict[str, Any]], None]) -> None:
+        self._users = users
+        self._notify = notify
+
+    def check(self, inputs: list[str], *, blocking: str) -> list[ContactResult]:
+        """One result per input, in order: valid (with wa_id), invalid, or processing for no_wait."""
+        results = [self._check_one(raw) for raw in inputs]
+        if blocking == "wait":
+            return results
+        # no_wait: answer "processing" now; the results follow as a contacts notification.
+        self._notify({"contacts": results})
+        return [{"input": r["input"], "status": "processing"} for r in results]
+
+    def _check_one(self, raw: str) -> ContactResult:
+        wa_id = normalize(raw)
+        if wa_id is None:
+            return {"input": raw, "status": "invalid"}
+        user = self._users.get_or_create(wa_id)
+        if user["status"] != "valid":
+            return {"input": raw, "status": "invalid"}
+        return {"input": raw, "status": "valid", "wa_id": wa_id}

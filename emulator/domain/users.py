@@ -1,0 +1,98 @@
+"""Simulated WhatsApp users: fixtures, users created on first use, and reserved magic numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from emulator.ids import IdFactory
+from emulator.store import Doc, Store
+
+KIND = "users"
+
+
+@dataclass(frozen=True)
+class MagicRange:
+    """A reserved range of numbers that behaves the same every time, with no set-up."""
+
+    prefix: str
+    behaviour: str
+    traits: dict[str, Any]
+
+
+# Like Twilio's test numbers: US fictional 555 numbers whose seventh digit picks a behaviour.
+MAGIC_RANGES = (
+    MagicRange(
+        "1555010", "has no WhatsApp: contacts check says invalid, sends get 1013", {"status": "invalid"}
+    ),
+    MagicRange(
+        "1555020", "receiver incapable: sends get 201, then a failed status with 1026", {"incapable": True}
+    ),
+    MagicRange("1555030", "read receipts off: statuses stop at delivered", {"read_receipts": False}),
+    MagicRange(
+        "1555040", "phone offline: messages are never delivered, statuses stop at sent", {"online": False}
+    ),
+)
+
+DEFAULTS: dict[str, Any] = {
+    "status": "valid",
+    "incapable": False,
+    "read_receipts": True,
+    "online": True,
+}
+
+
+def magic_traits(wa_id: str) -> dict[str, Any]:
+    """The traits a reserved number always has (empty for ordinary numbers)."""
+    for magic in MAGIC_RANGES:
+        if wa_id.startswith(magic.prefix) and len(wa_id) == len(magic.prefix) + 4:
+            return dict(magic.traits)
+    return {}
+
+
+class UsersService:
+    """The tenant's simulated users, kept in the store by wa_id."""
+
+    def __init__(self, store: Store, tenant: str, ids: IdFactory, fixtures: list[Doc]) -> None:
+        self._store = store
+        self._tenant = tenant
+        self._ids = ids
+        self._fixtures = fixtures
+
+    def load_fixtures(self) -> None:
+        """Put the fixture users back in their fixture state (others are forgotten)."""
+        self._store.clear(self._tenant, [KIND])
+        for fixture in self._fixtures:
+            self._save(self._new(fixture["wa_id"], {**fixture, "source": "fixture"}))
+
+    def list(self) -> list[Doc]:
+        """Every known user, in order of first appearance."""
+        return self._store.items(self._tenant, KIND)
+
+    def find(self, wa_id: str) -> Doc | None:
+        """A user already known, or None."""
+        return self._store.get(self._tenant, KIND, wa_id)
+
+    def get_or_create(self, wa_id: str) -> Doc:
+        """The user with this wa_id, created with a Faker profile (and magic traits) on first use."""
+        user = self.find(wa_id)
+        if user is None:
+            user = self._new(wa_id, {"source": "auto"})
+            self._save(user)
+        return user
+
+    def upsert(self, wa_id: str, changes: dict[str, Any]) -> Doc:
+        """Create or update a user from the control API."""
+        user = self.find(wa_id) or self._new(wa_id, {"source": "control"})
+        user.update(changes)
+        self._save(user)
+        return user
+
+    def _new(self, wa_id: str, fields: dict[str, Any]) -> Doc:
+        user: Doc = {"wa_id": wa_id, **DEFAULTS, **magic_traits(wa_id)}
+        user.update({k: v for k, v in fields.items() if k != "wa_id"})
+        user.setdefault("name", self._ids.profile_name(wa_id))
+        return user
+
+    def _save(self, user: Doc) -> None:
+        self._store.put(self._tenant, KIND, user["wa_id"], user)

@@ -1,0 +1,47 @@
+"""Bearer-token guard for every ``/v1`` route but login."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from emulator import errors
+from emulator.web import tenant_of
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, or None."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+def basic_credentials(request: Request) -> tuple[str, str]:
+    """(username, password) of an ``Authorization: Basic`` header; 401/1005 if there is none."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        raise errors.AccessDenied()
+    try:
+        username, sep, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        raise errors.AccessDenied() from None
+    if not sep:
+        raise errors.AccessDenied()
+    return username, password
+
+
+def authenticated(endpoint: Endpoint) -> Endpoint:
+    """Wrap an endpoint so it runs only with a valid, unexpired, not revoked token."""
+
+    @functools.wraps(endpoint)
+    async def guarded(request: Request) -> Response:
+        request.state.username = tenant_of(request).auth.authenticate(bearer_token(request))
+        return await endpoint(request)
+
+    return guarded

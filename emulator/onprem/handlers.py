@@ -1,0 +1,67 @@
+"""Handlers of the On-Premises ``/v1`` API: parse, validate, call one service method, render."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from emulator.onprem.auth import authenticated, basic_credentials, bearer_token
+from emulator.onprem.envelope import respond
+from emulator.web import read_json, tenant_of
+
+
+def _validate(request: Request, schema: str, body: object) -> None:
+    request.app.state.emulator.schemas.validate(schema, body)
+
+
+async def login(request: Request) -> Response:
+    """POST /v1/users/login: Basic auth in, bearer token out."""
+    username, password = basic_credentials(request)
+    body = await read_json(request, optional=True)
+    _validate(request, "onprem/login.json", body)
+    result = tenant_of(request).auth.login(username, password, body.get("new_password"))
+    return respond(request, {"users": [{"token": result.token, "expires_after": result.expires_after}]})
+
+
+@authenticated
+async def logout(request: Request) -> Response:
+    """POST /v1/users/logout: revoke the token used."""
+    tenant_of(request).auth.logout(bearer_token(request) or "")
+    return respond(request)
+
+
+@authenticated
+async def check_contacts(request: Request) -> Response:
+    """POST /v1/contacts: which numbers are WhatsApp users."""
+    body = await read_json(request)
+    _validate(request, "onprem/contacts.json", body)
+    results = tenant_of(request).contacts.check(body["contacts"], blocking=body.get("blocking", "no_wait"))
+    return respond(request, {"contacts": results})
+
+
+@authenticated
+async def get_application_settings(request: Request) -> Response:
+    """GET /v1/settings/application."""
+    return respond(request, {"settings": {"application": tenant_of(request).app_settings.get()}})
+
+
+@authenticated
+async def patch_application_settings(request: Request) -> Response:
+    """PATCH /v1/settings/application: change only the fields present."""
+    body = await read_json(request)
+    _validate(request, "onprem/settings_application.json", body)
+    tenant_of(request).app_settings.patch(body)
+    return respond(request)
+
+
+@authenticated
+async def delete_application_settings(request: Request) -> Response:
+    """DELETE /v1/settings/application: back to the defaults."""
+    tenant_of(request).app_settings.reset()
+    return respond(request)
+
+
+@authenticated
+async def health(request: Request) -> Response:
+    """GET /v1/health: a single connected instance."""
+    return respond(request, {"health": {"gateway_status": "connected"}})

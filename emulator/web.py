@@ -1,0 +1,87 @@
+"""HTTP plumbing shared by the façades: reading JSON bodies safely and finding the tenant."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+
+from emulator import errors
+
+if TYPE_CHECKING:
+    from emulator.domain.tenant import Tenant
+
+MAX_DEPTH = 64
+_JSON_TYPES = ("application/json", "text/json")
+
+
+def tenant_of(request: Request) -> Tenant:
+    """The tenant a request addresses (only the default one exists for now)."""
+    tenant: Tenant = request.app.state.emulator.tenant()
+    return tenant
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refused with 413 as soon as it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise errors.RequestTooLarge(f"Request body is larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise errors.RequestTooLarge(f"Request body is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json(request: Request, *, optional: bool = False) -> dict[str, Any]:
+    """The request's JSON object; a clear 4xx for a wrong type, size, syntax, shape or depth.
+
+    A missing Content-Type is accepted as JSON (curl and some HTTP clients omit it); any other
+    non-JSON type is refused with 415.
+    """
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type and not (content_type in _JSON_TYPES or content_type.endswith("+json")):
+        raise errors.UnsupportedContentType(f"Content-Type must be application/json, not {content_type}")
+    raw = await read_body(request, request.app.state.emulator.settings.max_body_bytes)
+    if optional and not raw.strip():
+        return {}
+    try:
+        if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
+            _check_depth(raw)
+        body = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise errors.MalformedRequest(f"Request body is not valid JSON: {_reason(exc)}") from None
+    if not isinstance(body, dict):
+        raise errors.MalformedRequest("Request body must be a JSON object")
+    return body
+
+
+def _check_depth(raw: bytes) -> None:
+    depth = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, RecursionError):
+        return f"nested deeper than {MAX_DEPTH} levels"
+    return str(exc).splitlines()[0][:200]

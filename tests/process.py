@@ -1,0 +1,90 @@
+"""Run the emulator as a real process on a free loopback port, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+
+_LISTENING = re.compile(r"listening on (http://\S+)")
+
+
+@dataclass
+class RunningEmulator:
+    """A started emulator process and the URL it listens on."""
+
+    process: subprocess.Popen[str]
+    url: str
+    output: list[str]
+
+
+@contextmanager
+def running_emulator(
+    args: Sequence[str] = (),
+    env: dict[str, str] | None = None,
+    *,
+    command: Sequence[str] | None = None,
+    deadline_s: float = 20.0,
+) -> Iterator[RunningEmulator]:
+    """Start ``wa-emulator serve --port 0 ARGS``, wait until /_emulator/health answers, stop it after."""
+    argv = list(command) if command else [sys.executable, "-m", "emulator", "serve", "--port", "0", *args]
+    process = subprocess.Popen(
+        argv, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    output: list[str] = []
+    threading.Thread(target=_pump, args=(process, lines), daemon=True).start()
+    try:
+        url = _wait_for_url(process, lines, output, time.monotonic() + deadline_s)
+        _wait_healthy(url, time.monotonic() + deadline_s)
+        yield RunningEmulator(process, url, output)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _pump(process: subprocess.Popen[str], lines: queue.Queue[str]) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.put(line)
+
+
+def _wait_for_url(
+    process: subprocess.Popen[str], lines: queue.Queue[str], output: list[str], deadline: float
+) -> str:
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=0.1)
+        except queue.Empty:
+            if process.poll() is not None:
+                raise RuntimeError("emulator exited early:\n" + "".join(output)) from None
+            continue
+        output.append(line)
+        match = _LISTENING.search(line)
+        if match:
+            return match.group(1)
+    raise TimeoutError("emulator did not report its address:\n" + "".join(output))
+
+
+def _wait_healthy(url: str, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/_emulator/health", timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.02)  # polling a starting process, with a deadline
+    raise TimeoutError(f"{url} never became healthy")

@@ -1,0 +1,45 @@
+"""A SQLite-backed emulator that is stopped and started again keeps its state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.testclient import TestClient
+
+from emulator.app import create_app
+from emulator.clock import EmulatorClock
+from emulator.settings import Settings
+from tests.conftest import T0, basic, bearer
+
+
+def start(path: Path) -> TestClient:
+    return TestClient(create_app(Settings(store=f"sqlite:{path}"), clock=EmulatorClock(base=lambda: T0)))
+
+
+def test_tokens_users_settings_password_and_clock_survive_a_restart(tmp_path: Path) -> None:
+    db = tmp_path / "state" / "emulator.sqlite"
+    with start(db) as first:
+        first.post("/v1/users/login", headers=basic(), json={"new_password": "Persist-3nt!"})
+        token = first.post("/v1/users/login", headers=basic("admin", "Persist-3nt!")).json()["users"][0][
+            "token"
+        ]
+        first.headers.update(bearer(token))
+        first.patch("/v1/settings/application", json={"webhooks": {"url": "http://127.0.0.1:9/kept"}})
+        first.put("/_emulator/users/4915123456789", json={"name": "Persistent Pia"})
+        first.post("/_emulator/clock", json={"advance": 3600})
+    with start(db) as second:
+        second.headers.update(bearer(token))
+        assert second.get("/v1/health").status_code == 200
+        settings = second.get("/v1/settings/application").json()["settings"]["application"]
+        assert settings["webhooks"]["url"] == "http://127.0.0.1:9/kept"
+        assert second.get("/_emulator/users/4915123456789").json()["user"]["name"] == "Persistent Pia"
+        assert second.get("/_emulator/clock").json()["now"] == T0 + 3600
+        assert second.post("/v1/users/login", headers=basic("admin", "Persist-3nt!")).status_code == 200
+
+
+def test_a_restart_does_not_reset_users_back_to_fixtures(tmp_path: Path) -> None:
+    db = tmp_path / "e.sqlite"
+    with start(db) as first:
+        first.put("/_emulator/users/15550001111", json={"name": "Renamed"})
+    with start(db) as second:
+        assert second.get("/_emulator/users/15550001111").json()["user"]["name"] == "Renamed"

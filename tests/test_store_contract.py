@@ -1,0 +1,100 @@
+"""One contract, run against every store implementation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from emulator.store import MemoryStore, SqliteStore, Store
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    s: Store = MemoryStore() if request.param == "memory" else SqliteStore(str(tmp_path / "s.sqlite"))
+    yield s
+    s.close()
+
+
+def test_put_then_get_returns_an_equal_document(store: Store) -> None:
+    store.put("t", "messages", "a", {"x": 1, "nested": {"é": ["ü", None, True]}})
+    assert store.get("t", "messages", "a") == {"x": 1, "nested": {"é": ["ü", None, True]}}
+
+
+def test_get_of_a_missing_key_is_none(store: Store) -> None:
+    assert store.get("t", "messages", "nope") is None
+
+
+def test_items_are_in_insertion_order_and_updates_keep_their_place(store: Store) -> None:
+    for key in ("c", "a", "b"):
+        store.put("t", "k", key, {"key": key, "v": 0})
+    store.put("t", "k", "c", {"key": "c", "v": 1})
+    assert [d["key"] for d in store.items("t", "k")] == ["c", "a", "b"]
+    assert store.get("t", "k", "c") == {"key": "c", "v": 1}
+
+
+def test_items_after_a_key_returns_only_later_documents(store: Store) -> None:
+    for key in ("a", "b", "c"):
+        store.put("t", "k", key, {"key": key})
+    assert [d["key"] for d in store.items("t", "k", after="a")] == ["b", "c"]
+    assert store.items("t", "k", after="c") == []
+    assert store.items("t", "k", after="unknown") == []
+
+
+def test_tenants_and_kinds_do_not_see_each_other(store: Store) -> None:
+    store.put("t1", "k", "a", {"n": 1})
+    store.put("t2", "k", "a", {"n": 2})
+    store.put("t1", "other", "a", {"n": 3})
+    assert store.get("t1", "k", "a") == {"n": 1}
+    assert store.get("t2", "k", "a") == {"n": 2}
+    assert store.count("t1", "k") == 1
+
+
+def test_delete_reports_whether_the_document_existed(store: Store) -> None:
+    store.put("t", "k", "a", {})
+    assert store.delete("t", "k", "a") is True
+    assert store.delete("t", "k", "a") is False
+    assert store.get("t", "k", "a") is None
+
+
+def test_blobs_round_trip_bytes_and_type(store: Store) -> None:
+    store.put_blob("t", "m1", "image/png", b"\x89PNG\x00\x01")
+    assert store.get_blob("t", "m1") == ("image/png", b"\x89PNG\x00\x01")
+    assert store.delete_blob("t", "m1") is True
+    assert store.get_blob("t", "m1") is None
+    assert store.delete_blob("t", "m1") is False
+
+
+def test_clear_removes_only_the_named_kinds_of_one_tenant(store: Store) -> None:
+    store.put("t", "messages", "a", {})
+    store.put("t", "tokens", "a", {})
+    store.put("u", "messages", "a", {})
+    store.put_blob("t", "m", "image/png", b"x")
+    store.put_blob("u", "m", "image/png", b"y")
+    store.clear("t", ["messages"], blobs=True)
+    assert store.count("t", "messages") == 0
+    assert store.count("t", "tokens") == 1
+    assert store.count("u", "messages") == 1
+    assert store.get_blob("t", "m") is None
+    assert store.get_blob("u", "m") == ("image/png", b"y")
+
+
+def test_reset_removes_everything(store: Store) -> None:
+    store.put("t", "k", "a", {})
+    store.put_blob("t", "m", "image/png", b"x")
+    store.reset()
+    assert store.count("t", "k") == 0
+    assert store.get_blob("t", "m") is None
+
+
+def test_sqlite_store_keeps_documents_across_reopen(tmp_path: Path) -> None:
+    path = str(tmp_path / "db.sqlite")
+    first = SqliteStore(path)
+    first.put("t", "k", "a", {"v": 1})
+    first.put_blob("t", "m", "audio/aac", b"abc")
+    first.close()
+    second = SqliteStore(path)
+    assert second.get("t", "k", "a") == {"v": 1}
+    assert second.get_blob("t", "m") == ("audio/aac", b"abc")
+    second.close()
