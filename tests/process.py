@@ -42,7 +42,8 @@ def running_emulator(
     )
     lines: queue.Queue[str] = queue.Queue()
     output: list[str] = []
-    threading.Thread(target=_pump, args=(process, lines), daemon=True).start()
+    pump = threading.Thread(target=_pump, args=(process, lines), daemon=True)
+    pump.start()
     try:
         url = _wait_for_url(process, lines, output, time.monotonic() + deadline_s)
         _wait_healthy(url, time.monotonic() + deadline_s)
@@ -54,6 +55,9 @@ def running_emulator(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        pump.join(timeout=10)  # the pipe reaches EOF once the process is gone
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def _pump(process: subprocess.Popen[str], lines: queue.Queue[str]) -> None:
