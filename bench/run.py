@@ -1,6 +1,7 @@
 """``make bench``: start the emulator as a process and print its figures (a benchmark, not a test).
 
-Targets (issue figures): healthy < 400 ms after the process starts.
+Targets: healthy < 400 ms after the process starts; POST /v1/messages with validation and recording at
+least 60 % of a bare Starlette echo endpoint's throughput (measured in the same run) with p99 < 10 ms.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -21,6 +23,85 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loadgen import measure, median, request_bytes
 
 HEALTH_TARGET_MS = 400
+SHARE_TARGET = 0.60
+P99_TARGET_MS = 10.0
+
+TEXT = {"to": "15550001111", "type": "text", "text": {"body": "Your order *A-1027* has shipped."}}
+BUTTONS = {
+    "to": "15550001111",
+    "type": "interactive",
+    "interactive": {
+        "type": "button",
+        "header": {"type": "text", "text": "Delivery"},
+        "body": {"text": "When should we deliver?"},
+        "footer": {"text": "Reply below"},
+        "action": {
+            "buttons": [
+                {"type": "reply", "reply": {"id": "today", "title": "Today"}},
+                {"type": "reply", "reply": {"id": "tomorrow", "title": "Tomorrow"}},
+                {"type": "reply", "reply": {"id": "later", "title": "Later"}},
+            ]
+        },
+    },
+}
+LIST = {
+    "to": "15550001111",
+    "type": "interactive",
+    "interactive": {
+        "type": "list",
+        "header": {"type": "text", "text": "Menu"},
+        "body": {"text": "Pick a dish"},
+        "action": {
+            "button": "See dishes",
+            "sections": [
+                {
+                    "title": "Mains",
+                    "rows": [
+                        {"id": f"main-{i}", "title": f"Main {i}", "description": "Tasty"} for i in range(5)
+                    ],
+                },
+                {
+                    "title": "Desserts",
+                    "rows": [{"id": f"dessert-{i}", "title": f"Dessert {i}"} for i in range(5)],
+                },
+            ],
+        },
+    },
+}
+
+
+def start_echo(port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "echo_app:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--app-dir",
+            str(Path(__file__).resolve().parent),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_healthy(url: str, path: str = "/_emulator/health") -> None:
+    deadline = time.perf_counter() + 20
+    while True:
+        try:
+            urllib.request.urlopen(url + path, timeout=1).close()
+            return
+        except urllib.error.HTTPError:
+            return  # answering at all is enough (the echo app has no health route)
+        except OSError:
+            if time.perf_counter() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def start_emulator(port: int, *extra: str) -> subprocess.Popen[bytes]:
@@ -84,6 +165,29 @@ async def throughput(url: str, seconds: float) -> None:
         print((await measure(name, url, raw, seconds=seconds)).line())
 
 
+async def messages(url: str, echo_url: str, seconds: float) -> None:
+    auth = {"Authorization": f"Bearer {login(url)}"}
+    ceiling = await measure(
+        "echo (bare Starlette)",
+        echo_url,
+        request_bytes(echo_url, "POST", "/v1/messages", TEXT),
+        seconds=seconds,
+    )
+    print(ceiling.line())
+    for name, body in (("text", TEXT), ("reply buttons", BUTTONS), ("list", LIST)):
+        result = await measure(
+            f"POST /v1/messages {name}",
+            url,
+            request_bytes(url, "POST", "/v1/messages", body, auth),
+            seconds=seconds,
+        )
+        share = result.rps / ceiling.rps
+        verdict = "ok" if share >= SHARE_TARGET and result.pct(99) < P99_TARGET_MS else "OVER TARGET"
+        print(f"{result.line()}   {share:.0%} of echo ({verdict})")
+        reset = urllib.request.Request(url + "/_emulator/reset", method="POST")
+        urllib.request.urlopen(reset).close()  # keep each run's record the same size
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=19090)
@@ -98,21 +202,17 @@ def main() -> int:
     )
 
     process = start_emulator(args.port)
+    echo = start_echo(args.port + 1)
     try:
-        url = f"http://127.0.0.1:{args.port}"
-        deadline = time.perf_counter() + 20
-        while True:
-            try:
-                urllib.request.urlopen(url + "/_emulator/health", timeout=1).close()
-                break
-            except OSError:
-                if time.perf_counter() > deadline:
-                    raise
-                time.sleep(0.01)
+        url, echo_url = f"http://127.0.0.1:{args.port}", f"http://127.0.0.1:{args.port + 1}"
+        wait_healthy(url)
+        wait_healthy(echo_url, "/")
         asyncio.run(throughput(url, args.seconds))
+        asyncio.run(messages(url, echo_url, args.seconds))
     finally:
-        process.terminate()
-        process.wait()
+        for p in (process, echo):
+            p.terminate()
+            p.wait()
     return 0
 
 

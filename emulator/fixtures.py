@@ -37,7 +37,7 @@ def _read_list(path: Path) -> list[dict[str, Any]]:
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: not valid JSON ({exc})") from None
     if isinstance(data, dict) and isinstance(data.get("data"), list):
-        data = data["data"]  # the shape Meta's template management API returns
+        data = data["data"]  # the answer of Meta's template management API, pasted as it is
     if not isinstance(data, list):
         raise ValueError(f"{path}: expected a JSON list")
     return data

@@ -121,7 +121,10 @@ def describe(error: jsonschema.ValidationError) -> str:
     size = len(value) if isinstance(value, str | list | dict) else 0
     match keyword:
         case "required":
-            return error.message.replace(" is a required property", " is required")
+            missing = error.message.replace(" is a required property", " is required")
+            # A subschema that gives its required fields a code of their own says why in its description.
+            why = schema.get("description") if _CODES_KEY in schema else None
+            return f"{missing} ({why})" if why else missing
         case "additionalProperties" | "unevaluatedProperties":
             extra = sorted(set(value) - set(schema.get("properties", {}))) if isinstance(value, dict) else []
             return "unexpected parameter " + ", ".join(repr(e) for e in extra) if extra else error.message

@@ -94,6 +94,11 @@ class Settings:
     seed: int = _opt(0, _non_negative_int, "seed for ids and Faker profiles (same seed, same ids)")
     fixtures: str = _opt("", _str, "directory with users.json and templates.json (default: built-in)")
     business_wa_id: str = _opt("15550000000", _wa_id, "phone number (wa_id) of the emulated business")
+    template_namespace: str = _opt(
+        "88b39973_f0d5_54e1_29cf_e80f1e3da4f2",
+        _str,
+        "namespace of the business's templates",
+    )
     api_version: str = _opt("v2.53.2", _str, "version reported in every meta object")
     admin_password: str = _opt("secret", _str, "initial password of the admin user")
     require_password_change: bool = _opt(False, _bool, "force the first-login password change (error 1024)")

@@ -38,7 +38,15 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 async def read_json(request: Request, *, optional: bool = False) -> dict[str, Any]:
-    """The request's JSON object; a clear 4xx for a wrong type, size, syntax, shape or depth.
+    """The request's JSON object; a clear 4xx for a wrong type, size, syntax, shape or depth."""
+    body = await read_json_value(request, optional=optional)
+    if not isinstance(body, dict):
+        raise errors.MalformedRequest("Request body must be a JSON object")
+    return body
+
+
+async def read_json_value(request: Request, *, optional: bool = False) -> Any:
+    """The request's JSON value (object or array); a clear 4xx for a wrong type, size, syntax or depth.
 
     A missing Content-Type is accepted as JSON (curl and some HTTP clients omit it); any other
     non-JSON type is refused with 415.
@@ -55,8 +63,6 @@ async def read_json(request: Request, *, optional: bool = False) -> dict[str, An
         body = json.loads(raw)
     except (ValueError, RecursionError) as exc:
         raise errors.MalformedRequest(f"Request body is not valid JSON: {_reason(exc)}") from None
-    if not isinstance(body, dict):
-        raise errors.MalformedRequest("Request body must be a JSON object")
     return body
 
 

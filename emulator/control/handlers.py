@@ -12,8 +12,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from emulator import __version__, errors
+from emulator.domain.templates import definitions_in
 from emulator.onprem.auth import bearer_token
-from emulator.web import read_json, tenant_of
+from emulator.web import read_json, read_json_value, tenant_of
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -110,3 +111,56 @@ async def get_user(request: Request) -> Response:
     wa_id = request.path_params["wa_id"]
     _validate(request, "control/user.json", {"wa_id": wa_id})
     return JSONResponse({"user": tenant_of(request).users.get_or_create(wa_id)})
+
+
+MAX_WAIT_S = 60.0
+
+
+@control
+async def list_messages(request: Request) -> Response:
+    """GET /_emulator/messages: filters ``to``, ``type``, ``status``, ``after``; ``wait`` long-polls."""
+    query = request.query_params
+    filters = {k: query.get(k) for k in ("to", "type", "status", "after")}
+    wait = _seconds(query.get("wait"), "wait")
+    tenant = tenant_of(request)
+    deadline = time.monotonic() + wait
+    while True:
+        found = tenant.messages.list(**filters)
+        remaining = deadline - time.monotonic()
+        if found or remaining <= 0:
+            return JSONResponse({"messages": found})
+        await tenant.feed.wait(remaining)
+
+
+def _seconds(raw: str | None, name: str) -> float:
+    if raw is None:
+        return 0.0
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= MAX_WAIT_S:
+        raise errors.ParameterValueNotValid(f"{name}: must be a number of seconds from 0 to {MAX_WAIT_S:g}")
+    return value
+
+
+@control
+async def get_message(request: Request) -> Response:
+    """GET /_emulator/messages/{id}: one record with its status history."""
+    return JSONResponse(tenant_of(request).messages.get(request.path_params["message_id"]))
+
+
+@control
+async def list_templates(request: Request) -> Response:
+    """GET /_emulator/templates: the approved-template registry."""
+    return JSONResponse({"templates": tenant_of(request).templates.list()})
+
+
+@control
+async def add_templates(request: Request) -> Response:
+    """POST /_emulator/templates: one definition, a list, or Meta's ``{"data": [...]}`` answer."""
+    body = await read_json_value(request)
+    _validate(request, "control/template.json", body)
+    registry = tenant_of(request).templates
+    added = [registry.add(d) for d in definitions_in(body)]
+    return JSONResponse({"templates": added}, status_code=201)

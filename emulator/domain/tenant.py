@@ -9,6 +9,11 @@ from emulator.clock import EmulatorClock
 from emulator.domain.app_settings import AppSettingsService, default_settings
 from emulator.domain.auth import AuthService
 from emulator.domain.contacts import ContactsService
+from emulator.domain.feed import ChangeFeed
+from emulator.domain.media import MediaService
+from emulator.domain.messages import INBOUND, MessagesService
+from emulator.domain.messages import KIND as MESSAGES
+from emulator.domain.templates import TemplateRegistry
 from emulator.domain.users import UsersService
 from emulator.fixtures import Fixtures
 from emulator.ids import IdFactory
@@ -46,12 +51,35 @@ class Tenant:
         self.app_settings = AppSettingsService(
             store, name, default_settings(webhook_url=settings.webhook_url, wa_id=settings.business_wa_id)
         )
+        self.feed = ChangeFeed()
         self.users = UsersService(store, name, self.ids, fixtures.users)
         self.contacts = ContactsService(self.users, self.notify)
+        self.templates = TemplateRegistry(store, name, fixtures.templates, settings.template_namespace)
+        self.media = MediaService(store, name, self.ids, clock.now)
+        self._seq = store.count(name, MESSAGES) + store.count(name, INBOUND)
+        self.messages = MessagesService(
+            store,
+            name,
+            ids=self.ids,
+            users=self.users,
+            media=self.media,
+            templates=self.templates,
+            feed=self.feed,
+            now=clock.now,
+            next_seq=self.next_seq,
+            business_wa_id=settings.business_wa_id,
+        )
         self._restore_clock()
         self.auth.ensure_admin()
         if store.count(name, "users") == 0:
             self.users.load_fixtures()
+        if store.count(name, "templates") == 0:
+            self.templates.load_fixtures()
+
+    def next_seq(self) -> int:
+        """The next number of the tenant's one ordering of inbound and outbound messages."""
+        self._seq += 1
+        return self._seq
 
     def notify(self, content: dict[str, Any]) -> None:
         """Hand a webhook notification (bare On-Premises content) to whoever delivers them."""
@@ -63,9 +91,13 @@ class Tenant:
         self.store.clear(self.name, RESET_KINDS, blobs=True)
         if "users" not in keep:
             self.users.load_fixtures()
+        if "templates" not in keep:
+            self.templates.load_fixtures()
+        self._seq = 0
         self.clock.reset()
         self.save_clock()
         self.ids.restart()
+        self.feed.publish("reset", {})
 
     def save_clock(self) -> None:
         """Persist the clock's offset so a restarted emulator keeps the time tests moved it to."""

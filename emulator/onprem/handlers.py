@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from emulator.onprem.auth import authenticated, basic_credentials, bearer_token
 from emulator.onprem.envelope import respond
-from emulator.web import read_json, tenant_of
+from emulator.web import read_body, read_json, tenant_of
 
 
 def _validate(request: Request, schema: str, body: object) -> None:
@@ -65,3 +65,47 @@ async def delete_application_settings(request: Request) -> Response:
 async def health(request: Request) -> Response:
     """GET /v1/health: a single connected instance."""
     return respond(request, {"health": {"gateway_status": "connected"}})
+
+
+@authenticated
+async def send_message(request: Request) -> Response:
+    """POST /v1/messages: validate every rule, record, answer 201 with the id and the contacts echo."""
+    body = await read_json(request)
+    _validate(request, "onprem/messages/message.json", body)
+    record = tenant_of(request).messages.send(body)
+    return respond(
+        request,
+        {"messages": [{"id": record["id"]}], "contacts": [{"input": record["input"], "wa_id": record["to"]}]},
+        status=201,
+    )
+
+
+@authenticated
+async def mark_read(request: Request) -> Response:
+    """PUT /v1/messages/{id}: mark an inbound message as read."""
+    body = await read_json(request)
+    _validate(request, "onprem/mark_read.json", body)
+    tenant_of(request).messages.mark_read(request.path_params["message_id"])
+    return respond(request)
+
+
+@authenticated
+async def upload_media(request: Request) -> Response:
+    """POST /v1/media: raw bytes with their MIME type as Content-Type."""
+    data = await read_body(request, tenant_of(request).settings.media_max_bytes)
+    media = tenant_of(request).media.upload(request.headers.get("content-type", ""), data)
+    return respond(request, {"media": [{"id": media["id"]}]}, status=201)
+
+
+@authenticated
+async def download_media(request: Request) -> Response:
+    """GET /v1/media/{id}: the same bytes and type that were uploaded."""
+    mime, data = tenant_of(request).media.download(request.path_params["media_id"])
+    return Response(data, media_type=mime)
+
+
+@authenticated
+async def delete_media(request: Request) -> Response:
+    """DELETE /v1/media/{id}."""
+    tenant_of(request).media.delete(request.path_params["media_id"])
+    return respond(request)

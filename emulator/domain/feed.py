@@ -1,0 +1,35 @@
+"""A change feed: waiters (long-polls, live pages) wake when recorded state changes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+Listener = Callable[[str, dict[str, Any]], None]
+
+
+class ChangeFeed:
+    """Publishes ``(topic, document)`` changes; ``wait`` lets a coroutine sleep until the next one."""
+
+    def __init__(self) -> None:
+        self._event: asyncio.Event | None = None
+        self.listeners: list[Listener] = []
+
+    def publish(self, topic: str, doc: dict[str, Any]) -> None:
+        """Tell listeners and wake every waiter."""
+        for listener in list(self.listeners):
+            listener(topic, doc)
+        if self._event is not None:
+            self._event.set()
+            self._event = None
+
+    async def wait(self, timeout: float) -> bool:
+        """Sleep until the next change or ``timeout`` seconds; True if something changed."""
+        if self._event is None:
+            self._event = asyncio.Event()
+        try:
+            await asyncio.wait_for(self._event.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True

@@ -1,0 +1,159 @@
+"""Outbound messages (``POST /v1/messages``): the rules JSON Schema cannot say, and the record."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from emulator import errors
+from emulator.domain.feed import ChangeFeed
+from emulator.domain.media import MediaService
+from emulator.domain.message_rules import check_message
+from emulator.domain.phone import normalize
+from emulator.domain.templates import TemplateRegistry
+from emulator.domain.users import UsersService
+from emulator.ids import IdFactory
+from emulator.store import Doc, Store
+
+KIND = "messages"
+INBOUND = "inbound"
+MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
+
+
+class MessagesService:
+    """Accepts sends that pass every rule, records them, and lets them be inspected."""
+
+    def __init__(
+        self,
+        store: Store,
+        tenant: str,
+        *,
+        ids: IdFactory,
+        users: UsersService,
+        media: MediaService,
+        templates: TemplateRegistry,
+        feed: ChangeFeed,
+        now: Callable[[], float],
+        next_seq: Callable[[], int],
+        business_wa_id: str,
+    ) -> None:
+        self._store = store
+        self._tenant = tenant
+        self._ids = ids
+        self._users = users
+        self._media = media
+        self._templates = templates
+        self._feed = feed
+        self._now = now
+        self._next_seq = next_seq
+        self._business = business_wa_id
+
+    def send(self, body: dict[str, Any]) -> Doc:
+        """Check a schema-valid send against the rules, then record it (status ``accepted``)."""
+        check_message(body)
+        wa_id = self._recipient(body["to"])
+        message_type = body.get("type", "text")
+        hydrated = self._hydrate(body, message_type)
+        self._check_media(body)
+        record: Doc = {
+            "id": self._ids.message_id(),
+            "direction": "outbound",
+            "to": wa_id,
+            "input": body["to"],
+            "type": message_type,
+            "payload": body,
+            "status": "accepted",
+            "statuses": [],
+            "errors": [],
+            "created_at": self._now(),
+            "seq": self._next_seq(),
+        }
+        if hydrated is not None:
+            record["hydrated"] = hydrated
+        self.save(record)
+        return record
+
+    def save(self, record: Doc) -> None:
+        """Store a (new or updated) record and tell the feed."""
+        self._store.put(self._tenant, KIND, record["id"], record)
+        self._feed.publish("message", record)
+
+    def get(self, message_id: str) -> Doc:
+        """One record; 404/1006 if there is none."""
+        record = self._store.get(self._tenant, KIND, message_id)
+        if record is None:
+            raise errors.ResourceNotFound(f"Message {message_id} not found")
+        return record
+
+    def find(self, message_id: str) -> Doc | None:
+        """One record, or None."""
+        return self._store.get(self._tenant, KIND, message_id)
+
+    def list(
+        self,
+        *,
+        to: str | None = None,
+        type: str | None = None,
+        status: str | None = None,
+        after: str | None = None,
+    ) -> list[Doc]:
+        """Records oldest first, filtered; ``to`` may be written in any phone format."""
+        wa_id = normalize(to) or to if to else None
+        return [
+            r
+            for r in self._store.items(self._tenant, KIND, after=after)
+            if (wa_id is None or r["to"] == wa_id)
+            and (type is None or r["type"] == type)
+            and (status is None or r["status"] == status)
+        ]
+
+    def mark_read(self, message_id: str) -> Doc:
+        """``PUT /v1/messages/{id}``: the business read an inbound message; 404/1006 if unknown."""
+        inbound = self._store.get(self._tenant, INBOUND, message_id)
+        if inbound is None:
+            raise errors.ResourceNotFound(f"Message {message_id} not found")
+        if inbound.get("read_at") is None:
+            inbound["read_at"] = self._now()
+            self._store.put(self._tenant, INBOUND, message_id, inbound)
+            self._feed.publish("inbound", inbound)
+        return inbound
+
+    def _recipient(self, to: str) -> str:
+        wa_id = normalize(to)
+        if wa_id is None:
+            raise errors.UserNotValid(f"$.to: {to!r} is not a phone number")
+        if wa_id == self._business:
+            raise errors.BadUser("$.to: the sender and the recipient are the same number")
+        if self._users.get_or_create(wa_id)["status"] != "valid":
+            raise errors.UserNotValid(f"$.to: {to} is not a valid WhatsApp user")
+        return wa_id
+
+    def _hydrate(self, body: dict[str, Any], message_type: str) -> dict[str, Any] | None:
+        if message_type == "template":
+            return self._templates.hydrate(body["template"])
+        if message_type == "hsm":
+            return self._templates.hydrate_hsm(body["hsm"])
+        return None
+
+    def _check_media(self, body: dict[str, Any]) -> None:
+        for path, media_id in _media_ids(body):
+            if self._media.find(media_id) is None:
+                raise errors.ResourceNotFound(f"{path}.id: media {media_id} not found (upload it first)")
+
+
+def _media_ids(body: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """Every uploaded-media id a send names, with its JSON path."""
+    message_type = body.get("type", "text")
+    if message_type in MEDIA_TYPES and "id" in body[message_type]:
+        yield f"$.{message_type}", body[message_type]["id"]
+    elif message_type == "interactive":
+        header = body["interactive"].get("header") or {}
+        kind = header.get("type")
+        if kind in MEDIA_TYPES and "id" in header.get(kind, {}):
+            yield f"$.interactive.header.{kind}", header[kind]["id"]
+    elif message_type == "template":
+        for c, component in enumerate(body["template"].get("components") or []):
+            for p, param in enumerate(component.get("parameters") or []):
+                kind = param.get("type")
+                if kind in MEDIA_TYPES and "id" in param.get(kind, {}):
+                    yield f"$.template.components[{c}].parameters[{p}].{kind}", param[kind]["id"]
