@@ -5,13 +5,10 @@ from __future__ import annotations
 import base64
 import random
 import secrets
-import string
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from faker import Faker
-
-_ALPHABET = string.ascii_letters + string.digits + "-_"
 
 # Faker locale by country calling code, so a Brazilian number gets a Brazilian name.
 _LOCALES = {
@@ -60,7 +57,8 @@ class IdFactory:
         self._rng = random.Random(f"wa-emulator:{self.seed}:{self.generation}")
 
     def _chars(self, n: int) -> str:
-        return "".join(self._rng.choices(_ALPHABET, k=n))
+        size = n * 6 // 8 + 1  # base64 carries 6 bits a character
+        return base64.urlsafe_b64encode(self._rng.getrandbits(size * 8).to_bytes(size, "big"))[:n].decode()
 
     def message_id(self) -> str:
         """An outbound message id shaped like the On-Premises client's (``gBEGkYiEB1VXAglK1ZEqA1YKPrU``)."""

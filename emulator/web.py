@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from starlette.requests import Request
+from starlette.responses import JSONResponse as StarletteJSONResponse
 
 from emulator import errors
 
@@ -14,6 +15,13 @@ if TYPE_CHECKING:
 
 MAX_DEPTH = 64
 _JSON_TYPES = ("application/json", "text/json")
+
+
+class JSONResponse(StarletteJSONResponse):
+    """A JSON response rendered by orjson (compact UTF-8, several times faster than json)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
 
 
 def tenant_of(request: Request) -> Tenant:
@@ -60,7 +68,7 @@ async def read_json_value(request: Request, *, optional: bool = False) -> Any:
     try:
         if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
             _check_depth(raw)
-        body = json.loads(raw)
+        body = orjson.loads(raw)
     except (ValueError, RecursionError) as exc:
         raise errors.MalformedRequest(f"Request body is not valid JSON: {_reason(exc)}") from None
     return body

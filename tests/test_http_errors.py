@@ -60,6 +60,13 @@ def test_absurd_nesting_is_400_with_1025(api: TestClient) -> None:
     assert "nested deeper" in error["details"]
 
 
+def test_a_lone_surrogate_escape_is_400_with_1025_not_a_500(api: TestClient) -> None:
+    raw = b'{"blocking": "wait", "contacts": ["\\ud800"]}'
+    assert_error(
+        api.post("/v1/contacts", content=raw, headers={"Content-Type": "application/json"}), 400, 1025
+    )
+
+
 def test_brackets_inside_strings_do_not_count_as_nesting(api: TestClient) -> None:
     response = api.post("/v1/contacts", json={"blocking": "wait", "contacts": ["[" * 100 + "{" * 100]})
     assert response.json()["contacts"][0]["status"] == "invalid"

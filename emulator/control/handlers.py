@@ -9,12 +9,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from emulator import __version__, errors
 from emulator.domain.templates import definitions_in
 from emulator.onprem.auth import bearer_token
-from emulator.web import read_json, read_json_value, tenant_of
+from emulator.web import JSONResponse, read_json, read_json_value, tenant_of
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 

@@ -91,7 +91,8 @@ class UsersService:
     def _new(self, wa_id: str, fields: dict[str, Any]) -> Doc:
         user: Doc = {"wa_id": wa_id, **DEFAULTS, **magic_traits(wa_id)}
         user.update({k: v for k, v in fields.items() if k != "wa_id"})
-        user.setdefault("name", self._ids.profile_name(wa_id))
+        if not user.get("name"):  # not setdefault: Faker is slow to load and fixtures have names
+            user["name"] = self._ids.profile_name(wa_id)
         return user
 
     def _save(self, user: Doc) -> None:

@@ -7,9 +7,10 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from emulator import errors
+from emulator.web import JSONResponse
 
 log = logging.getLogger("wa_emulator")
 

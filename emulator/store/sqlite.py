@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+
+import orjson
 
 from emulator.store.base import Doc
 
@@ -20,8 +21,6 @@ CREATE TABLE IF NOT EXISTS blobs (
     PRIMARY KEY (tenant, key)
 );
 """
-
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 class SqliteStore:
@@ -52,7 +51,7 @@ class SqliteStore:
             self._db.execute(
                 "INSERT INTO docs (tenant, kind, key, body) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (tenant, kind, key) DO UPDATE SET body=excluded.body",
-                (tenant, kind, key, _dumps(doc)),
+                (tenant, kind, key, orjson.dumps(doc).decode()),
             )
 
     def delete(self, tenant: str, kind: str, key: str) -> bool:
@@ -117,6 +116,6 @@ class SqliteStore:
             self._db.close()
 
 
-def _loads(text: str) -> Doc:
-    doc: Doc = json.loads(text)
+def _loads(text: str | bytes) -> Doc:
+    doc: Doc = orjson.loads(text)
     return doc
