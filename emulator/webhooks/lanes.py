@@ -1,0 +1,101 @@
+"""Scheduling state of the delivery queue, without I/O: one FIFO lane per recipient.
+
+Only the head of a lane may be attempted, so a recipient's deliveries go out strictly in order.
+A head is in exactly one place: ``ready`` (may go now), ``waiting`` (backing off), or busy (an
+attempt is in flight). Waiting heads carry two due times and become ready at whichever comes
+first: ``real_due`` on the event loop's monotonic clock (a timer fires for it) and ``emu_due`` on
+the emulator clock (checked when ``promote`` is given the emulator time, i.e. after a ``kick``).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections import deque
+
+
+class Lanes:
+    """Per-recipient lanes of delivery ids, a ready queue of recipients and backoff timers."""
+
+    def __init__(self) -> None:
+        self._lanes: dict[str, deque[str]] = {}
+        self._ready: deque[str] = deque()
+        self._waiting: dict[str, tuple[float, float, int]] = {}  # recipient -> real_due, emu_due, token
+        self._timers: list[tuple[float, int, str]] = []  # heap of (real_due, token, recipient), lazy
+        self._tokens = itertools.count()
+        self.busy = 0
+
+    def add(self, recipient: str, delivery_id: str, *, wait: tuple[float, float] | None = None) -> None:
+        """Append a delivery to its recipient's lane; a new head is ready, or waits until ``wait``."""
+        lane = self._lanes.get(recipient)
+        if lane is not None:
+            lane.append(delivery_id)
+            return
+        self._lanes[recipient] = deque((delivery_id,))
+        if wait is None:
+            self._ready.append(recipient)
+        else:
+            self.backoff(recipient, *wait)
+
+    def take(self) -> tuple[str, str] | None:
+        """The next ready (recipient, head delivery id), now busy; None if nothing is ready."""
+        if not self._ready:
+            return None
+        recipient = self._ready.popleft()
+        self.busy += 1
+        return recipient, self._lanes[recipient][0]
+
+    def done(self, recipient: str) -> None:
+        """The busy head is finished for good: the next delivery of that recipient becomes ready."""
+        self.busy -= 1
+        lane = self._lanes[recipient]
+        lane.popleft()
+        if lane:
+            self._ready.append(recipient)
+        else:
+            del self._lanes[recipient]
+
+    def retry(self, recipient: str, real_due: float, emu_due: float) -> None:
+        """The busy head failed an attempt and backs off until the first of the two due times."""
+        self.busy -= 1
+        self.backoff(recipient, real_due, emu_due)
+
+    def backoff(self, recipient: str, real_due: float, emu_due: float) -> None:
+        """Park a lane's head until ``real_due`` (loop time) or ``emu_due`` (emulator time)."""
+        token = next(self._tokens)
+        self._waiting[recipient] = (real_due, emu_due, token)
+        heapq.heappush(self._timers, (real_due, token, recipient))
+
+    def promote(self, real_now: float, emu_now: float | None = None) -> None:
+        """Make every waiting head that is due on either clock ready (emulator clock only if given)."""
+        while self._timers and self._timers[0][0] <= real_now:
+            _, token, recipient = heapq.heappop(self._timers)
+            waiting = self._waiting.get(recipient)
+            if waiting is not None and waiting[2] == token:
+                del self._waiting[recipient]
+                self._ready.append(recipient)
+        if emu_now is not None:
+            for recipient, (_, emu_due, _) in list(self._waiting.items()):
+                if emu_due <= emu_now:
+                    del self._waiting[recipient]
+                    self._ready.append(recipient)
+
+    def next_real_due(self) -> float | None:
+        """When the earliest backoff ends on the loop clock, or None if no head is waiting."""
+        while self._timers:
+            _, token, recipient = self._timers[0]
+            waiting = self._waiting.get(recipient)
+            if waiting is not None and waiting[2] == token:
+                return self._timers[0][0]
+            heapq.heappop(self._timers)  # stale: that head was promoted by the emulator clock
+        return None
+
+    @property
+    def ready(self) -> int:
+        """How many recipients have a head that may go now."""
+        return len(self._ready)
+
+    @property
+    def waiting(self) -> int:
+        """How many recipients have a head backing off."""
+        return len(self._waiting)
