@@ -18,9 +18,7 @@ log = logging.getLogger("wa_emulator")
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; every setting is a flag of ``serve``."""
-    parser = argparse.ArgumentParser(
-        prog="wa-emulator", description="WhatsApp Business On-Premises API emulator"
-    )
+    parser = argparse.ArgumentParser(prog="wa-emulator", description="WhatsApp Business On-Premises API emulator")
     parser.add_argument("--version", action="version", version=f"wa-emulator {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the emulated API and the control API")
@@ -32,12 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
             metavar=f.name.upper(),
             help=f"{f.metadata['help']} (env {ENV_PREFIX}{f.name.upper()}, default {f.default!r})",
         )
-    check = commands.add_parser(
-        "healthcheck", help="exit 0 when a running emulator answers /_emulator/health"
-    )
-    check.add_argument(
-        "--url", default=None, help="base URL (default: http://HOST:PORT from the environment)"
-    )
+    check = commands.add_parser("healthcheck", help="exit 0 when a running emulator answers /_emulator/health")
+    check.add_argument("--url", default=None, help="base URL (default: http://HOST:PORT from the environment)")
     check.add_argument("--timeout", type=float, default=2.0)
     return parser
 
@@ -62,9 +56,7 @@ def serve(settings: Settings) -> int:
 
     from emulator.app import create_app
 
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         app = create_app(settings)
     except (ValueError, OSError) as exc:

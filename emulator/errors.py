@@ -100,8 +100,7 @@ class ReEngagementMessage(WhatsAppError):
     code = 470
     title = "Re-engagement message"
     default_details = (
-        "Message failed to send because more than 24 hours have passed since the customer last "
-        "replied to this number."
+        "Message failed to send because more than 24 hours have passed since the customer last replied to this number."
     )
 
 

@@ -1,13 +1,18 @@
-"""The running emulator: settings, store, schemas and tenants, with their start, reset and stop."""
+"""The running emulator: settings, store, schemas and tenants, with their background work.
+
+Background work per tenant: the webhook delivery queue (created on first use, or at start when
+the store holds deliveries still pending: httpx costs ~90 ms to import and the first health check
+should not wait for it), and the scheduler runner that performs delayed statuses when due.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import httpx
+from typing import TYPE_CHECKING, Any
 
 from emulator.clock import EmulatorClock
 from emulator.domain.tenant import Tenant
@@ -17,7 +22,14 @@ from emulator.schemas import SchemaSet
 from emulator.settings import Settings
 from emulator.store import Store, open_store
 
+if TYPE_CHECKING:
+    import httpx
+
+    from emulator.webhooks.config import WebhookConfig
+    from emulator.webhooks.queue import DeliveryQueue
+
 DEFAULT_TENANT = "default"
+log = logging.getLogger("wa_emulator")
 
 
 class Emulator:
@@ -40,11 +52,22 @@ class Emulator:
         self.fixtures = fixtures if fixtures is not None else load_fixtures(settings.fixtures)
         self._owns_http_client = http_client is None
         self._http_client = http_client
-        self.tenants = {
-            DEFAULT_TENANT: Tenant(
-                DEFAULT_TENANT, settings, self.store, clock or EmulatorClock(), self.fixtures
-            )
-        }
+        tenant = Tenant(DEFAULT_TENANT, settings, self.store, clock or EmulatorClock(), self.fixtures)
+        self.tenants = {DEFAULT_TENANT: tenant}
+        self._queues: dict[str, DeliveryQueue] = {}
+        self._runners: dict[str, asyncio.Task[None]] = {}
+        self._wakes: dict[str, asyncio.Event] = {}
+        self._running = False
+        for each in self.tenants.values():
+            self._attach(each)
+
+    def _attach(self, tenant: Tenant) -> None:
+        def deliver(content: dict[str, Any], recipient: str) -> None:
+            self.webhooks(tenant).enqueue(content, recipient=recipient)
+
+        tenant.notifications.append(deliver)
+        tenant.app_settings.listeners.append(lambda _settings: self._kick(tenant))
+        tenant.scheduler.on_schedule.append(lambda: self._wake(tenant))
 
     def tenant(self, name: str = DEFAULT_TENANT) -> Tenant:
         """A tenant by name."""
@@ -52,25 +75,110 @@ class Emulator:
 
     @property
     def http_client(self) -> httpx.AsyncClient:
-        """The one client for outbound webhooks (created on first use: httpx costs ~90 ms to import)."""
+        """The one client for outbound webhooks (created on first use)."""
         if self._http_client is None:
             import httpx
 
             self._http_client = httpx.AsyncClient(timeout=10.0)
         return self._http_client
 
+    def webhooks(self, tenant: Tenant) -> DeliveryQueue:
+        """The tenant's delivery queue, created and started on first use."""
+        queue = self._queues.get(tenant.name)
+        if queue is None:
+            from emulator.webhooks.queue import DeliveryQueue
+
+            queue = DeliveryQueue(
+                self.store, tenant.name, tenant.clock, self.http_client, lambda: webhook_config(tenant)
+            )
+            self._queues[tenant.name] = queue
+            if self._running:
+                queue.begin()
+        return queue
+
     async def start(self) -> None:
-        """Start background work (webhook delivery)."""
+        """Start background work: resume pending deliveries, run the scheduler."""
+        self._running = True
+        for tenant in self.tenants.values():
+            if any(d["state"] == "pending" for d in self.store.items(tenant.name, "deliveries")):
+                self.webhooks(tenant)
+            for queue in self._queues.values():
+                queue.begin()
+            self._wakes[tenant.name] = asyncio.Event()
+            self._runners[tenant.name] = asyncio.create_task(
+                self._run_scheduler(tenant), name=f"scheduler:{tenant.name}"
+            )
 
     async def stop(self) -> None:
         """Stop background work and release the store and the HTTP client."""
+        self._running = False
+        for runner in self._runners.values():
+            runner.cancel()
+        for runner in self._runners.values():
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner
+        for queue in self._queues.values():
+            await queue.stop()
         if self._owns_http_client and self._http_client is not None:
             await self._http_client.aclose()
         self.store.close()
 
     async def reset(self, tenant: Tenant, *, keep: Iterable[str] = ()) -> None:
-        """Back to the fixture state (see ``Tenant.reset``)."""
+        """Back to the fixture state (see ``Tenant.reset``); the delivery log is emptied too."""
+        if tenant.name in self._queues:
+            self._queues[tenant.name].clear()
         tenant.reset(keep=frozenset(keep))
 
     async def clock_moved(self, tenant: Tenant) -> None:
         """Let time-driven work (webhook retries, delayed statuses) see the new time."""
+        self._wake(tenant)
+        self._kick(tenant)
+
+    async def drain(self, tenant: Tenant, timeout: float = 5.0) -> None:
+        """Wait until due statuses are done and webhook deliveries are settled (for tests)."""
+        tenant.scheduler.run_due()
+        if tenant.name in self._queues:
+            await self._queues[tenant.name].drain(timeout)
+
+    def _kick(self, tenant: Tenant) -> None:
+        if tenant.name in self._queues:
+            self._queues[tenant.name].kick()
+
+    def _wake(self, tenant: Tenant) -> None:
+        if tenant.name in self._wakes:
+            self._wakes[tenant.name].set()
+
+    async def _run_scheduler(self, tenant: Tenant) -> None:
+        wake = self._wakes[tenant.name]
+        while True:
+            wake.clear()
+            try:
+                tenant.scheduler.run_due()
+            except Exception:  # a bug in one job must not stop later ones
+                log.exception("scheduled job failed")
+            due_in = tenant.scheduler.next_due_in()
+            # emulator time flows with real time unless frozen; a moved clock wakes us early
+            timeout = None if due_in is None or tenant.clock.frozen_at is not None else due_in
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout)
+
+
+def webhook_config(tenant: Tenant) -> WebhookConfig:
+    """The delivery settings as the application settings and flags say now."""
+    from emulator.webhooks.config import WebhookConfig
+
+    app: dict[str, Any] = tenant.app_settings.peek()
+    hooks = app["webhooks"]
+    settings = tenant.settings
+    return WebhookConfig(
+        url=hooks.get("url", ""),
+        format="cloud" if settings.webhook_format == "cloud" else "onprem",
+        max_concurrent_requests=hooks.get("max_concurrent_requests", 6),
+        backoff_delay_ms=app["callback_backoff_delay_ms"],
+        max_backoff_delay_ms=app["max_callback_backoff_delay_ms"],
+        give_up_after_s=settings.webhook_give_up_s,
+        timeout_s=settings.webhook_timeout_s,
+        business_wa_id=settings.business_wa_id,
+        phone_number_id=settings.business_wa_id,
+        waba_id=settings.business_wa_id,
+    )

@@ -47,8 +47,7 @@ class SchemaSet:
             self.schemas[name] = schema
         registry = jsonschema_rs.Registry([(s["$id"], s) for s in self.schemas.values()])
         self._fast = {
-            name: jsonschema_rs.validator_for(schema, registry=registry)
-            for name, schema in self.schemas.items()
+            name: jsonschema_rs.validator_for(schema, registry=registry) for name, schema in self.schemas.items()
         }
         self._slow: dict[str, jsonschema.protocols.Validator] = {}
 

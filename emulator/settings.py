@@ -36,6 +36,16 @@ def _non_negative_int(raw: str) -> int:
     return value
 
 
+def _positive_float(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError("must be a number") from None
+    if value <= 0:
+        raise ValueError("must be a positive number")
+    return value
+
+
 def _bool(raw: str) -> bool:
     lowered = raw.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -103,6 +113,14 @@ class Settings:
     admin_password: str = _opt("secret", _str, "initial password of the admin user")
     require_password_change: bool = _opt(False, _bool, "force the first-login password change (error 1024)")
     token_ttl_seconds: int = _opt(7 * 24 * 3600, _positive_int, "lifetime of login tokens")
+    webhook_format: str = _opt("onprem", _choice("onprem", "cloud"), "webhook envelope: 'onprem' (bare) or 'cloud'")
+    webhook_timeout_s: float = _opt(10.0, _positive_float, "seconds one webhook attempt may take")
+    webhook_give_up_s: float = _opt(86400.0, _positive_float, "emulator seconds after which a delivery fails")
+    window_error: str = _opt(
+        "async",
+        _choice("async", "sync"),
+        "outside the 24-hour window: 'async' failed status 470, or 'sync' 400",
+    )
     max_body_bytes: int = _opt(1024 * 1024, _positive_int, "largest JSON request body accepted (413 above)")
     media_max_bytes: int = _opt(100 * 1024 * 1024, _positive_int, "largest media upload accepted (413 above)")
     control_token: str = _opt("", _str, "if set, /_emulator calls need 'Authorization: Bearer <this>'")

@@ -92,3 +92,77 @@ def _wait_healthy(url: str, deadline: float) -> None:
             pass
         time.sleep(0.02)  # polling a starting process, with a deadline
     raise TimeoutError(f"{url} never became healthy")
+
+
+@dataclass
+class RunningProcess:
+    """A started process, the match of its ready line, and its output (complete once it has stopped)."""
+
+    process: subprocess.Popen[str]
+    ready: re.Match[str]
+    output: list[str]
+
+
+@contextmanager
+def running_process(
+    argv: Sequence[str],
+    ready_pattern: str,
+    env: dict[str, str] | None = None,
+    *,
+    deadline_s: float = 20.0,
+) -> Iterator[RunningProcess]:
+    """Start ``argv`` (stderr merged into stdout), wait for a line matching ``ready_pattern``, stop it after.
+
+    Fails with the process's output if it exits, or prints no such line, before the deadline. On
+    exit the process is terminated (killed if it does not stop within 10 s) and ``output`` gets
+    every line it printed.
+    """
+    process = subprocess.Popen(
+        list(argv),
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    output: list[str] = []
+    pump = threading.Thread(target=_pump, args=(process, lines), daemon=True)
+    pump.start()
+    try:
+        ready = _wait_for_match(
+            process, lines, output, re.compile(ready_pattern), time.monotonic() + deadline_s
+        )
+        yield RunningProcess(process, ready, output)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        pump.join(timeout=10)  # the pipe reaches EOF once the process is gone
+        if process.stdout is not None:
+            process.stdout.close()
+        while not lines.empty():
+            output.append(lines.get_nowait())
+
+
+def _wait_for_match(
+    process: subprocess.Popen[str],
+    lines: queue.Queue[str],
+    output: list[str],
+    pattern: re.Pattern[str],
+    deadline: float,
+) -> re.Match[str]:
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=0.1)
+        except queue.Empty:
+            if process.poll() is not None and lines.empty():
+                raise RuntimeError(f"{process.args!r} exited early:\n" + "".join(output)) from None
+            continue
+        output.append(line)
+        match = pattern.search(line)
+        if match:
+            return match
+    raise TimeoutError(f"{process.args!r} printed no line matching {pattern.pattern!r}:\n" + "".join(output))

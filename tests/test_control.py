@@ -53,6 +53,9 @@ def test_put_user_creates_and_updates(client: TestClient) -> None:
         "read_receipts": True,
         "online": True,
         "source": "control",
+        "unsupported_types": [],
+        "delivery_delay_s": 0,
+        "read_delay_s": 0,
     }
     client.put("/_emulator/users/4915123456789", json={"read_receipts": False})
     user = client.get("/_emulator/users/4915123456789").json()["user"]
@@ -111,9 +114,7 @@ def test_reset_restores_fixtures_and_clock_but_keeps_tokens_and_settings(api: Te
     assert "4915123456789" not in users
     assert api.get("/_emulator/clock").json()["now"] == T0
     assert (
-        api.get("/v1/settings/application", headers=bearer(token)).json()["settings"]["application"][
-            "webhooks"
-        ]["url"]
+        api.get("/v1/settings/application", headers=bearer(token)).json()["settings"]["application"]["webhooks"]["url"]
         == "http://127.0.0.1:9/x"
     )
 

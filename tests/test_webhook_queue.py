@@ -15,7 +15,9 @@ import pytest
 
 from emulator.clock import EmulatorClock
 from emulator.store import MemoryStore, SqliteStore, Store
-from emulator.webhooks import DeliveryQueue, WebhookConfig, build
+from emulator.webhooks.config import WebhookConfig
+from emulator.webhooks.payloads import build
+from emulator.webhooks.queue import DeliveryQueue
 
 URL = "http://bot.test/hook"
 Handler = Callable[[httpx.Request], Awaitable[httpx.Response]]

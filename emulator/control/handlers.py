@@ -164,3 +164,65 @@ async def add_templates(request: Request) -> Response:
     registry = tenant_of(request).templates
     added = [registry.add(d) for d in definitions_in(body)]
     return JSONResponse({"templates": added}, status_code=201)
+
+
+@control
+async def user_sends(request: Request) -> Response:
+    """POST /_emulator/users/{wa_id}/messages: the simulated user sends a message to the business."""
+    wa_id = request.path_params["wa_id"]
+    _validate(request, "control/user.json", {"wa_id": wa_id})
+    body = await read_json(request)
+    _validate(request, "control/inbound.json", body)
+    return JSONResponse({"message": tenant_of(request).actions.send(wa_id, body)})
+
+
+@control
+async def conversation(request: Request) -> Response:
+    """GET /_emulator/conversations/{wa_id}: both directions in order, the user, and the window."""
+    wa_id = request.path_params["wa_id"]
+    _validate(request, "control/user.json", {"wa_id": wa_id})
+    return JSONResponse(tenant_of(request).conversation(wa_id))
+
+
+@control
+async def list_webhooks(request: Request) -> Response:
+    """GET /_emulator/webhooks: the delivery log; filters ``state`` and ``recipient``."""
+    query = request.query_params
+    queue = request.app.state.emulator.webhooks(tenant_of(request))
+    return JSONResponse({"webhooks": queue.list(state=query.get("state"), recipient=query.get("recipient"))})
+
+
+@control
+async def get_webhook(request: Request) -> Response:
+    """GET /_emulator/webhooks/{id}: one delivery with every attempt."""
+    delivery = request.app.state.emulator.webhooks(tenant_of(request)).get(request.path_params["delivery_id"])
+    if delivery is None:
+        raise errors.ResourceNotFound(f"Webhook delivery {request.path_params['delivery_id']} not found")
+    return JSONResponse(delivery)
+
+
+@control
+async def redeliver_webhook(request: Request) -> Response:
+    """POST /_emulator/webhooks/{id}/redeliver: send the same content again as a new delivery."""
+    delivery_id = request.path_params["delivery_id"]
+    try:
+        delivery = request.app.state.emulator.webhooks(tenant_of(request)).redeliver(delivery_id)
+    except KeyError:
+        raise errors.ResourceNotFound(f"Webhook delivery {delivery_id} not found") from None
+    return JSONResponse(delivery, status_code=201)
+
+
+@control
+async def drain_webhooks(request: Request) -> Response:
+    """POST /_emulator/webhooks/drain?timeout=S: wait until due statuses ran and deliveries settled."""
+    timeout = _seconds(request.query_params.get("timeout", "5"), "timeout")
+    emulator = request.app.state.emulator
+    tenant = tenant_of(request)
+    try:
+        await emulator.drain(tenant, timeout)
+    except TimeoutError as exc:
+        raise errors.ServiceNotReady(str(exc)) from None
+    counts: dict[str, int] = {}
+    for delivery in emulator.webhooks(tenant).list():
+        counts[delivery["state"]] = counts.get(delivery["state"], 0) + 1
+    return JSONResponse({"settled": True, "states": counts})

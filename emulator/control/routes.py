@@ -21,4 +21,10 @@ def routes() -> list[Route]:
         Route("/_emulator/users", h.list_users, methods=["GET"]),
         Route("/_emulator/users/{wa_id}", h.get_user, methods=["GET"]),
         Route("/_emulator/users/{wa_id}", h.put_user, methods=["PUT"]),
+        Route("/_emulator/users/{wa_id}/messages", h.user_sends, methods=["POST"]),
+        Route("/_emulator/conversations/{wa_id}", h.conversation, methods=["GET"]),
+        Route("/_emulator/webhooks", h.list_webhooks, methods=["GET"]),
+        Route("/_emulator/webhooks/drain", h.drain_webhooks, methods=["POST"]),
+        Route("/_emulator/webhooks/{delivery_id}", h.get_webhook, methods=["GET"]),
+        Route("/_emulator/webhooks/{delivery_id}/redeliver", h.redeliver_webhook, methods=["POST"]),
     ]

@@ -51,6 +51,10 @@ class AppSettingsService:
         """The current settings (a copy; callers may not change the stored ones by accident)."""
         return copy.deepcopy(self._current())
 
+    def peek(self) -> Doc:
+        """The current settings without a copy, for hot paths that only read them."""
+        return self._current()
+
     def _current(self) -> Doc:
         if self._cache is None:
             self._cache = self._store.get(self._tenant, KIND, KEY) or copy.deepcopy(self._defaults)

@@ -88,9 +88,7 @@ class AuthService:
         elif self._require_change and not account["changed"]:
             raise errors.PasswordChangeRequired()
         login = Login(new_token(), self._clock.now() + self._ttl)
-        self._store.put(
-            self._tenant, TOKENS, login.token, {"username": username, "expires_at": login.expires_at}
-        )
+        self._store.put(self._tenant, TOKENS, login.token, {"username": username, "expires_at": login.expires_at})
         return login
 
     def logout(self, token: str) -> None:

@@ -14,7 +14,7 @@ ContactResult = dict[str, Any]
 class ContactsService:
     """Answers contact checks from the simulated users; unknown numbers become valid users."""
 
-    def __init__(self, users: UsersService, notify: Callable[[dict[str, Any]], None]) -> None:
+    def __init__(self, users: UsersService, notify: Callable[[list[ContactResult]], None]) -> None:
         self._users = users
         self._notify = notify
 
@@ -24,7 +24,7 @@ class ContactsService:
         if blocking == "wait":
             return results
         # no_wait: answer "processing" now; the results follow as a contacts notification.
-        self._notify({"contacts": results})
+        self._notify(results)
         return [{"input": r["input"], "status": "processing"} for r in results]
 
     def _check_one(self, raw: str) -> ContactResult:

@@ -76,8 +76,7 @@ class MediaService:
         media_class = classify(mime)
         if len(data) > media_class.max_bytes:
             raise errors.ParameterValueNotValid(
-                f"{media_class.name} media must be at most {_size(media_class.max_bytes)}"
-                f" (got {_size(len(data))})"
+                f"{media_class.name} media must be at most {_size(media_class.max_bytes)} (got {_size(len(data))})"
             )
         media: Doc = {
             "id": self._ids.media_id(),

@@ -36,6 +36,7 @@ class MessagesService:
         now: Callable[[], float],
         next_seq: Callable[[], int],
         business_wa_id: str,
+        before_record: Callable[[str, str], None] | None = None,
     ) -> None:
         self._store = store
         self._tenant = tenant
@@ -47,6 +48,7 @@ class MessagesService:
         self._now = now
         self._next_seq = next_seq
         self._business = business_wa_id
+        self._before_record = before_record  # a last check with the recipient and type known
 
     def send(self, body: dict[str, Any]) -> Doc:
         """Check a schema-valid send against the rules, then record it (status ``accepted``)."""
@@ -55,6 +57,8 @@ class MessagesService:
         message_type = body.get("type", "text")
         hydrated = self._hydrate(body, message_type)
         self._check_media(body)
+        if self._before_record is not None:
+            self._before_record(wa_id, message_type)
         record: Doc = {
             "id": self._ids.message_id(),
             "direction": "outbound",

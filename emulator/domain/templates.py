@@ -295,9 +295,7 @@ def _buttons(defined: list[dict[str, Any]], sent: _Sent) -> list[dict[str, Any]]
             raise _fail(_NO_BUTTON, f"{part.path}.index", index=index, count=len(defined))
         kind = defined[index].get("type", "")
         if kind not in _SUB_TYPES.get(part.sub_type, set()):
-            raise _fail(
-                _WRONG_SUB_TYPE, f"{part.path}.sub_type", index=index, kind=kind, sub_type=part.sub_type
-            )
+            raise _fail(_WRONG_SUB_TYPE, f"{part.path}.sub_type", index=index, kind=kind, sub_type=part.sub_type)
     return [_button(i, button, sent.buttons.get(i), sent.where) for i, button in enumerate(defined)]
 
 

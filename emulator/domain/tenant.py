@@ -5,34 +5,39 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from emulator import errors
 from emulator.clock import EmulatorClock
 from emulator.domain.app_settings import AppSettingsService, default_settings
 from emulator.domain.auth import AuthService
+from emulator.domain.billing import BillingService
 from emulator.domain.contacts import ContactsService
 from emulator.domain.feed import ChangeFeed
+from emulator.domain.lifecycle import StatusLifecycle
 from emulator.domain.media import MediaService
 from emulator.domain.messages import INBOUND, MessagesService
 from emulator.domain.messages import KIND as MESSAGES
+from emulator.domain.scheduler import Scheduler
+from emulator.domain.simulate import UserActions
 from emulator.domain.templates import TemplateRegistry
 from emulator.domain.users import UsersService
+from emulator.domain.window import WindowService
 from emulator.fixtures import Fixtures
 from emulator.ids import IdFactory
 from emulator.settings import Settings
-from emulator.store import Store
+from emulator.store import Doc, Store
+from emulator.webhooks.content import contacts_content
 
 META = "meta"
 # What reset clears; tokens, accounts and application settings survive so a running bot keeps working.
-RESET_KINDS = ("messages", "inbound", "deliveries", "conversations", "windows", "media")
+RESET_KINDS = (MESSAGES, INBOUND, "deliveries", "windows", "billing", "media")
 
-Notify = Callable[[dict[str, Any]], None]
+Notify = Callable[[dict[str, Any], str], None]
 
 
 class Tenant:
     """The domain root for one business number (moto's backend-per-account, in miniature)."""
 
-    def __init__(
-        self, name: str, settings: Settings, store: Store, clock: EmulatorClock, fixtures: Fixtures
-    ) -> None:
+    def __init__(self, name: str, settings: Settings, store: Store, clock: EmulatorClock, fixtures: Fixtures) -> None:
         self.name = name
         self.settings = settings
         self.store = store
@@ -40,6 +45,9 @@ class Tenant:
         self.fixtures = fixtures
         self.ids = IdFactory(settings.seed, generation=self._next_generation())
         self.notifications: list[Notify] = []
+        self.feed = ChangeFeed()
+        self.scheduler = Scheduler(clock.now)
+        self._seq = store.count(name, MESSAGES) + store.count(name, INBOUND)
         self.auth = AuthService(
             store,
             name,
@@ -51,12 +59,12 @@ class Tenant:
         self.app_settings = AppSettingsService(
             store, name, default_settings(webhook_url=settings.webhook_url, wa_id=settings.business_wa_id)
         )
-        self.feed = ChangeFeed()
         self.users = UsersService(store, name, self.ids, fixtures.users)
-        self.contacts = ContactsService(self.users, self.notify)
+        self.contacts = ContactsService(self.users, lambda results: self.notify(contacts_content(results), "contacts"))
         self.templates = TemplateRegistry(store, name, fixtures.templates, settings.template_namespace)
         self.media = MediaService(store, name, self.ids, clock.now)
-        self._seq = store.count(name, MESSAGES) + store.count(name, INBOUND)
+        self.window = WindowService(store, name, clock.now)
+        self.billing = BillingService(store, name, self.ids, clock.now)
         self.messages = MessagesService(
             store,
             name,
@@ -68,6 +76,32 @@ class Tenant:
             now=clock.now,
             next_seq=self.next_seq,
             business_wa_id=settings.business_wa_id,
+            before_record=self._window_check if settings.window_error == "sync" else None,
+        )
+        self.lifecycle = StatusLifecycle(
+            messages=self.messages,
+            users=self.users,
+            window=self.window,
+            billing=self.billing,
+            scheduler=self.scheduler,
+            app_settings=self.app_settings,
+            notify=self.notify,
+            now=clock.now,
+        )
+        self.actions = UserActions(
+            store,
+            name,
+            ids=self.ids,
+            users=self.users,
+            messages=self.messages,
+            media=self.media,
+            window=self.window,
+            lifecycle=self.lifecycle,
+            feed=self.feed,
+            notify=self.notify,
+            now=clock.now,
+            next_seq=self.next_seq,
+            business_wa_id=settings.business_wa_id,
         )
         self._restore_clock()
         self.auth.ensure_admin()
@@ -76,15 +110,32 @@ class Tenant:
         if store.count(name, "templates") == 0:
             self.templates.load_fixtures()
 
+    def send_message(self, body: dict[str, Any]) -> Doc:
+        """``POST /v1/messages``: accept (or refuse) a send, then start its status lifecycle."""
+        record = self.messages.send(body)
+        self.lifecycle.accepted(record)
+        return record
+
+    def conversation(self, wa_id: str) -> Doc:
+        """Both directions with one user, in order, with the user and the state of the window."""
+        outbound = self.messages.list(to=wa_id)
+        inbound = [m for m in self.store.items(self.name, INBOUND) if m["from"] == wa_id]
+        return {
+            "wa_id": wa_id,
+            "user": self.users.get_or_create(wa_id),
+            "window": self.window.view(wa_id),
+            "messages": sorted(outbound + inbound, key=lambda m: m["seq"]),
+        }
+
     def next_seq(self) -> int:
         """The next number of the tenant's one ordering of inbound and outbound messages."""
         self._seq += 1
         return self._seq
 
-    def notify(self, content: dict[str, Any]) -> None:
-        """Hand a webhook notification (bare On-Premises content) to whoever delivers them."""
+    def notify(self, content: dict[str, Any], recipient: str) -> None:
+        """Hand webhook content (bare On-Premises shape) for ``recipient`` to whoever delivers it."""
         for deliver in self.notifications:
-            deliver(content)
+            deliver(content, recipient)
 
     def reset(self, *, keep: frozenset[str] = frozenset()) -> None:
         """Back to the fixture state; tokens, accounts and application settings are kept."""
@@ -94,6 +145,7 @@ class Tenant:
         if "templates" not in keep:
             self.templates.load_fixtures()
         self._seq = 0
+        self.scheduler.clear()
         self.clock.reset()
         self.save_clock()
         self.ids.restart()
@@ -101,9 +153,11 @@ class Tenant:
 
     def save_clock(self) -> None:
         """Persist the clock's offset so a restarted emulator keeps the time tests moved it to."""
-        self.store.put(
-            self.name, META, "clock", {"offset": self.clock.offset, "frozen_at": self.clock.frozen_at}
-        )
+        self.store.put(self.name, META, "clock", {"offset": self.clock.offset, "frozen_at": self.clock.frozen_at})
+
+    def _window_check(self, wa_id: str, message_type: str) -> None:
+        if not self.window.allows(wa_id, message_type):
+            raise errors.ReEngagementMessage()
 
     def _restore_clock(self) -> None:
         saved = self.store.get(self.name, META, "clock")

@@ -72,7 +72,7 @@ async def send_message(request: Request) -> Response:
     """POST /v1/messages: validate every rule, record, answer 201 with the id and the contacts echo."""
     body = await read_json(request)
     _validate(request, "onprem/messages/message.json", body)
-    record = tenant_of(request).messages.send(body)
+    record = tenant_of(request).send_message(body)
     return respond(
         request,
         {"messages": [{"id": record["id"]}], "contacts": [{"input": record["input"], "wa_id": record["to"]}]},

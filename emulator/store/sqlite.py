@@ -56,9 +56,7 @@ class SqliteStore:
 
     def delete(self, tenant: str, kind: str, key: str) -> bool:
         with self._lock:
-            cur = self._db.execute(
-                "DELETE FROM docs WHERE tenant=? AND kind=? AND key=?", (tenant, kind, key)
-            )
+            cur = self._db.execute("DELETE FROM docs WHERE tenant=? AND kind=? AND key=?", (tenant, kind, key))
         return cur.rowcount > 0
 
     def items(self, tenant: str, kind: str, *, after: str | None = None) -> list[Doc]:
@@ -76,9 +74,7 @@ class SqliteStore:
 
     def count(self, tenant: str, kind: str) -> int:
         with self._lock:
-            row = self._db.execute(
-                "SELECT COUNT(*) FROM docs WHERE tenant=? AND kind=?", (tenant, kind)
-            ).fetchone()
+            row = self._db.execute("SELECT COUNT(*) FROM docs WHERE tenant=? AND kind=?", (tenant, kind)).fetchone()
         return int(row[0])
 
     def put_blob(self, tenant: str, key: str, content_type: str, data: bytes) -> None:

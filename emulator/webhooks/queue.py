@@ -136,6 +136,10 @@ class DeliveryQueue:
 
     async def start(self) -> None:
         """Resume every pending delivery from the store and start the worker (from the app lifespan)."""
+        self.begin()
+
+    def begin(self) -> None:
+        """``start`` for callers already on the event loop that cannot await (queues made on first use)."""
         if self._worker is not None:
             return
         loop = asyncio.get_running_loop()
