@@ -36,9 +36,7 @@ class Result:
         )
 
 
-def request_bytes(
-    url: str, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
-) -> bytes:
+def request_bytes(url: str, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> bytes:
     """One HTTP/1.1 request, ready to write."""
     host = urlsplit(url).netloc
     payload = b"" if body is None else json.dumps(body).encode()
@@ -49,9 +47,7 @@ def request_bytes(
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
 
 
-async def _worker(
-    url: str, raw: bytes, deadline: float, latencies: list[float], statuses: dict[int, int]
-) -> None:
+async def _worker(url: str, raw: bytes, deadline: float, latencies: list[float], statuses: dict[int, int]) -> None:
     parts = urlsplit(url)
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
     try:
@@ -79,9 +75,7 @@ async def measure(name: str, url: str, raw: bytes, *, seconds: float = 3.0, conn
     # a short warm-up so the first measured requests don't pay for lazy imports
     await asyncio.gather(*(_worker(url, raw, time.perf_counter() + 0.3, [], {}) for _ in range(2)))
     start = time.perf_counter()
-    await asyncio.gather(
-        *(_worker(url, raw, start + seconds, latencies, statuses) for _ in range(connections))
-    )
+    await asyncio.gather(*(_worker(url, raw, start + seconds, latencies, statuses) for _ in range(connections)))
     return Result(name, len(latencies), time.perf_counter() - start, latencies, statuses)
 
 

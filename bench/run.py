@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import webhooks
 from loadgen import measure, median, request_bytes
 
 HEALTH_TARGET_MS = 400
@@ -56,9 +57,7 @@ LIST = {
             "sections": [
                 {
                     "title": "Mains",
-                    "rows": [
-                        {"id": f"main-{i}", "title": f"Main {i}", "description": "Tasty"} for i in range(5)
-                    ],
+                    "rows": [{"id": f"main-{i}", "title": f"Main {i}", "description": "Tasty"} for i in range(5)],
                 },
                 {
                     "title": "Desserts",
@@ -77,6 +76,26 @@ def start_echo(port: int) -> subprocess.Popen[bytes]:
             "-m",
             "uvicorn",
             "echo_app:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--app-dir",
+            str(Path(__file__).resolve().parent),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def start_receiver(port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "receiver_app:app",
             "--port",
             str(port),
             "--log-level",
@@ -206,6 +225,13 @@ def main() -> int:
         wait_healthy(echo_url, "/")
         asyncio.run(throughput(url, args.seconds))
         asyncio.run(messages(url, echo_url, args.seconds))
+        receiver = start_receiver(args.port + 2)
+        try:
+            wait_healthy(f"http://127.0.0.1:{args.port + 2}", "/stats")
+            webhooks.run(url, f"http://127.0.0.1:{args.port + 2}", login(url))
+        finally:
+            receiver.terminate()
+            receiver.wait()
     finally:
         for p in (process, echo):
             p.terminate()

@@ -66,9 +66,7 @@ def _pump(process: subprocess.Popen[str], lines: queue.Queue[str]) -> None:
         lines.put(line)
 
 
-def _wait_for_url(
-    process: subprocess.Popen[str], lines: queue.Queue[str], output: list[str], deadline: float
-) -> str:
+def _wait_for_url(process: subprocess.Popen[str], lines: queue.Queue[str], output: list[str], deadline: float) -> str:
     while time.monotonic() < deadline:
         try:
             line = lines.get(timeout=0.1)
@@ -128,10 +126,9 @@ def running_process(
     output: list[str] = []
     pump = threading.Thread(target=_pump, args=(process, lines), daemon=True)
     pump.start()
+    deadline = time.monotonic() + deadline_s
     try:
-        ready = _wait_for_match(
-            process, lines, output, re.compile(ready_pattern), time.monotonic() + deadline_s
-        )
+        ready = _wait_for_match(process, lines, output, re.compile(ready_pattern), deadline)
         yield RunningProcess(process, ready, output)
     finally:
         process.terminate()

@@ -16,6 +16,7 @@ from emulator.clock import EmulatorClock
 from emulator.settings import Settings
 from emulator.store import MemoryStore, Store
 from tests.conftest import basic, bearer
+from tests.webhook_schemas import assert_valid_webhook
 
 HOOK = "http://bot.test/webhook"
 
@@ -25,6 +26,7 @@ class Receiver:
 
     def __init__(self) -> None:
         self.payloads: list[dict[str, Any]] = []
+        self.invalid: list[str] = []  # every payload is checked against schemas/webhooks/
         self.fail_next = 0
         self.down = False
         self._lock = threading.Lock()
@@ -36,7 +38,12 @@ class Receiver:
             if self.fail_next > 0:
                 self.fail_next -= 1
                 return httpx.Response(500)
-            self.payloads.append(json.loads(request.content))
+            payload = json.loads(request.content)
+            self.payloads.append(payload)
+        try:
+            assert_valid_webhook(payload, "cloud" if "object" in payload else "onprem")
+        except AssertionError as exc:
+            self.invalid.append(str(exc))
         return httpx.Response(200)
 
     def statuses(self, message_id: str | None = None) -> list[dict[str, Any]]:
@@ -67,6 +74,7 @@ def emulator_with_receiver(
         if webhook_url:
             client.patch("/v1/settings/application", json={"webhooks": {"url": webhook_url}})
         yield client, receiver
+    assert receiver.invalid == [], "\n".join(receiver.invalid)
 
 
 def drain(client: TestClient) -> dict[str, Any]:

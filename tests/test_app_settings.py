@@ -75,9 +75,7 @@ def test_webhook_url_flag_sets_the_same_value(clock: EmulatorClock) -> None:
         ({"no_such_setting": 1}, 1010),
     ],
 )
-def test_invalid_settings_are_refused_and_nothing_changes(
-    api: TestClient, body: dict[str, Any], code: int
-) -> None:
+def test_invalid_settings_are_refused_and_nothing_changes(api: TestClient, body: dict[str, Any], code: int) -> None:
     before = application(api)
     assert_error(api.patch("/v1/settings/application", json=body), 400, code)
     assert application(api) == before

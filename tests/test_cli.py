@@ -89,7 +89,5 @@ def test_docker_compose_service_command_serves_without_docker() -> None:
     env = {k: str(v) for k, v in service.get("environment", {}).items()}
     env["WA_EMULATOR_PORT"] = "0"  # the container's 9090 may be taken on this machine
     wa = str(Path(sys.executable).parent / "wa-emulator")
-    with running_emulator(
-        command=[wa, *command[1:]] if command[0] == "wa-emulator" else command, env=env
-    ) as emulator:
+    with running_emulator(command=[wa, *command[1:]] if command[0] == "wa-emulator" else command, env=env) as emulator:
         assert httpx.get(emulator.url + "/_emulator/health").status_code == 200

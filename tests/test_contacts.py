@@ -100,8 +100,6 @@ def test_blocking_defaults_to_no_wait(api: TestClient) -> None:
         "extra",
     ],
 )
-def test_malformed_contacts_body_is_refused_with_its_code(
-    api: TestClient, body: dict[str, Any], code: int
-) -> None:
+def test_malformed_contacts_body_is_refused_with_its_code(api: TestClient, body: dict[str, Any], code: int) -> None:
     error = assert_error(api.post("/v1/contacts", json=body), 400, code)
     assert error["details"].startswith("$")

@@ -35,9 +35,7 @@ def test_malformed_json_is_400_with_1025(api: TestClient) -> None:
 
 @pytest.mark.parametrize("raw", [b"[]", b'"text"', b"42", b"null"])
 def test_a_body_that_is_not_an_object_is_400_with_1025(api: TestClient, raw: bytes) -> None:
-    assert_error(
-        api.post("/v1/contacts", content=raw, headers={"Content-Type": "application/json"}), 400, 1025
-    )
+    assert_error(api.post("/v1/contacts", content=raw, headers={"Content-Type": "application/json"}), 400, 1025)
 
 
 def test_a_wrong_content_type_is_415_with_1025(api: TestClient) -> None:
@@ -54,17 +52,13 @@ def test_a_missing_content_type_is_read_as_json(api: TestClient) -> None:
 
 def test_absurd_nesting_is_400_with_1025(api: TestClient) -> None:
     raw = b'{"contacts": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
-    error = assert_error(
-        api.post("/v1/contacts", content=raw, headers={"Content-Type": "application/json"}), 400, 1025
-    )
+    error = assert_error(api.post("/v1/contacts", content=raw, headers={"Content-Type": "application/json"}), 400, 1025)
     assert "nested deeper" in error["details"]
 
 
 def test_a_lone_surrogate_escape_is_400_with_1025_not_a_500(api: TestClient) -> None:
     raw = b'{"blocking": "wait", "contacts": ["\\ud800"]}'
-    assert_error(
-        api.post("/v1/contacts", content=raw, headers={"Content-Type": "application/json"}), 400, 1025
-    )
+    assert_error(api.post("/v1/contacts", content=raw, headers={"Content-Type": "application/json"}), 400, 1025)
 
 
 def test_brackets_inside_strings_do_not_count_as_nesting(api: TestClient) -> None:

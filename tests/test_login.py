@@ -44,9 +44,7 @@ def test_each_login_issues_a_new_token_and_old_ones_stay_valid(client: TestClien
     ],
     ids=["no-header", "wrong-password", "unknown-user", "bad-base64", "no-colon", "bearer-instead"],
 )
-def test_login_with_bad_credentials_is_refused_with_401_1005(
-    client: TestClient, headers: dict[str, str]
-) -> None:
+def test_login_with_bad_credentials_is_refused_with_401_1005(client: TestClient, headers: dict[str, str]) -> None:
     error = assert_error(client.post("/v1/users/login", headers=headers), 401, 1005)
     assert error == {"code": 1005, "title": "Access denied", "details": "Invalid credentials."}
 
@@ -70,9 +68,7 @@ def test_login_with_a_strong_new_password_changes_it(client: TestClient) -> None
     ],
 )
 def test_a_weak_new_password_is_refused_with_400_1009(client: TestClient, password: str, reason: str) -> None:
-    error = assert_error(
-        client.post("/v1/users/login", headers=basic(), json={"new_password": password}), 400, 1009
-    )
+    error = assert_error(client.post("/v1/users/login", headers=basic(), json={"new_password": password}), 400, 1009)
     assert reason in error["details"]
     assert client.post("/v1/users/login", headers=basic()).status_code == 200  # unchanged
 

@@ -79,9 +79,7 @@ def test_an_empty_upload_is_refused_with_1008(api: TestClient) -> None:
     ("content_type", "limit"),
     [("image/png", 5 * 1024 * 1024), ("image/webp", 100 * 1024), ("audio/aac", 16 * 1024 * 1024)],
 )
-def test_media_over_its_type_limit_is_refused_with_1009(
-    api: TestClient, content_type: str, limit: int
-) -> None:
+def test_media_over_its_type_limit_is_refused_with_1009(api: TestClient, content_type: str, limit: int) -> None:
     upload(api, b"x" * limit, content_type)
     error = assert_error(
         api.post("/v1/media", content=b"x" * (limit + 1), headers={"Content-Type": content_type}), 400, 1009
@@ -93,9 +91,7 @@ def test_an_upload_over_the_upload_limit_is_413(clock: EmulatorClock) -> None:
     app = create_app(Settings(media_max_bytes=1000), store=MemoryStore(), clock=clock)
     with TestClient(app) as client:
         token = client.post("/v1/users/login", headers=basic()).json()["users"][0]["token"]
-        response = client.post(
-            "/v1/media", content=b"x" * 1001, headers={**bearer(token), "Content-Type": "image/png"}
-        )
+        response = client.post("/v1/media", content=b"x" * 1001, headers={**bearer(token), "Content-Type": "image/png"})
         assert_error(response, 413, 1025)
 
 

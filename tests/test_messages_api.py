@@ -101,9 +101,7 @@ def test_messages_are_listed_oldest_first_with_filters(api: TestClient) -> None:
 def test_the_status_filter_matches_the_latest_status(api: TestClient) -> None:
     message_id = send(api, TEXT)["messages"][0]["id"]
     status = api.get(f"/_emulator/messages/{message_id}").json()["status"]
-    assert [m["id"] for m in api.get(f"/_emulator/messages?status={status}").json()["messages"]] == [
-        message_id
-    ]
+    assert [m["id"] for m in api.get(f"/_emulator/messages?status={status}").json()["messages"]] == [message_id]
     assert api.get("/_emulator/messages?status=no-such-status").json()["messages"] == []
 
 
@@ -151,9 +149,7 @@ def test_an_unknown_record_is_404_with_1006(api: TestClient) -> None:
     ],
     ids=["not-a-number", "magic-invalid", "to-self", "too-long", "unknown-template", "unknown-media"],
 )
-def test_a_refused_send_records_nothing(
-    api: TestClient, body: dict[str, Any], status: int, code: int
-) -> None:
+def test_a_refused_send_records_nothing(api: TestClient, body: dict[str, Any], status: int, code: int) -> None:
     send(api, TEXT)
     before = api.get("/_emulator/messages").json()
     assert_error(api.post("/v1/messages", json=body), status, code)

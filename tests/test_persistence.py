@@ -20,9 +20,7 @@ def test_tokens_users_settings_password_and_clock_survive_a_restart(tmp_path: Pa
     db = tmp_path / "state" / "emulator.sqlite"
     with start(db) as first:
         first.post("/v1/users/login", headers=basic(), json={"new_password": "Persist-3nt!"})
-        token = first.post("/v1/users/login", headers=basic("admin", "Persist-3nt!")).json()["users"][0][
-            "token"
-        ]
+        token = first.post("/v1/users/login", headers=basic("admin", "Persist-3nt!")).json()["users"][0]["token"]
         first.headers.update(bearer(token))
         first.patch("/v1/settings/application", json={"webhooks": {"url": "http://127.0.0.1:9/kept"}})
         first.put("/_emulator/users/4915123456789", json={"name": "Persistent Pia"})

@@ -214,6 +214,7 @@ def test_location_media_contacts_and_unknown(env: tuple[TestClient, Receiver]) -
             "never received",
         ),
         ({"type": "image", "image": {"id": "00000000-0000-4000-a000-000000000000"}}, 1009, "no uploaded media"),
+        ({"type": "button", "context": {"id": "gBEGnever"}, "button": {"payload": "p"}}, 1009, "never received"),
         ({"type": "text"}, 1008, "text"),
         ({"type": "text", "text": {"body": "x"}, "extra": 1}, 1010, "extra"),
         ({"type": "teleport"}, 1009, "$.type"),
@@ -333,3 +334,27 @@ def test_mark_as_read_of_an_inbound_message(env: tuple[TestClient, Receiver]) ->
     client, _ = env
     message = act(client, {"type": "text", "text": {"body": "hi"}})
     assert client.put(f"/v1/messages/{message['id']}", json={"status": "read"}).status_code == 200
+
+
+def test_media_without_an_id_is_a_sample_the_bot_can_download(env: tuple[TestClient, Receiver]) -> None:
+    client, _ = env
+    for kind, mime in (("image", "image/png"), ("document", "application/pdf"), ("voice", "audio/ogg; codecs=opus")):
+        message = act(client, {"type": kind, kind: {}})
+        assert message[kind]["mime_type"] == mime
+        download = client.get(f"/v1/media/{message[kind]['id']}")
+        assert download.status_code == 200 and download.headers["content-type"].startswith(mime.split(";")[0])
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"type": "audio", "audio": {"caption": "no captions on audio"}}, 1010),
+        ({"type": "sticker", "sticker": {"filename": "x.webp"}}, 1010),
+        ({"type": "contacts", "contacts": [{"name": {"formatted_name": "Only Formatted"}}]}, 1008),
+    ],
+)
+def test_inbound_shapes_follow_what_whatsapp_sends(
+    env: tuple[TestClient, Receiver], body: dict[str, Any], code: int
+) -> None:
+    client, _ = env
+    assert_error(client.post(f"/_emulator/users/{USER}/messages", json=body), 400, code)

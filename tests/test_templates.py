@@ -230,9 +230,7 @@ def test_legacy_category_and_copy_code_button_are_accepted(schemas: SchemaSet) -
         pytest.param({"components": [{"type": "FOOTER", "text": "x"}]}, "$.components", id="no-body"),
     ],
 )
-def test_malformed_definition_is_rejected_with_1009(
-    schemas: SchemaSet, change: dict[str, Any], path: str
-) -> None:
+def test_malformed_definition_is_rejected_with_1009(schemas: SchemaSet, change: dict[str, Any], path: str) -> None:
     definition = {**FIXTURES[0], **change}
     with pytest.raises(errors.ParameterValueNotValid) as caught:
         schemas.validate(SCHEMA, definition)
@@ -258,9 +256,7 @@ def test_definition_without_category_is_rejected_with_1008(schemas: SchemaSet) -
 def test_load_fixtures_puts_every_fixture_in_the_store_by_name_and_language(
     registry: TemplateRegistry,
 ) -> None:
-    assert [(d["name"], d["language"]) for d in registry.list()] == [
-        (d["name"], d["language"]) for d in FIXTURES
-    ]
+    assert [(d["name"], d["language"]) for d in registry.list()] == [(d["name"], d["language"]) for d in FIXTURES]
     assert registry.store.get(TENANT, KIND, "upcoming_trip_reminder:en") is not None
 
 
@@ -373,9 +369,7 @@ def test_seed_shipment_update_hydrates_image_header_and_tracking_url(registry: T
 
 
 def test_hello_world_needs_no_components(registry: TemplateRegistry) -> None:
-    hydrated = registry.hydrate(
-        {"name": "hello_world", "language": {"policy": "deterministic", "code": "en_US"}}
-    )
+    hydrated = registry.hydrate({"name": "hello_world", "language": {"policy": "deterministic", "code": "en_US"}})
     assert hydrated["header"] == {"format": "TEXT", "text": "Hello World"}
     assert hydrated["body"].startswith("Welcome and congratulations!!")
     assert hydrated["footer"] == "WhatsApp Business Platform sample message"
@@ -515,9 +509,7 @@ def test_carousel_template_is_rejected_with_2001_as_cloud_api_only(registry: Tem
 
 
 def test_namespace_of_another_account_is_rejected_with_1009(registry: TemplateRegistry) -> None:
-    rejected(
-        registry, {**TRIP_REMINDER, "namespace": "someone_elses_namespace"}, 1009, "$.template.namespace"
-    )
+    rejected(registry, {**TRIP_REMINDER, "namespace": "someone_elses_namespace"}, 1009, "$.template.namespace")
 
 
 def test_empty_namespace_is_rejected_with_2014(registry: TemplateRegistry) -> None:
@@ -562,9 +554,7 @@ def test_image_header_not_sent_is_rejected_with_2000(registry: TemplateRegistry)
 
 
 def test_text_parameter_for_an_image_header_is_rejected_with_2012(registry: TemplateRegistry) -> None:
-    template = send(
-        "spring_sale", "en_US", {"type": "header", "parameters": [text("sale.png")]}, _spring_sale()[1]
-    )
+    template = send("spring_sale", "en_US", {"type": "header", "parameters": [text("sale.png")]}, _spring_sale()[1])
     rejected(registry, template, 2012, "$.template.components[0].parameters[0]")
 
 
@@ -576,9 +566,7 @@ def test_document_parameter_for_an_image_header_is_rejected_with_2012(registry: 
 
 def test_image_parameter_for_a_text_header_is_rejected_with_2012(registry: TemplateRegistry) -> None:
     template = copy.deepcopy(TRIP_REMINDER)
-    template["components"][0]["parameters"] = [
-        {"type": "image", "image": {"link": "https://x.example/a.png"}}
-    ]
+    template["components"][0]["parameters"] = [{"type": "image", "image": {"link": "https://x.example/a.png"}}]
     rejected(registry, template, 2012, "$.template.components[0].parameters[0]")
 
 
@@ -682,9 +670,7 @@ def test_body_only_template_takes_body_parameters_up_to_32768_characters(registr
 
 def test_hydrated_body_over_1024_characters_is_rejected_with_2005(registry: TemplateRegistry) -> None:
     long = text("x" * 500)
-    rejected(
-        registry, order(body(long, long, text("c"), text("d"))), 2005, "$.template.components[0].parameters"
-    )
+    rejected(registry, order(body(long, long, text("c"), text("d"))), 2005, "$.template.components[0].parameters")
 
 
 def test_the_same_button_index_twice_is_rejected_with_1009(registry: TemplateRegistry) -> None:
@@ -713,8 +699,7 @@ def hsm(element_name: str, *defaults: str, code: str = "en_US", **extra: Any) ->
 def test_hsm_localizable_params_fill_the_body_in_order(registry: TemplateRegistry) -> None:
     hydrated = registry.hydrate_hsm(hsm("order_confirmation", "Maria", "#10341", "$10.99", "Friday"))
     assert (
-        hydrated["body"]
-        == "Hi Maria, thanks for your order #10341! We charged $10.99 and will deliver it on Friday."
+        hydrated["body"] == "Hi Maria, thanks for your order #10341! We charged $10.99 and will deliver it on Friday."
     )
     assert hydrated["buttons"][1] == {
         "index": 1,
@@ -772,9 +757,7 @@ def test_named_placeholders_of_a_pasted_template_fill_in_order_of_appearance(
             "language": "en",
             "category": "UTILITY",
             "parameter_format": "NAMED",
-            "components": [
-                {"type": "BODY", "text": "Hi {{first_name}}, order {{order_id}} for {{first_name}}"}
-            ],
+            "components": [{"type": "BODY", "text": "Hi {{first_name}}, order {{order_id}} for {{first_name}}"}],
         }
     )
     hydrated = registry.hydrate(send("named", "en", body(text("Ana"), text("42"))))

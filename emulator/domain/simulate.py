@@ -15,6 +15,7 @@ from emulator.domain.feed import ChangeFeed
 from emulator.domain.lifecycle import RECEIVED, StatusLifecycle
 from emulator.domain.media import MediaService
 from emulator.domain.messages import INBOUND, MessagesService
+from emulator.domain.samples import sample
 from emulator.domain.users import UsersService
 from emulator.domain.window import WindowService
 from emulator.ids import IdFactory
@@ -110,9 +111,12 @@ class UserActions:
             message["errors"] = [errors.UnsupportedMessageType().as_dict()]
 
     def _media_object(self, kind: str, given: dict[str, Any]) -> Doc:
-        media = self._media.find(given["id"])
-        if media is None:
-            raise _refuse(f"$.{kind}.id", f"no uploaded media {given['id']} (upload it with POST /v1/media)")
+        if "id" in given:
+            media = self._media.find(given["id"])
+            if media is None:
+                raise _refuse(f"$.{kind}.id", f"no uploaded media {given['id']} (upload it, or leave out id)")
+        else:  # the user's own file: a small sample the bot can download with GET /v1/media/{id}
+            media = self._media.upload(*sample(kind))
         filled: Doc = {"id": media["id"], "mime_type": media["mime_type"], "sha256": media["sha256"]}
         filled.update({k: v for k, v in given.items() if k in ("caption", "filename")})
         return filled
@@ -168,7 +172,8 @@ def _quick_reply(wanted: dict[str, Any], replied: Doc) -> Doc:
         key = f"text {wanted.get('text')!r}"
     if not matches:
         have = ", ".join(repr(b.get("payload") or b.get("text")) for b in buttons)
-        raise _refuse("$.button", f"message {replied['id']} has no quick reply with {key} (it has {have})")
+        field = "payload" if "payload" in wanted else "text"
+        raise _refuse(f"$.button.{field}", f"message {replied['id']} has no quick reply with {key} (it has {have})")
     return {"payload": matches[0].get("payload"), "text": matches[0]["text"]}
 
 
