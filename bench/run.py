@@ -69,44 +69,22 @@ LIST = {
 }
 
 
-def start_echo(port: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "echo_app:app",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-            "--app-dir",
-            str(Path(__file__).resolve().parent),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def start_receiver(port: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "receiver_app:app",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-            "--app-dir",
-            str(Path(__file__).resolve().parent),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+def start_uvicorn(app: str, port: int) -> subprocess.Popen[bytes]:
+    """A bench helper app (``echo_app:app``, ``receiver_app:app``) in its own uvicorn process."""
+    bench_dir = str(Path(__file__).resolve().parent)
+    argv = [
+        "-m",
+        "uvicorn",
+        app,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--app-dir",
+        bench_dir,
+    ]
+    return subprocess.Popen([sys.executable, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def wait_healthy(url: str, path: str = "/_emulator/health") -> None:
@@ -218,14 +196,14 @@ def main() -> int:
     )
 
     process = start_emulator(args.port)
-    echo = start_echo(args.port + 1)
+    echo = start_uvicorn("echo_app:app", args.port + 1)
     try:
         url, echo_url = f"http://127.0.0.1:{args.port}", f"http://127.0.0.1:{args.port + 1}"
         wait_healthy(url)
         wait_healthy(echo_url, "/")
         asyncio.run(throughput(url, args.seconds))
         asyncio.run(messages(url, echo_url, args.seconds))
-        receiver = start_receiver(args.port + 2)
+        receiver = start_uvicorn("receiver_app:app", args.port + 2)
         try:
             wait_healthy(f"http://127.0.0.1:{args.port + 2}", "/stats")
             webhooks.run(url, f"http://127.0.0.1:{args.port + 2}", login(url))

@@ -37,48 +37,16 @@ def running_emulator(
 ) -> Iterator[RunningEmulator]:
     """Start ``wa-emulator serve --port 0 ARGS``, wait until /_emulator/health answers, stop it after."""
     argv = list(command) if command else [sys.executable, "-m", "emulator", "serve", "--port", "0", *args]
-    process = subprocess.Popen(
-        argv, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    output: list[str] = []
-    pump = threading.Thread(target=_pump, args=(process, lines), daemon=True)
-    pump.start()
-    try:
-        url = _wait_for_url(process, lines, output, time.monotonic() + deadline_s)
+    with running_process(argv, _LISTENING.pattern, env, deadline_s=deadline_s) as started:
+        url = started.ready.group(1)
         _wait_healthy(url, time.monotonic() + deadline_s)
-        yield RunningEmulator(process, url, output)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        pump.join(timeout=10)  # the pipe reaches EOF once the process is gone
-        if process.stdout is not None:
-            process.stdout.close()
+        yield RunningEmulator(started.process, url, started.output)
 
 
 def _pump(process: subprocess.Popen[str], lines: queue.Queue[str]) -> None:
     assert process.stdout is not None
     for line in process.stdout:
         lines.put(line)
-
-
-def _wait_for_url(process: subprocess.Popen[str], lines: queue.Queue[str], output: list[str], deadline: float) -> str:
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=0.1)
-        except queue.Empty:
-            if process.poll() is not None:
-                raise RuntimeError("emulator exited early:\n" + "".join(output)) from None
-            continue
-        output.append(line)
-        match = _LISTENING.search(line)
-        if match:
-            return match.group(1)
-    raise TimeoutError("emulator did not report its address:\n" + "".join(output))
 
 
 def _wait_healthy(url: str, deadline: float) -> None:
