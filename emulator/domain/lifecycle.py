@@ -8,6 +8,7 @@ the emulator clock (``delivery_delay_s``, ``read_delay_s``); zero, the default, 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -54,13 +55,10 @@ class StatusLifecycle:
         user = self._users.get_or_create(record["to"])
         if not self._window.allows(record["to"], record["type"]):
             self._fail(record, errors.ReEngagementMessage())
-            return
-        if user["incapable"] or record["type"] in user.get("unsupported_types", []):
+        elif user["incapable"] or record["type"] in user.get("unsupported_types", []):
             self._fail(record, errors.ReceiverIncapable(_incapable_details(record, user)))
-            return
-        self._advance(record, "sent")
-        if user["online"]:
-            self._later(user.get("delivery_delay_s", 0), record["id"], self._delivered)
+        else:
+            self._continue(record, user, "sent")
 
     def seen(self, message_id: str) -> None:
         """The user replied to a message: a phone that replies has read it (if receipts are on)."""
@@ -68,39 +66,42 @@ class StatusLifecycle:
         if record is not None and record["status"] == "delivered":
             user = self._users.get_or_create(record["to"])
             if user["read_receipts"]:
-                self._advance(record, "read")
+                self._advance(record, ["read"])
 
-    def _delivered(self, message_id: str) -> None:
+    def _continue(self, record: Doc, user: Doc, status: str) -> None:
+        """Apply ``status`` and every later one that is due now (saved once); schedule the first delayed one."""
+        due: list[str] = [status]
+        while True:
+            following = _next_step(due[-1], user)
+            if following is None:
+                break
+            step, delay = following
+            if delay > 0:
+                self._scheduler.at(self._now() + delay, functools.partial(self._resume, record["id"], due[-1], step))
+                break
+            due.append(step)
+        self._advance(record, due)
+
+    def _resume(self, message_id: str, expected: str, step: str) -> None:
+        """A delayed step came due: apply it if the message is still where it was (not reset, not moved on)."""
         record = self._messages.find(message_id)
-        if record is None or record["status"] != "sent":
-            return  # reset meanwhile, or already moved on
-        self._advance(record, "delivered")
-        user = self._users.get_or_create(record["to"])
-        if user["read_receipts"]:
-            self._later(user.get("read_delay_s", 0), message_id, self._read)
+        if record is not None and record["status"] == expected:
+            self._continue(record, self._users.get_or_create(record["to"]), step)
 
-    def _read(self, message_id: str) -> None:
-        record = self._messages.find(message_id)
-        if record is not None and record["status"] == "delivered":
-            self._advance(record, "read")
-
-    def _later(self, delay_s: float, message_id: str, step: Callable[[str], None]) -> None:
-        if delay_s <= 0:
-            step(message_id)
-        else:
-            self._scheduler.at(self._now() + delay_s, lambda: step(message_id))
-
-    def _advance(self, record: Doc, status: str) -> None:
+    def _advance(self, record: Doc, statuses: list[str]) -> None:
         now = self._now()
-        conversation = self._billing.conversation_for(record) if status in ("sent", "delivered") else None
-        record["status"] = status
-        record["statuses"].append({"status": status, "timestamp": now})
+        billed = any(status in ("sent", "delivered") for status in statuses)
+        conversation = self._billing.conversation_for(record) if billed else None
+        content = []
+        for status in statuses:
+            record["statuses"].append({"status": status, "timestamp": now})
+            if self._webhook_wanted(status):
+                billing = conversation if status in ("sent", "delivered") else None
+                content.append(status_content(record["id"], record["to"], status, now, conversation=billing))
+        record["status"] = statuses[-1]
         self._messages.save(record)
-        if self._webhook_wanted(status):
-            self._notify(
-                status_content(record["id"], record["to"], status, now, conversation=conversation),
-                record["to"],
-            )
+        for each in content:
+            self._notify(each, record["to"])
 
     def _fail(self, record: Doc, error: errors.WhatsAppError) -> None:
         now = self._now()
@@ -116,6 +117,15 @@ class StatusLifecycle:
         if status == "sent":
             return bool(settings.get("sent_status") or toggles.get("sent"))
         return bool(toggles.get(status, True))
+
+
+def _next_step(status: str, user: Doc) -> tuple[str, float] | None:
+    """The status after ``status`` for this user, with its delay; None where the lifecycle stops."""
+    if status == "sent" and user["online"]:
+        return "delivered", float(user.get("delivery_delay_s", 0))
+    if status == "delivered" and user["read_receipts"]:
+        return "read", float(user.get("read_delay_s", 0))
+    return None
 
 
 def _incapable_details(record: Doc, user: Doc) -> str:
