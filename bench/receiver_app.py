@@ -51,5 +51,10 @@ async def clear(request: Request) -> Response:
 
 
 app = Starlette(
-    routes=[Route("/hook", hook, methods=["POST"]), Route("/stats", stats), Route("/clear", clear, methods=["POST"])]
+    routes=[
+        Route("/hook", hook, methods=["POST"]),
+        Route("/arrival/{status}/{message_id}", arrival),
+        Route("/stats", stats),
+        Route("/clear", clear, methods=["POST"]),
+    ]
 )

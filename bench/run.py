@@ -214,7 +214,52 @@ def main() -> int:
         for p in (process, echo):
             p.terminate()
             p.wait()
+    replay_throughput(args.port + 3)
     return 0
+
+
+def replay_throughput(port: int, scripts: int = 100) -> None:
+    """Replayed steps/s: ``scripts`` conversation scripts (fixtures/conversations, cycled) against the example bot."""
+    from emulator.replay.runner import Runner, load_all, run_all
+    from emulator.replay.session import Session
+
+    root = Path(__file__).resolve().parents[1]
+    found, problems = load_all(sorted(str(p) for p in (root / "fixtures" / "conversations").glob("*.yaml")))
+    if problems or not found:
+        raise RuntimeError(f"fixtures/conversations: {problems or 'no scripts'}")
+    url = f"http://127.0.0.1:{port}"
+    process = start_emulator(port)
+    bot = None
+    try:
+        wait_healthy(url)
+        bot = subprocess.Popen(
+            [sys.executable, str(root / "examples" / "echo_bot" / "bot.py"), "--api", url, "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert bot.stdout is not None
+        if "bot listening on" not in bot.stdout.readline():  # the bot's one stdout line, once it is ready
+            raise RuntimeError("the example bot did not start")
+        batch = [found[i % len(found)] for i in range(scripts)]
+        with Session(url) as session:
+            started = time.perf_counter()
+            results = run_all(batch, Runner(session))
+            seconds = time.perf_counter() - started
+        steps = sum(len(r.steps) for r in results)
+        failed = sum(not r.ok for r in results)
+        verdict = "all green" if not failed else f"{failed} FAILED"
+        print(
+            f"replay: {scripts} scripts ({steps} steps) against examples/echo_bot in {seconds:.2f} s: "
+            f"{steps / seconds:.0f} steps/s, {scripts / seconds:.1f} scripts/s ({verdict})"
+        )
+    finally:
+        for p in (bot, process):
+            if p is not None:
+                p.terminate()
+                p.wait()
+        if bot is not None and bot.stdout is not None:
+            bot.stdout.close()
 
 
 if __name__ == "__main__":

@@ -33,7 +33,31 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("healthcheck", help="exit 0 when a running emulator answers /_emulator/health")
     check.add_argument("--url", default=None, help="base URL (default: http://HOST:PORT from the environment)")
     check.add_argument("--timeout", type=float, default=2.0)
+    _add_replay_commands(commands)
     return parser
+
+
+def _add_replay_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``replay`` and ``record`` (docs/replay.md); their code is imported only when they run."""
+    token = f"bearer token of the control API (env {ENV_PREFIX}CONTROL_TOKEN)"
+    replay = commands.add_parser("replay", help="run conversation scripts against a bot; exit 1 if any fails")
+    replay.add_argument("scripts", nargs="+", metavar="SCRIPT", help="script files, or directories of *.yaml")
+    replay.add_argument("--bot-webhook", default="", metavar="URL", help="the bot's webhook URL (waited for)")
+    replay.add_argument("--emulator", default="", metavar="URL", help="drive this running emulator instead")
+    replay.add_argument("--host", default="127.0.0.1", help="address of the emulator started here")
+    replay.add_argument("--port", type=int, default=0, help="its port (default: a free one, printed)")
+    replay.add_argument("--bot-command", default="", metavar="CMD", help="start the bot; {emulator} is its URL")
+    replay.add_argument("--bot-wait", type=float, default=30.0, metavar="S", help="seconds to wait for the bot")
+    replay.add_argument("--junit", default="", metavar="FILE", help="write a JUnit XML report")
+    replay.add_argument("--control-token", default=os.environ.get(ENV_PREFIX + "CONTROL_TOKEN", ""), help=token)
+    record = commands.add_parser("record", help="write a conversation script from a traffic log or an emulator")
+    source = record.add_mutually_exclusive_group(required=True)
+    source.add_argument("--from-log", metavar="FILE", help="JSONL of webhook payloads and /v1/messages bodies")
+    source.add_argument("--emulator", metavar="URL", help="a running emulator (with --user)")
+    record.add_argument("--user", metavar="WA_ID", help="only this user's conversation")
+    record.add_argument("--name", help="the script's name")
+    record.add_argument("-o", "--output", metavar="OUT", help="file to write (default: stdout)")
+    record.add_argument("--control-token", default=os.environ.get(ENV_PREFIX + "CONTROL_TOKEN", ""), help=token)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,6 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "healthcheck":
         return healthcheck(args.url, args.timeout)
+    if args.command in ("replay", "record"):
+        from emulator.replay import cli as replay_cli
+
+        return replay_cli.replay(args) if args.command == "replay" else replay_cli.record(args)
     overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(Settings)}
     try:
         settings = Settings.from_mapping(os.environ, overrides)

@@ -8,7 +8,11 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import T0, assert_error
+from emulator.app import create_app
+from emulator.clock import EmulatorClock
+from emulator.settings import Settings
+from emulator.store import MemoryStore
+from tests.conftest import T0, assert_error, basic, bearer
 
 TEXT = {"to": "+1 (555) 000-1111", "type": "text", "text": {"body": "Hello *there*"}}
 BUTTONS = {
@@ -51,11 +55,34 @@ def test_a_send_answers_201_with_an_id_and_the_contacts_echo(api: TestClient) ->
     assert body["meta"]["api_status"] == "stable"
 
 
-def test_ids_are_unique_and_the_same_for_the_same_seed(api: TestClient) -> None:
+def test_ids_are_unique_and_go_on_after_a_reset(api: TestClient) -> None:
     ids = [send(api, TEXT)["messages"][0]["id"] for _ in range(5)]
     assert len(set(ids)) == 5
     api.post("/_emulator/reset")
-    assert [send(api, TEXT)["messages"][0]["id"] for _ in range(5)] == ids
+    # a bot that ignores ids it has seen (webhook retries) must not drop messages after a reset
+    assert not {send(api, TEXT)["messages"][0]["id"] for _ in range(5)} & set(ids)
+
+
+def test_the_same_seed_gives_the_same_ids_from_a_fresh_start(clock: EmulatorClock) -> None:
+    def first_ids() -> list[str]:
+        with TestClient(create_app(Settings(seed=11), store=MemoryStore(), clock=clock)) as client:
+            token = client.post("/v1/users/login", headers=basic()).json()["users"][0]["token"]
+            client.headers.update(bearer(token))
+            return [send(client, TEXT)["messages"][0]["id"] for _ in range(3)]
+
+    assert first_ids() == first_ids()
+
+
+def test_a_stale_after_cursor_is_404_with_1006(api: TestClient) -> None:
+    first = send(api, TEXT)["messages"][0]["id"]
+    api.post("/_emulator/reset")
+    error = assert_error(api.get(f"/_emulator/messages?after={first}&wait=5"), 404, 1006)
+    assert "reset" in error["details"]
+
+
+def test_a_conversation_view_does_not_create_the_user(api: TestClient) -> None:
+    assert api.get("/_emulator/conversations/4915100000001").json()["messages"] == []
+    assert "4915100000001" not in {u["wa_id"] for u in api.get("/_emulator/users").json()["users"]}
 
 
 def test_an_accepted_message_is_recorded_with_its_payload(api: TestClient) -> None:

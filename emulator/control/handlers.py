@@ -178,10 +178,18 @@ async def user_sends(request: Request) -> Response:
 
 @control
 async def conversation(request: Request) -> Response:
-    """GET /_emulator/conversations/{wa_id}: both directions in order, the user, and the window."""
+    """GET /_emulator/conversations/{wa_id}: both directions in order; ``?format=script`` as a replay script."""
     wa_id = request.path_params["wa_id"]
     _validate(request, "control/user.json", {"wa_id": wa_id})
-    return JSONResponse(tenant_of(request).conversation(wa_id))
+    view = tenant_of(request).conversation(wa_id)
+    output = request.query_params.get("format", "json")
+    if output == "script":
+        from emulator.replay.export import conversation_yaml  # only this format needs yaml and the replay code
+
+        return Response(conversation_yaml(view), media_type="application/yaml")
+    if output != "json":
+        raise errors.ParameterValueNotValid(f"format: must be 'json' or 'script' (got {output!r})")
+    return JSONResponse(view)
 
 
 @control

@@ -103,6 +103,9 @@ class MessagesService:
     ) -> list[Doc]:
         """Records oldest first, filtered; ``to`` may be written in any phone format."""
         wa_id = normalize(to) or to if to else None
+        if after is not None and self.find(after) is None:
+            # a cursor from before a reset would otherwise wait for nothing, forever
+            raise errors.ResourceNotFound(f"after: no message {after} (was the emulator reset?)")
         return [
             r
             for r in self._store.items(self._tenant, KIND, after=after)

@@ -122,7 +122,7 @@ class Tenant:
         inbound = [m for m in self.store.items(self.name, INBOUND) if m["from"] == wa_id]
         return {
             "wa_id": wa_id,
-            "user": self.users.get_or_create(wa_id),
+            "user": self.users.peek(wa_id),
             "window": self.window.view(wa_id),
             "messages": sorted(outbound + inbound, key=lambda m: m["seq"]),
         }
@@ -148,7 +148,6 @@ class Tenant:
         self.scheduler.clear()
         self.clock.reset()
         self.save_clock()
-        self.ids.restart()
         self.feed.publish("reset", {})
 
     def save_clock(self) -> None:

@@ -70,6 +70,10 @@ class UsersService:
         """A user already known, or None."""
         return self._store.get(self._tenant, KIND, wa_id)
 
+    def peek(self, wa_id: str) -> Doc:
+        """The user as it is, or as it would be created, without creating it (for read-only views)."""
+        return self.find(wa_id) or self._new(wa_id, {"source": "auto"})
+
     def get_or_create(self, wa_id: str) -> Doc:
         """The user with this wa_id, created with a Faker profile (and magic traits) on first use."""
         user = self.find(wa_id)

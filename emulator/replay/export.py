@@ -1,0 +1,269 @@
+"""Conversations as scripts: from the emulator's record, or from traffic a deployment logged.
+
+User turns become short forms where they can (``text``, ``tap`` by id, ``select`` by id,
+``quick_reply`` by the button's text, ``location``), anything else ``send``. The bot's messages
+become expectations on their stable parts: type, text, button and row ids, template name and
+language, a failed status's code; never ids or timestamps. A gap of an hour or more between two
+messages becomes a ``clock`` step.
+
+Values the bot put into template parameters or quick-reply payloads that contain a digit (order
+numbers, dates, amounts) change from run to run; where a later text repeats one, the exported
+expectation matches any value there (``re:^Thanks, .+ noted$``).
+
+A traffic log is read by ``traffic.read_log`` (its format is described there).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from emulator.domain.phone import normalize
+from emulator.domain.users import DEFAULTS, magic_traits
+from emulator.replay.expect import REPLY_KINDS, Record, button_ids, failed_code, row_ids, template_view, text_of
+from emulator.replay.script import REGEX, format_duration
+from emulator.replay.traffic import LogError, read_log
+
+CLOCK_GAP_S = 3600.0  # a shorter pause does not change what the emulator does
+TRAITS = ("status", "incapable", "read_receipts", "online", "unsupported_types", "delivery_delay_s", "read_delay_s")
+_LOCATION_FIELDS = ("latitude", "longitude", "name", "address", "url")
+_SPECIAL = re.compile(r"([.^$*+?{}\[\]\\|()])")
+_FILLED_BY_PHONE = ("id", "from", "timestamp", "context", "errors")
+_MEDIA = ("image", "video", "audio", "voice", "document", "sticker")
+
+
+@dataclass
+class _Thread:
+    taken: list[Record] = field(default_factory=list)
+    turn_mark: int = 0
+
+
+@dataclass
+class _Builder:
+    """Turns an ordered list of inbound and outbound messages into steps."""
+
+    user: str
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    threads: dict[str, _Thread] = field(default_factory=dict)
+    expectations: dict[str, dict[str, Any]] = field(default_factory=dict)  # outbound id -> its expectation
+    volatile: list[str] = field(default_factory=list)
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    pending_user: str = ""
+    last_time: float | None = None
+    labels: int = 0
+
+    def add(self, message: Record) -> None:
+        self._clock(message.get("created_at"))
+        if message["direction"] == "outbound":
+            if self.pending and self.pending_user != message["to"]:
+                self.flush()
+            expectation = _expectation(message, self.volatile)
+            self.pending.append(expectation)
+            self.pending_user = message["to"]
+            self.threads.setdefault(message["to"], _Thread()).taken.append(message)
+            if message.get("id"):
+                self.expectations[message["id"]] = expectation
+            self.volatile.extend(_volatile_values(message))
+        else:
+            self.flush()
+            self._turn(message["from"], message["message"])
+
+    def flush(self) -> None:
+        if self.pending:
+            expect = self.pending[0] if len(self.pending) == 1 else list(self.pending)
+            self.steps.append(self._for_user({"expect": expect}, self.pending_user))
+            self.pending = []
+
+    def _clock(self, when: Any) -> None:
+        if not isinstance(when, int | float):
+            return
+        if self.last_time is not None and when - self.last_time >= CLOCK_GAP_S:
+            self.flush()
+            self.steps.append({"clock": format_duration(round((when - self.last_time) / 60) * 60)})
+        self.last_time = float(when)
+
+    def _turn(self, wa_id: str, message: Record) -> None:
+        thread = self.threads.setdefault(wa_id, _Thread())
+        step, kind = _user_turn(message)
+        replied = (message.get("context") or {}).get("id")
+        if replied and replied in self.expectations and _pick(thread, kind) != replied:
+            step["reply_to"] = self._label(replied)
+        self.steps.append(self._for_user(step, wa_id))
+        thread.turn_mark = len(thread.taken)
+        self.volatile.extend(_volatile_values(message))
+
+    def _label(self, message_id: str) -> str:
+        expectation = self.expectations[message_id]
+        if "as" not in expectation:
+            self.labels += 1
+            expectation["as"] = f"m{self.labels}"
+        return str(expectation["as"])
+
+    def _for_user(self, step: dict[str, Any], wa_id: str) -> dict[str, Any]:
+        return {**step, "user": wa_id} if wa_id != self.user else step
+
+
+def _pick(thread: _Thread, kind: str | None) -> str | None:
+    """The id of the message the replay's rule (Session.reply_target) would answer, if it is known now."""
+    if kind is None:
+        return None
+    has = REPLY_KINDS[kind][1]
+    since = thread.taken[thread.turn_mark :]
+    recent = [r for r in since if has(r)] or ([r for r in thread.taken if has(r)] if since else [])
+    return str(recent[-1].get("id")) if recent else None
+
+
+def _user_turn(message: Record) -> tuple[dict[str, Any], str | None]:
+    """The step for an inbound message, and the kind of reply it is (None if it is no reply)."""
+    kind = message.get("type")
+    has_context = bool((message.get("context") or {}).get("id"))
+    if kind == "text" and not has_context:
+        return {"text": message["text"]["body"]}, None
+    if kind == "location" and not has_context:
+        where = message["location"]
+        return {"location": {k: where[k] for k in _LOCATION_FIELDS if k in where}}, None
+    if kind == "interactive":
+        reply = message["interactive"]
+        choice = reply[reply["type"]]
+        short = "tap" if reply["type"] == "button_reply" else "select"
+        return {short: choice.get("id") or choice.get("title")}, short
+    if kind == "button":
+        button = message["button"]
+        return {"quick_reply": button.get("text") or button.get("payload")}, "quick_reply"
+    send = {k: v for k, v in message.items() if k not in _FILLED_BY_PHONE}
+    if kind in _MEDIA:  # the old media id is gone after a reset: the emulator makes a sample instead
+        send[kind] = {k: v for k, v in message[kind].items() if k in ("caption", "filename")}
+    return {"send": send}, None
+
+
+def _expectation(message: Record, volatile: list[str]) -> dict[str, Any]:
+    expectation: dict[str, Any] = {"type": message.get("type")}
+    template = template_view(message)
+    text = text_of(message)
+    if text and not template:
+        expectation["text"] = stable_matcher(text, volatile)
+    for name, ids in (("buttons", button_ids(message)), ("rows", row_ids(message))):
+        if ids:
+            expectation[name] = ids
+    if template:
+        expectation["template"] = {k: template[k] for k in ("name", "language") if template.get(k)}
+    code = failed_code(message)
+    if code is not None:
+        expectation["failed"] = code
+    return expectation
+
+
+def _escape(text: str) -> str:
+    """Escape what a regular expression would read specially (not spaces or '#': they stay readable)."""
+    return _SPECIAL.sub(r"\\\1", text)
+
+
+def stable_matcher(text: str, volatile: list[str]) -> str:
+    """``text`` itself, or a ``re:`` expression matching any value where ``text`` repeats a volatile one."""
+    present = sorted({v for v in volatile if v in text}, key=len, reverse=True)
+    if not present:
+        return f"{REGEX}^{_escape(text)}$" if text.startswith(REGEX) else text
+    pieces = re.split("|".join(re.escape(v) for v in present), text)
+    return REGEX + "^" + ".+".join(_escape(p) for p in pieces) + "$"
+
+
+def _volatile_values(message: Record) -> list[str]:
+    """Values the bot chose for this send that may differ next time (they contain a digit)."""
+    values: list[Any] = []
+    template = (message.get("payload") or {}).get("template") or {}
+    for component in template.get("components") or []:
+        for parameter in component.get("parameters") or []:
+            content = parameter.get(parameter.get("type"))
+            values.append(content.get("fallback_value") if isinstance(content, dict) else content)
+    values.append((message.get("button") or {}).get("payload"))
+    return [v for v in values if isinstance(v, str) and len(v) >= 3 and any(c.isdigit() for c in v)]
+
+
+def _user_setup(wa_id: str, user: Record | None) -> dict[str, Any]:
+    """The traits (and name) a replay must give the user to see the same conversation."""
+    if not user:
+        return {}
+    usual = {**DEFAULTS, **magic_traits(wa_id)}
+    traits = {k: user[k] for k in TRAITS if k in user and user[k] != usual.get(k)}
+    if user.get("source") != "fixture" and user.get("name"):
+        traits = {"name": user["name"], **traits}
+    return traits
+
+
+def script_from_messages(
+    user: str, messages: Iterable[Record], *, name: str, users: dict[str, Record] | None = None
+) -> dict[str, Any]:
+    """A script (as data) from messages in the shape of ``GET /_emulator/conversations/{wa_id}``."""
+    builder = _Builder(user)
+    for wa_id, record in (users or {}).items():
+        setup = _user_setup(wa_id, record)
+        if setup:
+            builder.steps.append(builder._for_user({"set_user": setup}, wa_id))
+    for message in messages:
+        builder.add(message)
+    builder.flush()
+    return {"name": name, "user": user, "steps": builder.steps}
+
+
+def conversation_script(conversation: Record) -> dict[str, Any]:
+    """The script of a conversation as ``GET /_emulator/conversations/{wa_id}`` shows it."""
+    wa_id = conversation["wa_id"]
+    user = conversation.get("user") or {}
+    name = f"conversation with {wa_id}" + (f" ({user['name']})" if user.get("name") else "")
+    return script_from_messages(wa_id, conversation["messages"], name=name, users={wa_id: user})
+
+
+def log_script(lines: Iterable[str], *, user: str | None = None, name: str = "") -> dict[str, Any]:
+    """The script of a JSONL traffic log (format in the module docstring), for one user or all."""
+    messages, profiles = read_log(lines)
+    if user is not None:
+        wanted = normalize(user) or user
+        messages = [m for m in messages if wanted in (m.get("from"), m.get("to"))]
+    first = next((m.get("from") or m.get("to") for m in messages), None)
+    main = (normalize(user) or user) if user else first
+    if main is None:
+        raise LogError(0, "the log has no message to or from " + (user or "any user"))
+    seen = {m.get("from") or m.get("to") for m in messages}
+    users = {wa: {"name": profiles[wa], "source": "log"} for wa in profiles if wa in seen}
+    return script_from_messages(main, messages, name=name or f"conversation with {main}", users=users)
+
+
+class _Block(dict[str, Any]):
+    """A mapping written in block style (the script and its steps); deeper ones go inline."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(
+    _Block, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=False)
+)
+
+
+def dump_script(script: dict[str, Any], comment: str = "") -> str:
+    """The script as YAML text: steps one per item, small values inline, an optional header comment."""
+    blocks = _Block(script)
+    blocks["steps"] = [_Block(step) for step in script["steps"]]
+    for step in blocks["steps"]:
+        expect = step.get("expect")
+        if isinstance(expect, dict) and any(isinstance(v, dict | list) for v in expect.values()):
+            step["expect"] = _Block(expect)
+        elif isinstance(expect, list):
+            step["expect"] = [_Block(e) for e in expect]
+    text = yaml.dump(blocks, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=None, width=1000)
+    header = "".join(f"# {line}\n" for line in comment.splitlines())
+    return header + text
+
+
+def conversation_yaml(conversation: Record) -> str:
+    """``GET /_emulator/conversations/{wa_id}?format=script``: the conversation as a script's YAML."""
+    comment = (
+        f"Exported by wa-emulator from the conversation with {conversation['wa_id']}.\n"
+        "Replay: wa-emulator replay THIS_FILE --bot-webhook URL (docs/replay.md)"
+    )
+    return dump_script(conversation_script(conversation), comment)

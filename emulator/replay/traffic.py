@@ -1,0 +1,114 @@
+"""Traffic a deployment logged, read back: the bot's inbound webhooks and outbound sends, in order.
+
+The log format (one JSON object a line; blank lines and lines starting with ``#`` are skipped):
+
+* ``{"direction": "in", "payload": {...}}``: a webhook payload the bot received (the On-Premises
+  bare object, or the Cloud API's ``object``/``entry``/``changes`` envelope);
+* ``{"direction": "out", "body": {...}, "id": "gBEG..."}``: a ``POST /v1/messages`` body the bot
+  sent; ``id`` (or ``"response": {"messages": [{"id": ...}]}``) lets a later failed status find it;
+* an optional ``"ts"`` (Unix seconds) on either;
+* or the payload or body alone, told apart by shape (a body has ``to``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from emulator.domain.phone import normalize
+from emulator.replay.expect import Record
+
+
+class LogError(ValueError):
+    """A log line that is neither a webhook payload nor a ``/v1/messages`` body."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(f"line {line}: {reason}")
+        self.line = line
+
+
+def read_log(lines: Iterable[str]) -> tuple[list[Record], dict[str, str]]:
+    """Inbound and outbound messages, in log order, and the users' profile names."""
+    messages: list[Record] = []
+    by_id: dict[str, Record] = {}
+    profiles: dict[str, str] = {}
+    for number, raw in enumerate(lines, start=1):
+        text = raw.strip()
+        if not text or text.startswith("#"):
+            continue
+        try:
+            entry = json.loads(text)
+        except ValueError as exc:
+            raise LogError(number, f"not JSON: {exc}") from None
+        direction, content, when = _classify(entry, number)
+        if direction == "out":
+            message = _outbound(entry, content, when, number)
+            messages.append(message)
+            if message.get("id"):
+                by_id[message["id"]] = message
+            continue
+        for value in _webhook_values(content):
+            for contact in value.get("contacts") or []:
+                name = (contact.get("profile") or {}).get("name")
+                if contact.get("wa_id") and name:
+                    profiles[contact["wa_id"]] = name
+            for inbound in value.get("messages") or []:
+                stamp = inbound.get("timestamp")
+                created = float(stamp) if isinstance(stamp, str | int) and str(stamp).isdigit() else when
+                messages.append(
+                    {"direction": "inbound", "from": inbound.get("from"), "message": inbound, "created_at": created}
+                )
+            for status in value.get("statuses") or []:
+                _apply_status(by_id.get(status.get("id", "")), status)
+    return messages, profiles
+
+
+def _classify(entry: Any, number: int) -> tuple[str, Record, float | None]:
+    if not isinstance(entry, dict):
+        raise LogError(number, "a line must be a JSON object")
+    when = entry.get("ts")
+    when = float(when) if isinstance(when, int | float) else None
+    direction = str(entry.get("direction", "")).lower()
+    if direction in ("in", "inbound") and isinstance(entry.get("payload"), dict):
+        return "in", entry["payload"], when
+    if direction in ("out", "outbound") and isinstance(entry.get("body"), dict):
+        return "out", entry["body"], when
+    if "to" in entry:
+        return "out", entry, None
+    if "entry" in entry or any(isinstance(entry.get(k), list) for k in ("messages", "statuses", "contacts")):
+        return "in", entry, None
+    raise LogError(number, "neither a webhook payload nor a /v1/messages body (see docs/replay.md for the format)")
+
+
+def _outbound(entry: Record, body: Record, when: float | None, number: int) -> Record:
+    to = normalize(str(body.get("to", ""))) if body.get("to") else None
+    if to is None:
+        raise LogError(number, "a /v1/messages body needs a phone number in 'to'")
+    wrapped = body is not entry
+    response = entry.get("response") if wrapped else None
+    answered = ((response.get("messages") or [{}])[0].get("id")) if isinstance(response, dict) else None
+    return {
+        "direction": "outbound",
+        "id": (entry.get("id") if wrapped else None) or answered,
+        "to": to,
+        "type": body.get("type", "text"),
+        "payload": body,
+        "status": "sent",
+        "errors": [],
+        "created_at": when,
+    }
+
+
+def _webhook_values(payload: Record) -> list[Record]:
+    """The On-Premises bare object, or every ``value`` of a Cloud API envelope."""
+    if "entry" in payload:
+        return [c.get("value") or {} for e in payload.get("entry") or [] for c in e.get("changes") or []]
+    return [payload]
+
+
+def _apply_status(message: Record | None, status: Record) -> None:
+    if message is None or status.get("status") != "failed":
+        return
+    message["status"] = "failed"
+    message["errors"] = [{"code": e.get("code")} for e in status.get("errors") or [{}]]

@@ -1,0 +1,206 @@
+"""The runner, through the control API of an emulator in a background thread, against a tiny in-process bot."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from emulator.cli import main
+from emulator.replay.junit import junit_xml
+from emulator.replay.runner import Runner, ScriptResult, run_all
+from emulator.replay.script import parse_script
+from emulator.replay.server import ThreadedServer, background_emulator
+from emulator.replay.session import Session
+from tests.replay_bots import MiniBot
+
+
+@dataclass
+class Setup:
+    emulator_url: str
+    bot_url: str
+
+
+@pytest.fixture(scope="module")
+def setup() -> Iterator[Setup]:
+    """The mini bot and an emulator whose webhook is the bot's, each served in a thread."""
+    bot = MiniBot("")
+    with (
+        ThreadedServer(bot.app()) as bot_server,
+        background_emulator(webhook_url=bot_server.url + "/webhook") as emulator,
+    ):
+        bot.api_url = emulator.url
+        yield Setup(emulator.url, bot_server.url)
+
+
+def run(setup: Setup, text: str) -> tuple[ScriptResult, list[str]]:
+    lines: list[str] = []
+    with Session(setup.emulator_url) as session:
+        result = Runner(session, out=lines.append).run(parse_script(text, "test.yaml"))
+    return result, lines
+
+
+def test_a_green_script_prints_a_line_per_step(setup: Setup) -> None:
+    result, lines = run(setup, "steps:\n  - text: ping\n  - expect: {type: text, text: pong}\n  - clock: +2h\n")
+    assert result.ok, result.failure
+    assert [line.split("(")[0].rstrip() for line in lines] == [
+        '  ok     1  text "ping"',
+        '  ok     2  expect text "pong"',
+        "  ok     3  clock +2h",
+    ]
+
+
+def test_a_message_the_bot_sends_on_its_own_after_a_day_fails_with_470(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MINI_BOT", setup.bot_url)
+    script = """\
+steps:
+  - text: ping
+  - expect: {type: text, text: pong}
+  - clock: +25h
+  - call: {url: "${MINI_BOT}/remind?to=15550001111"}
+  - expect: {type: text, text: reminder, failed: 470}
+"""
+    result, _ = run(setup, script)
+    assert result.ok, result.failure
+    with httpx.Client(base_url=setup.emulator_url) as control:
+        assert control.get("/_emulator/clock").json()["offset"] >= 90000  # moved, and no real day passed
+
+
+def test_a_reply_that_never_comes_fails_after_the_step_timeout(setup: Setup) -> None:
+    script = (
+        "steps:\n  - text: ping\n  - expect: {text: pong}\n  - text: hush\n  - expect: {type: text}\n    timeout: 0.3\n"
+    )
+    result, lines = run(setup, script)
+    assert not result.ok
+    assert str(result.failure).splitlines()[:4] == [
+        "test.yaml:5: step 4 (expect text) failed",
+        "expected the bot's next message: text",
+        "the bot sent nothing within 0.3 s",
+        f'its last message was: text "pong"  [{_last_id(setup)}]',
+    ]
+    assert "\n        the bot sent nothing within 0.3 s\n" in "\n".join(lines)
+
+
+def _last_id(setup: Setup) -> str:
+    with httpx.Client(base_url=setup.emulator_url) as control:
+        last: str = control.get("/_emulator/messages").json()["messages"][-1]["id"]
+    return last
+
+
+def test_a_failed_step_stops_the_script_and_says_what_differs(setup: Setup) -> None:
+    result, lines = run(
+        setup, "steps:\n  - text: ping\n  - expect: {type: text, text: PONG, failed: 1026}\n  - text: ping\n"
+    )
+    assert not result.ok and len(result.steps) == 2
+    assert lines[1].startswith('  FAIL   2  expect text "PONG" failed with 1026')
+    report = "\n".join(lines)
+    assert '  text\n            - "PONG"\n            + "pong"' in report
+    assert "  failed\n            - 1026\n            + (not failed: status " in report
+    assert lines[-1] == "        (1 more step not run)"
+
+
+def test_a_tap_on_a_button_the_message_lacks_is_reported_with_the_buttons_it_has(setup: Setup) -> None:
+    result, _ = run(setup, "steps:\n  - text: buttons\n  - tap: maybe\n")
+    assert not result.ok
+    assert (
+        "the emulator refused the user's message: $.interactive.button_reply.id: the message has no reply button"
+        in str(result.failure)
+    )
+    assert "(it has 'yes', 'no')" in str(result.failure)
+
+
+def test_a_tap_by_title_answers_the_latest_message_with_buttons(setup: Setup) -> None:
+    result, _ = run(setup, "steps:\n  - text: buttons\n  - tap: 'No'\n  - text: ping\n  - expect: {text: pong}\n")
+    assert result.ok, result.failure
+
+
+def test_a_tap_with_no_buttons_to_answer_says_so(setup: Setup) -> None:
+    result, _ = run(setup, "steps:\n  - text: ping\n  - expect: {text: pong}\n  - tap: 'yes'\n")
+    assert "no message with reply buttons from the bot to reply to" in str(result.failure)
+
+
+def test_junit_counts_failures_and_carries_the_report(setup: Setup) -> None:
+    good = parse_script("name: good\nsteps:\n  - text: ping\n  - expect: {text: pong}\n", "good.yaml")
+    bad = parse_script("name: bad\nsteps:\n  - text: ping\n  - expect: {text: pang}\n", "bad.yaml")
+    with Session(setup.emulator_url) as session:
+        results = run_all([good, bad], Runner(session))
+    suite = ET.fromstring(junit_xml(results, 1.5))
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("2", "1", "0")
+    cases = suite.findall("testcase")
+    assert [c.get("name") for c in cases] == ["good.yaml", "bad.yaml"]
+    assert cases[0].find("failure") is None
+    failure = cases[1].find("failure")
+    assert failure is not None and failure.get("message") == 'bad.yaml:4: step 2 (expect a message "pang") failed'
+    assert '- "pang"' in (failure.text or "") and '+ "pong"' in (failure.text or "")
+
+
+def test_the_replay_command_drives_a_running_emulator_and_exits_1_on_a_failure(
+    setup: Setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a_good.yaml").write_text("steps:\n  - text: ping\n  - expect: {text: pong}\n")
+    assert main(["replay", "--emulator", setup.emulator_url, str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"[1/1] {tmp_path / 'a_good.yaml'}: a_good" in out
+    assert "1 script: 1 passed, 0 failed; 2 steps in" in out
+
+    (tmp_path / "b_bad.yaml").write_text("steps:\n  - text: ping\n  - expect: {text: pang}\n")
+    junit = tmp_path / "report.xml"
+    assert main(["replay", "--emulator", setup.emulator_url, str(tmp_path), "--junit", str(junit)]) == 1
+    out = capsys.readouterr().out
+    assert "[2/2]" in out and "2 scripts: 1 passed, 1 failed" in out
+    assert f"FAILED {tmp_path / 'b_bad.yaml'}:3: step 2" in out
+    assert ET.parse(junit).getroot().get("failures") == "1"
+
+
+def test_an_invalid_script_stops_the_replay_before_anything_runs(
+    setup: Setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text("steps:\n  - text: ping\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("steps:\n  - text: ping\n  - expect: {typo: text}\n")
+    with httpx.Client(base_url=setup.emulator_url) as control:
+        control.post("/_emulator/reset")
+        assert main(["replay", "--emulator", setup.emulator_url, str(good), str(bad)]) == 1
+        captured = capsys.readouterr()
+        assert f"invalid script: {bad}:3: $.steps[1].expect: unexpected parameter 'typo'" in captured.err
+        assert captured.out == ""
+        assert control.get("/_emulator/conversations/15550001111").json()["messages"] == []
+
+
+@pytest.mark.parametrize(
+    ("webhook", "reason"),
+    [
+        ("", "the emulator has no webhook URL, so the bot never got the user's message"),
+        ("http://127.0.0.1:9/webhook", "the webhook to http://127.0.0.1:9/webhook is not delivered: ConnectError"),
+    ],
+)
+def test_when_the_bot_never_heard_the_user_the_failure_says_why(webhook: str, reason: str) -> None:
+    with background_emulator(webhook_url=webhook) as emulator, Session(emulator.url) as session:
+        result = Runner(session).run(
+            parse_script("steps:\n  - text: ping\n  - expect: {text: pong}\n    timeout: 0.5\n")
+        )
+    assert reason in str(result.failure), result.failure
+
+
+def test_record_writes_a_running_emulators_conversation_as_a_script(
+    setup: Setup, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result, _ = run(setup, "steps:\n  - text: ping\n  - expect: {text: pong}\n")
+    assert result.ok, result.failure
+    assert main(["record", "--emulator", setup.emulator_url, "--user", "15550001111", "--name", "ping"]) == 0
+    recorded = capsys.readouterr().out
+    assert recorded.endswith(
+        "name: ping\nuser: '15550001111'\nsteps:\n- text: ping\n- expect: {type: text, text: pong}\n"
+    )
+    assert parse_script(recorded).steps[1].value[0].fields == {"type": "text", "text": "pong"}
+
+    assert main(["record", "--emulator", setup.emulator_url, "--user", "15550009999"]) == 1
+    assert "no messages to record for 15550009999" in capsys.readouterr().err
+    assert main(["record", "--emulator", setup.emulator_url]) == 2
