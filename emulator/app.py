@@ -21,6 +21,7 @@ from emulator.onprem.routes import routes as onprem_routes
 from emulator.runtime import Emulator
 from emulator.settings import Settings
 from emulator.store import Store
+from emulator.ui.routes import routes as ui_routes
 
 
 def create_app(
@@ -44,7 +45,7 @@ def create_app(
             await emulator.stop()
 
     app = Starlette(
-        routes=[*onprem_routes(), *control_routes()],
+        routes=[*onprem_routes(), *control_routes(), *ui_routes()],
         exception_handlers={
             errors.WhatsAppError: on_whatsapp_error,
             HTTPException: on_http_error,

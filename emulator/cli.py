@@ -98,7 +98,10 @@ def serve(settings: Settings) -> int:
     host, port = sock.getsockname()[:2]
     log.info("wa-emulator %s listening on http://%s:%s", __version__, host, port)
     # ws="none": no websocket routes, and loading a websocket implementation costs start-up time
-    config = uvicorn.Config(app, log_level=settings.log_level, access_log=False, lifespan="on", ws="none")
+    # timeout_graceful_shutdown: an open long-poll (?wait= up to 60 s) must not outlast `docker stop`'s 10 s
+    config = uvicorn.Config(
+        app, log_level=settings.log_level, access_log=False, lifespan="on", ws="none", timeout_graceful_shutdown=3
+    )
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 

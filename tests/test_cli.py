@@ -91,3 +91,24 @@ def test_docker_compose_service_command_serves_without_docker() -> None:
     wa = str(Path(sys.executable).parent / "wa-emulator")
     with running_emulator(command=[wa, *command[1:]] if command[0] == "wa-emulator" else command, env=env) as emulator:
         assert httpx.get(emulator.url + "/_emulator/health").status_code == 200
+
+
+def test_an_open_long_poll_does_not_hold_up_shutdown() -> None:
+    import contextlib
+    import signal
+    import threading
+    import time
+
+    with running_emulator() as emulator:
+
+        def long_poll() -> None:
+            with contextlib.suppress(httpx.HTTPError):  # the server cuts it off while stopping
+                httpx.get(emulator.url + "/_emulator/messages?wait=60", timeout=70)
+
+        poll = threading.Thread(target=long_poll, daemon=True)
+        poll.start()
+        httpx.get(emulator.url + "/_emulator/health")  # the poll is in flight by the time this answers
+        started = time.monotonic()
+        emulator.process.send_signal(signal.SIGTERM)
+        emulator.process.wait(timeout=30)
+        assert time.monotonic() - started < 10

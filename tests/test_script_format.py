@@ -151,9 +151,10 @@ def test_a_day_and_a_bit_is_written_in_hours() -> None:
     assert (format_duration(90000), format_duration(172800), format_duration(3661)) == ("+25h", "+2d", "+1h1m1s")
 
 
-def test_every_yaml_example_in_the_docs_is_a_valid_script() -> None:
-    docs = (CONVERSATIONS.parents[1] / "docs" / "replay.md").read_text()
-    blocks = [b.split("```", 1)[0] for b in docs.split("```yaml\n")[1:]]
-    assert len(blocks) >= 6
+@pytest.mark.parametrize(("doc", "least"), [("docs/replay.md", 6), ("README.md", 1)])
+def test_every_yaml_example_in_the_docs_is_a_valid_script(doc: str, least: int) -> None:
+    text = (CONVERSATIONS.parents[1] / doc).read_text()
+    blocks = [b.split("```", 1)[0] for b in text.split("```yaml\n")[1:]]
+    assert len(blocks) >= least
     for block in blocks:
-        assert parse_script(block, "docs/replay.md").steps, block
+        assert parse_script(block, doc).steps, block

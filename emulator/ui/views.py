@@ -1,0 +1,34 @@
+"""What the page's sidebar shows: each simulated user with the 24-hour window and the latest message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.domain.messages import INBOUND
+from emulator.domain.tenant import Tenant
+from emulator.store import Doc
+
+
+def chats(tenant: Tenant) -> list[Doc]:
+    """One entry per user, most recent conversation first, then users who have none, in order of appearance.
+
+    One pass over the records (not one conversation query per user): the sidebar is reloaded on
+    every inbound message while a page is open.
+    """
+    latest: dict[str, Doc] = {}
+    inbound = tenant.store.items(tenant.name, INBOUND)
+    for record in [*tenant.messages.list(), *inbound]:
+        wa_id = record["to"] if record["direction"] == "outbound" else record["from"]
+        if wa_id not in latest or record["seq"] > latest[wa_id]["seq"]:
+            latest[wa_id] = record
+    entries = [_entry(tenant, user, latest.get(user["wa_id"])) for user in tenant.users.list()]
+    return sorted(entries, key=_recency)
+
+
+def _entry(tenant: Tenant, user: Doc, last: Doc | None) -> Doc:
+    return {"wa_id": user["wa_id"], "user": user, "window": tenant.window.view(user["wa_id"]), "last": last}
+
+
+def _recency(entry: dict[str, Any]) -> int:
+    last = entry["last"]
+    return -last["seq"] if last is not None else 0
