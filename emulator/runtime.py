@@ -55,6 +55,7 @@ class Emulator:
         tenant = Tenant(DEFAULT_TENANT, settings, self.store, clock or EmulatorClock(), self.fixtures)
         self.tenants = {DEFAULT_TENANT: tenant}
         self._queues: dict[str, DeliveryQueue] = {}
+        self._configs: dict[str, WebhookConfig] = {}
         self._runners: dict[str, asyncio.Task[None]] = {}
         self._wakes: dict[str, asyncio.Event] = {}
         self._running = False
@@ -66,7 +67,7 @@ class Emulator:
             self.webhooks(tenant).enqueue(content, recipient=recipient)
 
         tenant.notifications.append(deliver)
-        tenant.app_settings.listeners.append(lambda _settings: self._kick(tenant))
+        tenant.app_settings.listeners.append(lambda _settings: self._settings_changed(tenant))
         tenant.scheduler.on_schedule.append(lambda: self._wake(tenant))
 
     def tenant(self, name: str = DEFAULT_TENANT) -> Tenant:
@@ -89,7 +90,7 @@ class Emulator:
             from emulator.webhooks.queue import DeliveryQueue
 
             queue = DeliveryQueue(
-                self.store, tenant.name, tenant.clock, self.http_client, lambda: webhook_config(tenant)
+                self.store, tenant.name, tenant.clock, self.http_client, lambda: self._webhook_config(tenant)
             )
             self._queues[tenant.name] = queue
             if self._running:
@@ -139,6 +140,17 @@ class Emulator:
         tenant.scheduler.run_due()
         if tenant.name in self._queues:
             await self._queues[tenant.name].drain(timeout)
+
+    def _webhook_config(self, tenant: Tenant) -> WebhookConfig:
+        """The tenant's delivery settings, rebuilt only when the application settings change."""
+        config = self._configs.get(tenant.name)
+        if config is None:
+            config = self._configs[tenant.name] = webhook_config(tenant)
+        return config
+
+    def _settings_changed(self, tenant: Tenant) -> None:
+        self._configs.pop(tenant.name, None)
+        self._kick(tenant)
 
     def _kick(self, tenant: Tenant) -> None:
         if tenant.name in self._queues:

@@ -9,11 +9,11 @@ from emulator.onprem import handlers as h
 
 def routes() -> list[Route]:
     """The emulated ``/v1`` surface."""
-    return [
+    return [  # the hot path first: Starlette tries routes in order
+        Route("/v1/messages", h.send_message, methods=["POST"]),
         Route("/v1/users/login", h.login, methods=["POST"]),
         Route("/v1/users/logout", h.logout, methods=["POST"]),
         Route("/v1/contacts", h.check_contacts, methods=["POST"]),
-        Route("/v1/messages", h.send_message, methods=["POST"]),
         Route("/v1/messages/{message_id}", h.mark_read, methods=["PUT"]),
         Route("/v1/media", h.upload_media, methods=["POST"]),
         Route("/v1/media/{media_id}", h.download_media, methods=["GET"]),
