@@ -76,6 +76,11 @@ def bot_sends(client: TestClient, body: dict[str, Any]) -> str:
     return message_id
 
 
+def reply_to(message_id: str, kind: str, choice: dict[str, str]) -> dict[str, Any]:
+    """A button_reply or list_reply to ``message_id``, naming the choice by id or title."""
+    return {"type": "interactive", "context": {"id": message_id}, "interactive": {"type": kind, kind: choice}}
+
+
 def trip_template(client: TestClient) -> dict[str, Any]:
     template = next(
         t for t in client.get("/_emulator/templates").json()["templates"] if t["name"] == "upcoming_trip_reminder"
@@ -96,14 +101,7 @@ def test_a_text_message_reaches_the_webhook_with_the_profile(env: tuple[TestClie
 def test_a_button_reply_gets_its_title_and_context(env: tuple[TestClient, Receiver]) -> None:
     client, _ = env
     message_id = bot_sends(client, BUTTONS)
-    reply = act(
-        client,
-        {
-            "type": "interactive",
-            "context": {"id": message_id},
-            "interactive": {"type": "button_reply", "button_reply": {"id": "yes"}},
-        },
-    )
+    reply = act(client, reply_to(message_id, "button_reply", {"id": "yes"}))
     assert reply["interactive"] == {"type": "button_reply", "button_reply": {"id": "yes", "title": "Yes please"}}
     assert reply["context"] == {"from": "15550000000", "id": message_id}
 
@@ -111,37 +109,16 @@ def test_a_button_reply_gets_its_title_and_context(env: tuple[TestClient, Receiv
 def test_a_button_can_be_named_by_its_title(env: tuple[TestClient, Receiver]) -> None:
     client, _ = env
     message_id = bot_sends(client, BUTTONS)
-    reply = act(
-        client,
-        {
-            "type": "interactive",
-            "context": {"id": message_id},
-            "interactive": {"type": "button_reply", "button_reply": {"title": "No"}},
-        },
-    )
+    reply = act(client, reply_to(message_id, "button_reply", {"title": "No"}))
     assert reply["interactive"]["button_reply"] == {"id": "no", "title": "No"}
 
 
 def test_a_list_reply_gets_title_and_description(env: tuple[TestClient, Receiver]) -> None:
     client, _ = env
     message_id = bot_sends(client, LIST)
-    reply = act(
-        client,
-        {
-            "type": "interactive",
-            "context": {"id": message_id},
-            "interactive": {"type": "list_reply", "list_reply": {"id": "pizza"}},
-        },
-    )
+    reply = act(client, reply_to(message_id, "list_reply", {"id": "pizza"}))
     assert reply["interactive"]["list_reply"] == {"id": "pizza", "title": "Pizza", "description": "Margherita"}
-    other = act(
-        client,
-        {
-            "type": "interactive",
-            "context": {"id": message_id},
-            "interactive": {"type": "list_reply", "list_reply": {"id": "salad"}},
-        },
-    )
+    other = act(client, reply_to(message_id, "list_reply", {"id": "salad"}))
     assert other["interactive"]["list_reply"] == {"id": "salad", "title": "Salad"}
 
 
@@ -296,14 +273,7 @@ def test_a_user_without_whatsapp_cannot_send(env: tuple[TestClient, Receiver]) -
 def test_the_conversation_shows_both_directions_in_order_and_the_window(env: tuple[TestClient, Receiver]) -> None:
     client, _ = env
     message_id = bot_sends(client, BUTTONS)
-    act(
-        client,
-        {
-            "type": "interactive",
-            "context": {"id": message_id},
-            "interactive": {"type": "button_reply", "button_reply": {"id": "yes"}},
-        },
-    )
+    act(client, reply_to(message_id, "button_reply", {"id": "yes"}))
     view = client.get(f"/_emulator/conversations/{USER}").json()
     assert [(m["direction"], m["type"]) for m in view["messages"]] == [
         ("inbound", "text"),
@@ -319,14 +289,7 @@ def test_replying_marks_the_message_read_when_statuses_lag(env: tuple[TestClient
     client.put(f"/_emulator/users/{USER}", json={"read_delay_s": 3600})
     message_id = bot_sends(client, BUTTONS)
     assert client.get(f"/_emulator/messages/{message_id}").json()["status"] == "delivered"
-    act(
-        client,
-        {
-            "type": "interactive",
-            "context": {"id": message_id},
-            "interactive": {"type": "button_reply", "button_reply": {"id": "yes"}},
-        },
-    )
+    act(client, reply_to(message_id, "button_reply", {"id": "yes"}))
     assert client.get(f"/_emulator/messages/{message_id}").json()["status"] == "read"
 
 
