@@ -12,53 +12,21 @@ seeded, so that only the webhook's port and timings change from one run to the n
 from __future__ import annotations
 
 import argparse
-import queue
-import re
-import subprocess
 import sys
-import tempfile
-import threading
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(ROOT))  # run as a script: the test helpers below live in the repository's tests/
+
+from tests.browser import chromium  # noqa: E402
+from tests.process import running_emulator, running_process  # noqa: E402
+
 ALICE = "15550001111"
 START = 1_767_261_600  # 2026-01-01 10:00 UTC
-
-
-@contextmanager
-def process(argv: list[str], ready: str) -> Iterator[str]:
-    """Run ``argv`` until the block ends; answer the first group of the line matching ``ready``."""
-    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or []], daemon=True).start()
-    try:
-        while True:
-            line = lines.get(timeout=20)
-            match = re.search(ready, line)
-            if match:
-                yield match.group(1)
-                return
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        if proc.stdout is not None:
-            proc.stdout.close()
 
 
 def converse(page: Page, api: httpx.Client) -> None:
@@ -92,25 +60,12 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "docs" / "ui.png"))
     args = parser.parse_args()
     with ExitStack() as stack:
-        emulator = stack.enter_context(
-            process([sys.executable, "-m", "emulator", "serve", "--port", "0", "--seed", "1"], r"listening on (\S+)")
-        )
+        emulator = stack.enter_context(running_emulator(["--seed", "1"])).url
         api = stack.enter_context(httpx.Client(base_url=emulator, timeout=10))
         api.post("/_emulator/clock", json={"set": START, "freeze": True}).raise_for_status()
-        bot = [sys.executable, "examples/echo_bot/bot.py", "--api", emulator, "--port", "0"]
-        stack.enter_context(process(bot, r"bot listening on (\S+)"))
-        playwright = stack.enter_context(sync_playwright())
-        profile = stack.enter_context(tempfile.TemporaryDirectory())
-        context = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=CHROMIUM,
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport={"width": 1440, "height": 960},
-            timezone_id="UTC",
-            locale="en-US",
-        )
-        stack.callback(context.close)
+        bot = [sys.executable, str(ROOT / "examples" / "echo_bot" / "bot.py"), "--api", emulator, "--port", "0"]
+        stack.enter_context(running_process(bot, r"bot listening on (\S+)"))
+        context = stack.enter_context(chromium(viewport={"width": 1440, "height": 960}))
         page = context.new_page()
         page.goto(f"{emulator}/_emulator/ui#{ALICE}")
         expect(page.locator("#live")).to_have_attribute("data-state", "live")

@@ -9,30 +9,19 @@ from __future__ import annotations
 import base64
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import BrowserContext, Page, expect
 
+from tests.browser import CHROMIUM, chromium
 from tests.conftest import basic, bearer
 from tests.process import RunningEmulator, running_emulator, running_process
 from tests.webhook_server import WebhookServer, webhook_server
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ALICE = "15550001111"
 BOT = Path(__file__).resolve().parents[1] / "examples" / "echo_bot" / "bot.py"
 # a 1x1 PNG
@@ -101,15 +90,9 @@ def browser() -> Iterator[BrowserContext]:
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
         pytest.skip(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
-    with sync_playwright() as playwright, tempfile.TemporaryDirectory(prefix="wa-emulator-ui-") as profile:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, timezone_id="UTC", locale="en-US"
-        )
+    with chromium() as context:
         context.set_default_timeout(10_000)
-        try:
-            yield context
-        finally:
-            context.close()
+        yield context
 
 
 @pytest.fixture

@@ -74,8 +74,10 @@ class AppSettingsService:
     def _save(self, settings: Doc) -> None:
         self._store.put(self._tenant, KIND, KEY, settings)
         self._cache = settings
-        for listener in self.listeners:
-            listener(self.get())
+        if self.listeners:
+            snapshot = self.get()
+            for listener in self.listeners:
+                listener(snapshot)
 
 
 def _merge(base: Doc, changes: dict[str, Any]) -> Doc:
