@@ -13,10 +13,10 @@ from starlette.exceptions import HTTPException
 if TYPE_CHECKING:
     import httpx
 
-from emulator import errors
 from emulator.clock import EmulatorClock
 from emulator.control.routes import routes as control_routes
-from emulator.onprem.envelope import on_http_error, on_unexpected_error, on_whatsapp_error
+from emulator.domain.reasons import Refusal
+from emulator.onprem.envelope import on_http_error, on_refusal, on_unexpected_error
 from emulator.onprem.routes import routes as onprem_routes
 from emulator.runtime import Emulator
 from emulator.settings import Settings
@@ -47,7 +47,7 @@ def create_app(
     app = Starlette(
         routes=[*onprem_routes(), *control_routes(), *ui_routes()],
         exception_handlers={
-            errors.WhatsAppError: on_whatsapp_error,
+            Refusal: on_refusal,
             HTTPException: on_http_error,
             Exception: on_unexpected_error,
         },

@@ -18,7 +18,9 @@ log = logging.getLogger("wa_emulator")
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; every setting is a flag of ``serve``."""
-    parser = argparse.ArgumentParser(prog="wa-emulator", description="WhatsApp Business On-Premises API emulator")
+    parser = argparse.ArgumentParser(
+        prog="wa-emulator", description="WhatsApp Business API emulator (Cloud API and On-Premises API)"
+    )
     parser.add_argument("--version", action="version", version=f"wa-emulator {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the emulated API and the control API")
@@ -27,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
             "--" + f.name.replace("_", "-"),
             dest=f.name,
             default=None,
+            action="append" if f.name in REPEATABLE else "store",
             metavar=f.name.upper(),
             help=f"{f.metadata['help']} (env {ENV_PREFIX}{f.name.upper()}, default {f.default!r})",
         )
@@ -35,6 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--timeout", type=float, default=2.0)
     _add_replay_commands(commands)
     return parser
+
+
+REPEATABLE = frozenset({"access_token"})  # given several times, the values join with commas
+
+
+def _joined(value: str | list[str] | None) -> str | None:
+    return ",".join(value) if isinstance(value, list) else value
 
 
 def _add_replay_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -69,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from emulator.replay import cli as replay_cli
 
         return replay_cli.replay(args) if args.command == "replay" else replay_cli.record(args)
-    overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(Settings)}
+    overrides = {f.name: _joined(getattr(args, f.name)) for f in dataclasses.fields(Settings)}
     try:
         settings = Settings.from_mapping(os.environ, overrides)
     except SettingsError as exc:

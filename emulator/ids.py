@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import random
 import secrets
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from faker import Faker
+
+ONPREM = "onprem"
+CLOUD = "cloud"
 
 # Faker locale by country calling code, so a Brazilian number gets a Brazilian name.
 _LOCALES = {
@@ -60,18 +64,38 @@ class IdFactory:
         size = n * 6 // 8 + 1  # base64 carries 6 bits a character
         return base64.urlsafe_b64encode(self._rng.getrandbits(size * 8).to_bytes(size, "big"))[:n].decode()
 
-    def message_id(self) -> str:
-        """An outbound message id shaped like the On-Premises client's (``gBEGkYiEB1VXAglK1ZEqA1YKPrU``)."""
+    def message_id(self, api: str = ONPREM, wa_id: str = "") -> str:
+        """An outbound message id in the shape of ``api``: On-Premises ``gBEGkYiEB1VXAglK1ZEqA1YKPrU``,
+        Cloud ``wamid.HBgL…`` (base64 of the recipient and an 18-digit hex id, as Meta's decode)."""
+        if api == CLOUD:
+            return self._wamid(wa_id, f"{self._rng.getrandbits(72):018X}")
         return "gBEG" + self._chars(23)
 
-    def inbound_message_id(self) -> str:
-        """An inbound message id shaped like the On-Premises client's (``ABGGFlA5FpafAgo6tHcNmNjXmuSf``)."""
+    def inbound_message_id(self, api: str = ONPREM, wa_id: str = "") -> str:
+        """An inbound message id in the shape of ``api``: ``ABGGFlA5FpafAgo6tHcNmNjXmuSf``, or a wamid
+        whose hex id has 20 digits and starts with ``3A`` (as Meta's inbound ones do)."""
+        if api == CLOUD:
+            return self._wamid(wa_id, f"3A{self._rng.getrandbits(72):018X}")
         return "ABGG" + self._chars(24)
 
-    def media_id(self) -> str:
-        """A media id: a UUID, as the On-Premises client gives."""
+    def media_id(self, api: str = ONPREM) -> str:
+        """A media id: a UUID on On-Premises, 16 digits on Cloud."""
+        if api == CLOUD:
+            return str(10**15 + self._rng.getrandbits(52) % (9 * 10**15))
         h = f"{self._rng.getrandbits(128):032x}"
         return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}"
+
+    @staticmethod
+    def _wamid(wa_id: str, hex_id: str) -> str:
+        number = wa_id.encode()[:64]
+        body = b"\x1c\x18" + bytes([len(number)]) + number + b"\x15\x02\x00\x11\x18" + bytes([len(hex_id)])
+        return "wamid." + base64.b64encode(body + hex_id.encode() + b"\x00").decode()
+
+    @staticmethod
+    def user_id(wa_id: str) -> str:
+        """A business-scoped user id (BSUID) for a number: its country's ISO code, a dot, 20 digits."""
+        digits = int(hashlib.sha256(f"bsuid:{wa_id}".encode()).hexdigest(), 16) % 10**20
+        return f"{_country_for(wa_id)}.{digits:020d}"
 
     def conversation_id(self) -> str:
         """A conversation id: 32 hex digits."""
@@ -100,6 +124,12 @@ def new_token() -> str:
     return ".".join(
         (part(b'{"alg":"HS256","typ":"JWT"}'), part(secrets.token_bytes(48)), part(secrets.token_bytes(32)))
     )
+
+
+def _country_for(wa_id: str) -> str:
+    """ISO 3166 alpha-2 code of a number's country, from its Faker locale (US when unknown)."""
+    locale = _locale_for(wa_id)
+    return "ZA" if wa_id.startswith("27") else locale.split("_")[1]
 
 
 def _locale_for(wa_id: str) -> str:

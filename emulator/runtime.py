@@ -15,6 +15,14 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from emulator.clock import EmulatorClock
+from emulator.domain.outbox import (
+    ContactsChecked,
+    Event,
+    JobScheduled,
+    MessageReceived,
+    SettingsChanged,
+    StatusReached,
+)
 from emulator.domain.tenant import Tenant
 from emulator.fixtures import Fixtures, load_fixtures
 from emulator.resources import data_dir
@@ -52,7 +60,14 @@ class Emulator:
         self.fixtures = fixtures if fixtures is not None else load_fixtures(settings.fixtures)
         self._owns_http_client = http_client is None
         self._http_client = http_client
-        tenant = Tenant(DEFAULT_TENANT, settings, self.store, clock or EmulatorClock(), self.fixtures)
+        tenant = Tenant(
+            DEFAULT_TENANT,
+            settings,
+            self.store,
+            clock or EmulatorClock(),
+            self.fixtures,
+            bot_api=lambda: self._webhook_config(tenant).format,
+        )
         self.tenants = {DEFAULT_TENANT: tenant}
         self._queues: dict[str, DeliveryQueue] = {}
         self._configs: dict[str, WebhookConfig] = {}
@@ -63,12 +78,23 @@ class Emulator:
             self._attach(each)
 
     def _attach(self, tenant: Tenant) -> None:
-        def deliver(content: dict[str, Any], recipient: str) -> None:
-            self.webhooks(tenant).enqueue(content, recipient=recipient)
+        tenant.outbox.connect(lambda event: self._route(tenant, event))
 
-        tenant.notifications.append(deliver)
-        tenant.app_settings.listeners.append(lambda _settings: self._settings_changed(tenant))
-        tenant.scheduler.on_schedule.append(lambda: self._wake(tenant))
+    def _route(self, tenant: Tenant, event: Event) -> None:
+        """Where each domain event goes: the change feed, the delivery config, the scheduler, a webhook."""
+        tenant.publish(event)
+        if isinstance(event, SettingsChanged):
+            self._settings_changed(tenant)
+        elif isinstance(event, JobScheduled):
+            self._wake(tenant)
+        elif isinstance(event, StatusReached | MessageReceived | ContactsChecked):
+            from emulator.webhooks.render import render
+
+            config = self._webhook_config(tenant)
+            rendered = render(config.format, event, config)
+            if rendered is not None:
+                content, recipient = rendered
+                self.webhooks(tenant).enqueue(content, recipient=recipient, format=config.format)
 
     def tenant(self, name: str = DEFAULT_TENANT) -> Tenant:
         """A tenant by name."""
@@ -96,6 +122,19 @@ class Emulator:
             if self._running:
                 queue.begin()
         return queue
+
+    def as_delivered(self, tenant: Tenant, record: dict[str, Any]) -> dict[str, Any]:
+        """An inbound record's message as the bot's webhook carries it (its format, its codes)."""
+        from emulator.webhooks.render import cloud_inbound, onprem_inbound
+
+        config = self._webhook_config(tenant)
+        user = tenant.users.peek(record["from"])
+        if config.format == "cloud":
+            content = cloud_inbound(record["message"], user, config)
+        else:
+            content = onprem_inbound(record["message"], user)
+        message: dict[str, Any] = content["messages"][0]
+        return message
 
     async def start(self) -> None:
         """Start background work: resume pending deliveries, run the scheduler."""
@@ -182,15 +221,23 @@ def webhook_config(tenant: Tenant) -> WebhookConfig:
     app: dict[str, Any] = tenant.app_settings.peek()
     hooks = app["webhooks"]
     settings = tenant.settings
+    override = tenant.callbacks.effective()  # a Graph override wins over the application's URL
+    url = override["url"] if override else hooks.get("url", "")
+    cloud = override is not None or settings.webhook_format == "cloud"
     return WebhookConfig(
-        url=hooks.get("url", ""),
-        format="cloud" if settings.webhook_format == "cloud" else "onprem",
+        url=url,
+        format="cloud" if cloud else "onprem",
         max_concurrent_requests=hooks.get("max_concurrent_requests", 6),
         backoff_delay_ms=app["callback_backoff_delay_ms"],
         max_backoff_delay_ms=app["max_callback_backoff_delay_ms"],
         give_up_after_s=settings.webhook_give_up_s,
         timeout_s=settings.webhook_timeout_s,
-        business_wa_id=settings.business_wa_id,
-        phone_number_id=settings.business_wa_id,
-        waba_id=settings.business_wa_id,
+        business_wa_id=settings.display_number,
+        phone_number_id=settings.phone_number_id,
+        waba_id=settings.waba_id,
+        app_secret=settings.app_secret,
+        verify_token=override["verify_token"] if override else settings.verify_token,
+        sent_status=bool(app.get("sent_status")),
+        toggles=dict(hooks.get("message", {})),
+        media_url=settings.base_url + "/whatsapp_business/attachments/?mid=",
     )

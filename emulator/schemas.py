@@ -1,12 +1,12 @@
-"""The one validation gate: JSON Schema files compiled once, failures turned into WhatsApp errors.
+"""The one validation gate: JSON Schema files compiled once, failures turned into refusals.
 
 The hot path asks ``jsonschema-rs`` whether a body is valid. Only for a body that is not does
 python-``jsonschema`` (read from the same files) find the best error and its JSON path, which
-becomes the WhatsApp code:
+becomes a wire-neutral reason (each façade's table turns it into its API's code):
 
-* a subschema may name codes per keyword: ``"x-wa-codes": {"maxLength": 1001}`` (``"*"`` = any);
-* otherwise ``required`` -> 1008, ``additionalProperties``/``unevaluatedProperties`` -> 1010,
-  anything else -> 1009.
+* a subschema may name reasons per keyword: ``"x-wa-reasons": {"maxLength": "too_long"}`` (``"*"`` = any);
+* otherwise ``required`` -> missing_parameter, ``additionalProperties``/``unevaluatedProperties`` ->
+  unexpected_parameter, anything else -> invalid_parameter.
 """
 
 from __future__ import annotations
@@ -18,19 +18,19 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
-from emulator import errors
+from emulator.domain.reasons import Reason, Refusal
 
 if TYPE_CHECKING:
     import jsonschema
 
 BASE_URI = "https://wa-emulator.dev/schemas/"
-_CODES_KEY = "x-wa-codes"
-_DEFAULT_CODES = {
-    "required": errors.RequiredParameterMissing.code,
-    "dependentRequired": errors.RequiredParameterMissing.code,
-    "additionalProperties": errors.ParameterNotRequired.code,
-    "unevaluatedProperties": errors.ParameterNotRequired.code,
-    "false": errors.ParameterNotRequired.code,
+_CODES_KEY = "x-wa-reasons"
+_DEFAULT_REASONS = {
+    "required": Reason.MISSING_PARAMETER,
+    "dependentRequired": Reason.MISSING_PARAMETER,
+    "additionalProperties": Reason.UNEXPECTED_PARAMETER,
+    "unevaluatedProperties": Reason.UNEXPECTED_PARAMETER,
+    "false": Reason.UNEXPECTED_PARAMETER,
 }
 
 
@@ -52,11 +52,11 @@ class SchemaSet:
         self._slow: dict[str, jsonschema.protocols.Validator] = {}
 
     def validate(self, name: str, instance: Any) -> None:
-        """Raise the WhatsApp error for the first problem in ``instance``, or return."""
+        """Raise the refusal for the first problem in ``instance``, or return."""
         if self._fast[name].is_valid(instance):
             return
         error = self.best_error(name, instance)
-        raise to_whatsapp_error(error)
+        raise to_refusal(error)
 
     def is_valid(self, name: str, instance: Any) -> bool:
         """True when ``instance`` matches the schema (fast path only)."""
@@ -70,7 +70,7 @@ class SchemaSet:
             self._slow_validator(name).iter_errors(instance), key=_relevance
         )
         if error is None:  # the two validators disagree: report it rather than accept silently
-            raise errors.InternalError(f"schema {name}: fast and full validators disagree")
+            raise Refusal(Reason.INTERNAL, f"schema {name}: fast and full validators disagree")
         return error
 
     def _slow_validator(self, name: str) -> jsonschema.protocols.Validator:
@@ -101,15 +101,15 @@ def _relevance(error: jsonschema.ValidationError) -> Any:
     return (error.validator == "required", *key)
 
 
-def to_whatsapp_error(error: jsonschema.ValidationError) -> errors.WhatsAppError:
-    """The WhatsApp error for one JSON Schema failure, with its JSON path in ``details``."""
+def to_refusal(error: jsonschema.ValidationError) -> Refusal:
+    """The refusal for one JSON Schema failure, with its JSON path first in ``details``."""
     keyword = str(error.validator)
-    codes = error.schema.get(_CODES_KEY, {}) if isinstance(error.schema, dict) else {}
+    named = error.schema.get(_CODES_KEY, {}) if isinstance(error.schema, dict) else {}
     if keyword == "false" or error.schema is False:
         keyword = "false"
-    code = codes.get(keyword, codes.get("*", _DEFAULT_CODES.get(keyword, errors.ParameterValueNotValid.code)))
+    reason = named.get(keyword, named.get("*", _DEFAULT_REASONS.get(keyword, Reason.INVALID_PARAMETER)))
     path = error.json_path
-    return errors.error_for(code, f"{path}: {describe(error)}")
+    return Refusal(Reason(reason), f"{path}: {describe(error)}", path=path)
 
 
 def describe(error: jsonschema.ValidationError) -> str:

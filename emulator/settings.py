@@ -76,6 +76,19 @@ def _wa_id(raw: str) -> str:
     return raw
 
 
+def _digits(raw: str) -> str:
+    if not (raw.isdigit() and 1 <= len(raw) <= 20):
+        raise ValueError("must be 1 to 20 digits")
+    return raw
+
+
+def _tokens(raw: str) -> str:
+    tokens = [t.strip() for t in raw.split(",")]
+    if not all(tokens) or any(" " in t for t in tokens):
+        raise ValueError("must be one or more tokens, comma-separated, with no spaces")
+    return ",".join(tokens)
+
+
 def _choice(*choices: str) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         if raw not in choices:
@@ -125,6 +138,21 @@ class Settings:
     media_max_bytes: int = _opt(100 * 1024 * 1024, _positive_int, "largest media upload accepted (413 above)")
     control_token: str = _opt("", _str, "if set, /_emulator calls need 'Authorization: Bearer <this>'")
     log_level: str = _opt("info", _choice("debug", "info", "warning", "error"), "log level")
+    access_token: str = _opt(
+        "wa-emulator-token",
+        _tokens,
+        "static bearer tokens (comma-separated) accepted by the Cloud API and by /v1 without a login",
+    )
+    phone_number_id: str = _opt("106540352242922", _digits, "Cloud API id of the business phone number")
+    waba_id: str = _opt("102290129340398", _digits, "Cloud API id of the WhatsApp Business Account")
+    display_phone_number: str = _opt("", _str, "Cloud display_phone_number (default: --business-wa-id)")
+    verified_name: str = _opt("Emulated Business", _str, "Cloud verified_name of the business number")
+    app_secret: str = _opt("wa-emulator-app-secret", _str, "signs every Cloud webhook (X-Hub-Signature-256)")
+    verify_token: str = _opt("wa-emulator-verify-token", _str, "hub.verify_token of the Cloud callback handshake")
+    cloud_auth_status: int = _opt(
+        401, _port, "HTTP status of Cloud error 190 (Meta's table: 401; Graph clients see 400)"
+    )
+    public_url: str = _opt("", _url_or_empty, "base URL bots reach the emulator at (default http://HOST:PORT)")
 
     @classmethod
     def from_mapping(
@@ -143,6 +171,21 @@ class Settings:
         for name, text in raw.items():
             values[name] = _parse_field(name, text)
         return cls(**values)
+
+    @property
+    def access_tokens(self) -> frozenset[str]:
+        """The static access tokens, one by one."""
+        return frozenset(t for t in self.access_token.split(",") if t)
+
+    @property
+    def display_number(self) -> str:
+        """The business number as Cloud shows it (``display_phone_number``), digits by default."""
+        return self.display_phone_number or self.business_wa_id
+
+    @property
+    def base_url(self) -> str:
+        """Where bots reach the emulator (media URLs in Cloud webhooks point here)."""
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (tests build settings this way)."""

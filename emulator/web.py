@@ -8,7 +8,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse as StarletteJSONResponse
 
-from emulator import errors
+from emulator.domain.reasons import Reason, Refusal
 
 if TYPE_CHECKING:
     from emulator.domain.tenant import Tenant
@@ -34,13 +34,13 @@ async def read_body(request: Request, limit: int) -> bytes:
     """The raw body, refused with 413 as soon as it passes ``limit`` bytes."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise errors.RequestTooLarge(f"Request body is larger than {limit} bytes")
+        raise Refusal(Reason.REQUEST_TOO_LARGE, f"Request body is larger than {limit} bytes")
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise errors.RequestTooLarge(f"Request body is larger than {limit} bytes")
+            raise Refusal(Reason.REQUEST_TOO_LARGE, f"Request body is larger than {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -49,7 +49,7 @@ async def read_json(request: Request, *, optional: bool = False) -> dict[str, An
     """The request's JSON object; a clear 4xx for a wrong type, size, syntax, shape or depth."""
     body = await read_json_value(request, optional=optional)
     if not isinstance(body, dict):
-        raise errors.MalformedRequest("Request body must be a JSON object")
+        raise Refusal(Reason.MALFORMED_REQUEST, "Request body must be a JSON object")
     return body
 
 
@@ -61,7 +61,7 @@ async def read_json_value(request: Request, *, optional: bool = False) -> Any:
     """
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type and not (content_type in _JSON_TYPES or content_type.endswith("+json")):
-        raise errors.UnsupportedContentType(f"Content-Type must be application/json, not {content_type}")
+        raise Refusal(Reason.UNSUPPORTED_CONTENT_TYPE, f"Content-Type must be application/json, not {content_type}")
     raw = await read_body(request, request.app.state.emulator.settings.max_body_bytes)
     if optional and not raw.strip():
         return {}
@@ -70,7 +70,7 @@ async def read_json_value(request: Request, *, optional: bool = False) -> Any:
             _check_depth(raw)
         body = orjson.loads(raw)
     except (ValueError, RecursionError) as exc:
-        raise errors.MalformedRequest(f"Request body is not valid JSON: {_reason(exc)}") from None
+        raise Refusal(Reason.MALFORMED_REQUEST, f"Request body is not valid JSON: {_reason(exc)}") from None
     return body
 
 

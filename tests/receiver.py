@@ -15,16 +15,26 @@ from emulator.app import create_app
 from emulator.clock import EmulatorClock
 from emulator.settings import Settings
 from emulator.store import MemoryStore, Store
+from tests.cloud_clients import sign
 from tests.conftest import basic, bearer
 from tests.webhook_schemas import assert_valid_webhook
 
 HOOK = "http://bot.test/webhook"
+VERIFY_TOKEN = Settings().verify_token
+APP_SECRET = Settings().app_secret
 
 
 class Receiver:
-    """Records every webhook POST; ``fail_next`` makes the next N answer 500."""
+    """Records every webhook POST; ``fail_next`` makes the next N answer 500.
 
-    def __init__(self) -> None:
+    Like a Cloud bot, it answers the callback verification handshake when the verify token is
+    ``verify_token``, and refuses a Cloud POST whose X-Hub-Signature-256 is not the app secret's.
+    """
+
+    def __init__(self, verify_token: str = VERIFY_TOKEN, app_secret: str = APP_SECRET) -> None:
+        self.verify_token = verify_token
+        self.app_secret = app_secret
+        self.handshakes: list[dict[str, str]] = []
         self.payloads: list[dict[str, Any]] = []
         self.invalid: list[str] = []  # every payload is checked against schemas/webhooks/
         self.fail_next = 0
@@ -35,10 +45,21 @@ class Receiver:
         with self._lock:
             if self.down:
                 raise httpx.ConnectError("connection refused", request=request)
+            if request.method == "GET":
+                params = dict(request.url.params)
+                self.handshakes.append(params)
+                if params.get("hub.mode") == "subscribe" and params.get("hub.verify_token") == self.verify_token:
+                    return httpx.Response(200, text=params.get("hub.challenge", ""))
+                return httpx.Response(403)
             if self.fail_next > 0:
                 self.fail_next -= 1
                 return httpx.Response(500)
             payload = json.loads(request.content)
+            if "object" in payload:
+                expected = sign(request.content, self.app_secret)
+                if request.headers.get("x-hub-signature-256") != expected:
+                    self.invalid.append(f"bad signature {request.headers.get('x-hub-signature-256')!r}")
+                    return httpx.Response(401)
             self.payloads.append(payload)
         try:
             assert_valid_webhook(payload, "cloud" if "object" in payload else "onprem")

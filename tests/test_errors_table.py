@@ -1,10 +1,13 @@
-"""The error table: every code once, titles as the reference gives them, statuses by kind."""
+"""The error tables of both APIs: every code once, titles as the references give them, every reason mapped."""
 
 from __future__ import annotations
 
 import pytest
 
-from emulator import errors
+from emulator.cloud.codes import TABLE as CLOUD
+from emulator.codes import Answer, ErrorTable
+from emulator.domain.reasons import Failure, Reason, Refusal
+from emulator.onprem.codes import TABLE as ONPREM
 
 # A sample of codes and titles exactly as reference §7 writes them.
 REFERENCE_TITLES = {
@@ -115,27 +118,77 @@ ALL_REFERENCE_CODES = {
 }
 
 
-def test_every_code_of_the_reference_table_has_one_class() -> None:
-    assert set(errors.ERRORS) == ALL_REFERENCE_CODES
+def test_every_code_of_the_reference_table_is_in_the_onprem_table() -> None:
+    assert set(ONPREM.codes) == ALL_REFERENCE_CODES
 
 
 @pytest.mark.parametrize(("code", "title"), sorted(REFERENCE_TITLES.items()))
 def test_titles_are_the_references(code: int, title: str) -> None:
-    assert errors.ERRORS[code].title == title
+    assert ONPREM.codes[code].title == title
 
 
 def test_observed_http_statuses() -> None:
-    assert errors.AccessDenied.http_status == 401
-    assert errors.ResourceNotFound.http_status == 404
-    assert errors.UserNotValid.http_status == 400
-    assert errors.TooManyRequests.http_status == 429
-    assert errors.InternalError.http_status == 500
+    assert ONPREM.http(Reason.ACCESS_DENIED) == 401
+    assert ONPREM.http(Reason.NOT_FOUND) == 404
+    assert ONPREM.http(Reason.USER_NOT_VALID) == 400
+    assert ONPREM.codes[1015].http == 429
+    assert ONPREM.http(Reason.INTERNAL) == 500
+    assert ONPREM.http(Reason.REQUEST_TOO_LARGE) == 413
 
 
-def test_error_for_an_unknown_code_is_a_generic_error() -> None:
-    assert errors.error_for(9999, "x").code == 1000
-    assert errors.error_for(1013, "x").as_dict() == {
+def test_a_code_given_directly_keeps_its_number() -> None:
+    assert ONPREM.of_code(9999, "x") == {"code": 9999, "title": "Unknown error", "details": "x"}
+    assert ONPREM.of_refusal(Refusal(Reason.USER_NOT_VALID, "x")) == {
         "code": 1013,
         "title": "User is not valid",
         "details": "x",
     }
+
+
+@pytest.mark.parametrize("table", [ONPREM, CLOUD], ids=["onprem", "cloud"])
+def test_every_reason_has_a_known_code_in_each_table(table: ErrorTable) -> None:
+    for reason in Reason:
+        assert table.code(reason) in table.codes, reason
+        assert 400 <= table.http(reason) <= 599
+
+
+def test_a_table_missing_a_reason_is_refused_at_import() -> None:
+    partial = {r: a for r, a in ONPREM.reasons.items() if r is not Reason.WINDOW_CLOSED}
+    with pytest.raises(ValueError, match="window_closed"):
+        ErrorTable("x", ONPREM.codes, partial, frozenset())
+    with pytest.raises(ValueError, match="unknown codes"):
+        ErrorTable("x", ONPREM.codes, {**ONPREM.reasons, Reason.WINDOW_CLOSED: Answer(77)}, frozenset())
+
+
+@pytest.mark.parametrize(
+    ("reason", "onprem", "cloud"),
+    [
+        (Reason.WINDOW_CLOSED, 470, 131047),
+        (Reason.RECEIVER_INCAPABLE, 1026, 131026),
+        (Reason.TEMPLATE_PARAM_COUNT, 2000, 132000),
+        (Reason.TEMPLATE_MISSING, 2001, 132001),
+        (Reason.MISSING_PARAMETER, 1008, 131008),
+        (Reason.INVALID_PARAMETER, 1009, 131009),
+        (Reason.UNEXPECTED_PARAMETER, 1010, 100),
+        (Reason.SELF_RECIPIENT, 1021, 131021),
+        (Reason.UNSUPPORTED_INBOUND, 501, 131051),
+        (Reason.ACCESS_DENIED, 1005, 190),
+    ],
+)
+def test_one_reason_two_codes(reason: Reason, onprem: int, cloud: int) -> None:
+    """cloud-api.md §12 maps each On-Premises code onto its Cloud counterpart."""
+    assert ONPREM.code(reason) == onprem
+    assert CLOUD.code(reason) == cloud
+
+
+def test_cloud_reports_a_non_user_later_and_onprem_at_once() -> None:
+    assert CLOUD.channel.defers(Reason.USER_NOT_VALID)
+    assert not ONPREM.channel.defers(Reason.USER_NOT_VALID)
+    assert CLOUD.channel.defers(Reason.WINDOW_CLOSED) and ONPREM.channel.defers(Reason.WINDOW_CLOSED)
+    assert CLOUD.http(Reason.TEMPLATE_MISSING) == 404
+
+
+def test_a_failure_is_stored_as_a_reason_and_read_back() -> None:
+    failure = Failure(Reason.WINDOW_CLOSED, "x")
+    assert Failure.from_doc(failure.as_doc()) == failure
+    assert failure.as_doc() == {"reason": "window_closed", "details": "x"}

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
-from emulator import errors
 from emulator.domain.message_rules import check_message
+from emulator.domain.reasons import Refusal
+from emulator.onprem.codes import TABLE as ONPREM
 from emulator.resources import data_dir
 from emulator.schemas import SchemaSet
 
@@ -76,11 +77,11 @@ def test_valid_message_is_accepted(schemas: SchemaSet, case: dict[str, Any]) -> 
 
 @pytest.mark.parametrize("case", load("messages_invalid.yaml"))
 def test_invalid_message_is_rejected_with_its_code_and_path(schemas: SchemaSet, case: dict[str, Any]) -> None:
-    with pytest.raises(errors.WhatsAppError) as raised:
+    with pytest.raises(Refusal) as raised:
         send(schemas, expand(case["body"]))
     error = raised.value
     path, _, sentence = error.details.partition(": ")
-    assert (error.code, path) == (case["code"], case["path"]), error.details
+    assert (ONPREM.code(error.reason), path) == (case["code"], case["path"]), error.details
     assert sentence, "details name the path and then say what is wrong"
     assert case.get("says", "") in sentence
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from emulator import errors
+from emulator.domain.reasons import Reason, Refusal
 from emulator.domain.templates import (
     DEFAULT_NAMESPACE,
     KIND,
@@ -15,6 +17,7 @@ from emulator.domain.templates import (
     definitions_in,
 )
 from emulator.fixtures import load_fixtures
+from emulator.onprem.codes import TABLE as ONPREM
 from emulator.resources import data_dir
 from emulator.schemas import SchemaSet
 from emulator.store import MemoryStore
@@ -134,14 +137,22 @@ def order(*components: dict[str, Any]) -> dict[str, Any]:
     return send("order_confirmation", "en_US", *components)
 
 
+@contextlib.contextmanager
+def refused(reason: Reason, match: str | None = None) -> Iterator[pytest.ExceptionInfo[Refusal]]:
+    """Expect a refusal for ``reason`` (whose text matches ``match``)."""
+    with pytest.raises(Refusal, match=match) as caught:
+        yield caught
+    assert caught.value.reason is reason, caught.value
+
+
 ORDER_BODY = body(text("Maria"), text("#10341"), text("$42.50"), text("Friday"))
 
 
 def rejected(registry: TemplateRegistry, template: dict[str, Any], code: int, path: str | None = None) -> str:
     """Assert the send is refused with ``code`` (and the JSON path); return the details."""
-    with pytest.raises(errors.WhatsAppError) as caught:
+    with pytest.raises(Refusal) as caught:
         registry.hydrate(template)
-    assert caught.value.code == code, caught.value.details
+    assert ONPREM.code(caught.value.reason) == code, caught.value.details
     if path is not None:
         assert caught.value.path == path
         assert caught.value.details.startswith(f"{path}: ")
@@ -232,7 +243,7 @@ def test_legacy_category_and_copy_code_button_are_accepted(schemas: SchemaSet) -
 )
 def test_malformed_definition_is_rejected_with_1009(schemas: SchemaSet, change: dict[str, Any], path: str) -> None:
     definition = {**FIXTURES[0], **change}
-    with pytest.raises(errors.ParameterValueNotValid) as caught:
+    with refused(Reason.INVALID_PARAMETER) as caught:
         schemas.validate(SCHEMA, definition)
     assert caught.value.details.startswith(path)
 
@@ -240,13 +251,13 @@ def test_malformed_definition_is_rejected_with_1009(schemas: SchemaSet, change: 
 def test_header_text_with_two_placeholders_is_rejected(schemas: SchemaSet) -> None:
     definition = copy.deepcopy(FIXTURES[0])
     definition["components"][0]["text"] = "Hi {{1}} and {{2}}"
-    with pytest.raises(errors.ParameterValueNotValid, match="at most one placeholder"):
+    with refused(Reason.INVALID_PARAMETER, "at most one placeholder"):
         schemas.validate(SCHEMA, definition)
 
 
 def test_definition_without_category_is_rejected_with_1008(schemas: SchemaSet) -> None:
     definition = {k: v for k, v in FIXTURES[0].items() if k != "category"}
-    with pytest.raises(errors.RequiredParameterMissing):
+    with refused(Reason.MISSING_PARAMETER):
         schemas.validate(SCHEMA, definition)
 
 
@@ -710,24 +721,24 @@ def test_hsm_localizable_params_fill_the_body_in_order(registry: TemplateRegistr
 
 
 def test_hsm_with_the_wrong_parameter_count_is_rejected_with_2000(registry: TemplateRegistry) -> None:
-    with pytest.raises(errors.TemplateParamCountMismatch) as caught:
+    with refused(Reason.TEMPLATE_PARAM_COUNT) as caught:
         registry.hydrate_hsm(hsm("order_confirmation", "Maria"))
     assert caught.value.path == "$.hsm.localizable_params"
 
 
 def test_hsm_for_a_template_with_an_image_header_is_rejected_with_2000(registry: TemplateRegistry) -> None:
-    with pytest.raises(errors.TemplateParamCountMismatch):
+    with refused(Reason.TEMPLATE_PARAM_COUNT):
         registry.hydrate_hsm(hsm("spring_sale", "Maria", "25%"))
 
 
 def test_hsm_unknown_element_name_is_rejected_with_2001(registry: TemplateRegistry) -> None:
-    with pytest.raises(errors.TemplateMissing) as caught:
+    with refused(Reason.TEMPLATE_MISSING) as caught:
         registry.hydrate_hsm(hsm("no_such_template"))
     assert caught.value.path == "$.hsm.element_name"
 
 
 def test_hsm_namespace_of_another_account_is_rejected_with_1009(registry: TemplateRegistry) -> None:
-    with pytest.raises(errors.ParameterValueNotValid):
+    with refused(Reason.INVALID_PARAMETER):
         registry.hydrate_hsm(hsm("hello_world", namespace="someone_elses_namespace"))
 
 

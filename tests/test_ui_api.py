@@ -22,6 +22,7 @@ from starlette.testclient import TestClient
 
 from emulator.app import create_app
 from emulator.clock import EmulatorClock
+from emulator.onprem.codes import TABLE as ONPREM
 from emulator.settings import Settings
 from emulator.store import MemoryStore
 from emulator.ui.live import MAX_BACKLOG, Stream
@@ -147,7 +148,7 @@ def test_the_stream_sends_changes_and_unsubscribes_when_the_client_hangs_up() ->
                 inbound = await stream.event("inbound")
                 assert inbound["from"] == ALICE and inbound["message"]["text"] == {"body": "hi"}
                 assert (await stream.event("webhook"))["state"] == "pending"  # queued: no URL set
-                record = tenant.send_message({"to": ALICE, "type": "text", "text": {"body": "yo"}})
+                record = tenant.send_message({"to": ALICE, "type": "text", "text": {"body": "yo"}}, ONPREM.channel)
                 assert (await stream.event("message"))["id"] == record["id"]
                 await app.state.emulator.reset(tenant)
                 assert await stream.event("reset") == {}

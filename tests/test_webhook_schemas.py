@@ -15,7 +15,6 @@ import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from emulator.webhooks.payloads import build
 from tests.webhook_schemas import ENTRY, assert_valid_webhook, webhook_schemas
 
 JERRY = {"profile": {"name": "Jerry Cooney"}, "wa_id": "250788123123"}
@@ -163,11 +162,6 @@ VALID_ONPREM: list[Any] = [
 ]
 # fmt: on
 
-# fmt: off
-VALID_CLOUD: list[Any] = [
-    pytest.param(GUIDE_LOCATION_CLOUD, id="guide-location"),
-]
-# fmt: on
 
 # (payload, JSON path in the message, words in the message)
 # fmt: off
@@ -240,48 +234,6 @@ INVALID_ONPREM: list[Any] = [
 ]
 # fmt: on
 
-# fmt: off
-INVALID_CLOUD: list[Any] = [
-    pytest.param(received(inbound("text", {"body": "hi"})), "$", "'object' is required", id="onprem-body-posted-as-cloud"),
-    pytest.param({**GUIDE_LOCATION_CLOUD, "object": "page"}, "$.object", "whatsapp_business_account", id="object-not-waba"),
-]
-# fmt: on
-
-
-def cloud(content: dict[str, Any]) -> dict[str, Any]:
-    """``content`` in the Cloud envelope, built by the emulator's own payload builder."""
-    return build(
-        "cloud", content, business_wa_id="15550000000", phone_number_id="106540352242922", waba_id="102290129340398"
-    )
-
-
-def _edited_cloud(edit: str) -> dict[str, Any]:
-    payload = cloud(received(inbound("text", {"body": "hi"})))
-    change = payload["entry"][0]["changes"][0]
-    match edit:
-        case "field":
-            change["field"] = "statuses"
-        case "messaging_product":
-            del change["value"]["messaging_product"]
-        case "metadata":
-            change["value"]["metadata"]["display_phone_number"] = "+1 555-000-0000"
-        case "extra":
-            change["value"]["meta"] = {}
-        case "message":
-            change["value"]["messages"][0]["timestamp"] = 1454119029
-    return payload
-
-
-# fmt: off
-INVALID_CLOUD += [
-    pytest.param(_edited_cloud("field"), "$.entry[0].changes[0].field", "messages", id="field-not-messages"),
-    pytest.param(_edited_cloud("messaging_product"), "$.entry[0].changes[0].value", "'messaging_product' is required", id="value-without-messaging-product"),
-    pytest.param(_edited_cloud("metadata"), "$.entry[0].changes[0].value.metadata.display_phone_number", "digits only", id="display-phone-number-formatted"),
-    pytest.param(_edited_cloud("extra"), "$.entry[0].changes[0].value", "meta", id="value-extra-key"),
-    pytest.param(_edited_cloud("message"), "$.entry[0].changes[0].value.messages[0].timestamp", "string", id="cloud-message-timestamp-as-number"),
-]
-# fmt: on
-
 
 @functools.cache
 def _full_validator(name: str) -> Draft202012Validator:
@@ -308,26 +260,9 @@ def test_valid_onprem_payload_is_accepted(payload: dict[str, Any]) -> None:
     assert not list(_full_validator(ENTRY["onprem"]).iter_errors(payload))
 
 
-@pytest.mark.parametrize("payload", VALID_ONPREM)
-def test_the_same_content_in_the_cloud_envelope_is_accepted(payload: dict[str, Any]) -> None:
-    assert_valid_webhook(cloud(payload), "cloud")
-    assert not list(_full_validator(ENTRY["cloud"]).iter_errors(cloud(payload)))
-
-
-@pytest.mark.parametrize("payload", VALID_CLOUD)
-def test_valid_cloud_payload_is_accepted(payload: dict[str, Any]) -> None:
-    assert_valid_webhook(payload, "cloud")
-    assert not list(_full_validator(ENTRY["cloud"]).iter_errors(payload))
-
-
 @pytest.mark.parametrize(("payload", "path", "says"), INVALID_ONPREM)
 def test_invalid_onprem_payload_is_caught_at_its_path(payload: dict[str, Any], path: str, says: str) -> None:
     _assert_caught(payload, "onprem", path, says)
-
-
-@pytest.mark.parametrize(("payload", "path", "says"), INVALID_CLOUD)
-def test_invalid_cloud_payload_is_caught_at_its_path(payload: dict[str, Any], path: str, says: str) -> None:
-    _assert_caught(payload, "cloud", path, says)
 
 
 def _assert_caught(payload: dict[str, Any], fmt: str, path: str, says: str) -> None:
@@ -352,5 +287,5 @@ def test_the_helper_refuses_an_unknown_format() -> None:
 
 
 def test_case_names_are_unique() -> None:
-    ids = [p.id for p in VALID_ONPREM + VALID_CLOUD + INVALID_ONPREM + INVALID_CLOUD]
+    ids = [p.id for p in VALID_ONPREM + INVALID_ONPREM]
     assert len(ids) == len(set(ids))

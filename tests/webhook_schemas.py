@@ -14,7 +14,7 @@ import functools
 import json
 from typing import Any
 
-from emulator import errors
+from emulator.domain.reasons import Refusal
 from emulator.resources import data_dir
 from emulator.schemas import SchemaSet, describe
 
@@ -44,6 +44,6 @@ def assert_valid_webhook(payload: dict[str, Any], fmt: str = "onprem") -> None:
         shown = shown[:_SHOWN] + "..."
     try:
         error = schemas.best_error(name, payload)
-    except errors.InternalError:  # jsonschema-rs refused what python-jsonschema accepts: still a failure
+    except Refusal:  # jsonschema-rs refused what python-jsonschema accepts: still a failure
         raise AssertionError(f"{fmt} webhook rejected by jsonschema-rs only ({name}): {shown}") from None
     raise AssertionError(f"{fmt} webhook does not match {name}: {error.json_path}: {describe(error)}\n{shown}")

@@ -11,9 +11,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator import __version__, errors
+from emulator import __version__
+from emulator.domain.reasons import Reason, Refusal
 from emulator.domain.templates import definitions_in
 from emulator.onprem.auth import bearer_token
+from emulator.views import record_view, records_view
 from emulator.web import JSONResponse, read_json, read_json_value, tenant_of
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -26,7 +28,7 @@ def control(endpoint: Endpoint) -> Endpoint:
     async def guarded(request: Request) -> Response:
         expected = request.app.state.emulator.settings.control_token
         if expected and not hmac.compare_digest(bearer_token(request) or "", expected):
-            raise errors.AccessDenied("This control API needs 'Authorization: Bearer <control token>'.")
+            raise Refusal(Reason.ACCESS_DENIED, "This control API needs 'Authorization: Bearer <control token>'.")
         return await endpoint(request)
 
     return guarded
@@ -101,7 +103,7 @@ async def put_user(request: Request) -> Response:
     body = await read_json(request)
     _validate(request, "control/user.json", {**body, "wa_id": wa_id})
     if body.get("wa_id", wa_id) != wa_id:
-        raise errors.ParameterValueNotValid("$.wa_id: must match the wa_id in the path")
+        raise Refusal(Reason.INVALID_PARAMETER, "$.wa_id: must match the wa_id in the path")
     return JSONResponse({"user": tenant_of(request).users.upsert(wa_id, body)})
 
 
@@ -128,7 +130,7 @@ async def list_messages(request: Request) -> Response:
         found = tenant.messages.list(**filters)
         remaining = deadline - time.monotonic()
         if found or remaining <= 0:
-            return JSONResponse({"messages": found})
+            return JSONResponse({"messages": records_view(found)})
         await tenant.feed.wait(remaining)
 
 
@@ -140,14 +142,14 @@ def _seconds(raw: str | None, name: str) -> float:
     except ValueError:
         value = -1.0
     if not 0 <= value <= MAX_WAIT_S:
-        raise errors.ParameterValueNotValid(f"{name}: must be a number of seconds from 0 to {MAX_WAIT_S:g}")
+        raise Refusal(Reason.INVALID_PARAMETER, f"{name}: must be a number of seconds from 0 to {MAX_WAIT_S:g}")
     return value
 
 
 @control
 async def get_message(request: Request) -> Response:
     """GET /_emulator/messages/{id}: one record with its status history."""
-    return JSONResponse(tenant_of(request).messages.get(request.path_params["message_id"]))
+    return JSONResponse(record_view(tenant_of(request).messages.get(request.path_params["message_id"])))
 
 
 @control
@@ -173,7 +175,9 @@ async def user_sends(request: Request) -> Response:
     _validate(request, "control/user.json", {"wa_id": wa_id})
     body = await read_json(request)
     _validate(request, "control/inbound.json", body)
-    return JSONResponse({"message": tenant_of(request).actions.send(wa_id, body)})
+    tenant = tenant_of(request)
+    record = tenant.actions.send(wa_id, body)
+    return JSONResponse({"message": request.app.state.emulator.as_delivered(tenant, record)})
 
 
 @control
@@ -182,13 +186,14 @@ async def conversation(request: Request) -> Response:
     wa_id = request.path_params["wa_id"]
     _validate(request, "control/user.json", {"wa_id": wa_id})
     view = tenant_of(request).conversation(wa_id)
+    view["messages"] = records_view(view["messages"])
     output = request.query_params.get("format", "json")
     if output == "script":
         from emulator.replay.export import conversation_yaml  # only this format needs yaml and the replay code
 
         return Response(conversation_yaml(view), media_type="application/yaml")
     if output != "json":
-        raise errors.ParameterValueNotValid(f"format: must be 'json' or 'script' (got {output!r})")
+        raise Refusal(Reason.INVALID_PARAMETER, f"format: must be 'json' or 'script' (got {output!r})")
     return JSONResponse(view)
 
 
@@ -205,7 +210,7 @@ async def get_webhook(request: Request) -> Response:
     """GET /_emulator/webhooks/{id}: one delivery with every attempt."""
     delivery = request.app.state.emulator.webhooks(tenant_of(request)).get(request.path_params["delivery_id"])
     if delivery is None:
-        raise errors.ResourceNotFound(f"Webhook delivery {request.path_params['delivery_id']} not found")
+        raise Refusal(Reason.NOT_FOUND, f"Webhook delivery {request.path_params['delivery_id']} not found")
     return JSONResponse(delivery)
 
 
@@ -216,7 +221,7 @@ async def redeliver_webhook(request: Request) -> Response:
     try:
         delivery = request.app.state.emulator.webhooks(tenant_of(request)).redeliver(delivery_id)
     except KeyError:
-        raise errors.ResourceNotFound(f"Webhook delivery {delivery_id} not found") from None
+        raise Refusal(Reason.NOT_FOUND, f"Webhook delivery {delivery_id} not found") from None
     return JSONResponse(delivery, status_code=201)
 
 
@@ -229,7 +234,7 @@ async def drain_webhooks(request: Request) -> Response:
     try:
         await emulator.drain(tenant, timeout)
     except TimeoutError as exc:
-        raise errors.ServiceNotReady(str(exc)) from None
+        raise Refusal(Reason.NOT_READY, str(exc)) from None
     counts: dict[str, int] = {}
     for delivery in emulator.webhooks(tenant).list():
         counts[delivery["state"]] = counts.get(delivery["state"], 0) + 1

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from typing import Any
 
+from emulator.domain.outbox import Outbox, SettingsChanged
 from emulator.store import Doc, Store
 
 KIND = "settings"
@@ -40,12 +40,12 @@ def default_settings(*, webhook_url: str, wa_id: str) -> Doc:
 class AppSettingsService:
     """Reads, patches and resets the application settings; tells listeners when they change."""
 
-    def __init__(self, store: Store, tenant: str, defaults: Doc) -> None:
+    def __init__(self, store: Store, tenant: str, defaults: Doc, outbox: Outbox) -> None:
         self._store = store
         self._tenant = tenant
         self._defaults = defaults
         self._cache: Doc | None = None
-        self.listeners: list[Callable[[Doc], None]] = []
+        self._outbox = outbox
 
     def get(self) -> Doc:
         """The current settings (a copy; callers may not change the stored ones by accident)."""
@@ -74,10 +74,7 @@ class AppSettingsService:
     def _save(self, settings: Doc) -> None:
         self._store.put(self._tenant, KIND, KEY, settings)
         self._cache = settings
-        if self.listeners:
-            snapshot = self.get()
-            for listener in self.listeners:
-                listener(snapshot)
+        self._outbox.emit(SettingsChanged())
 
 
 def _merge(base: Doc, changes: dict[str, Any]) -> Doc:

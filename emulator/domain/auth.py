@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from emulator import errors
 from emulator.clock import Clock
+from emulator.domain.reasons import Reason, Refusal
 from emulator.ids import new_token
 from emulator.store import Doc, Store
 
@@ -79,14 +79,14 @@ class AuthService:
         """Check Basic credentials, apply a password change, and issue a token."""
         account = self._store.get(self._tenant, ACCOUNTS, username)
         if account is None or not _matches(account, password):
-            raise errors.AccessDenied()
+            raise Refusal(Reason.ACCESS_DENIED)
         if new_password is not None:
             problem = password_problem(new_password)
             if problem:
-                raise errors.ParameterValueNotValid(problem)
+                raise Refusal(Reason.INVALID_PARAMETER, problem)
             self._save_password(username, new_password, changed=True)
         elif self._require_change and not account["changed"]:
-            raise errors.PasswordChangeRequired()
+            raise Refusal(Reason.PASSWORD_CHANGE_REQUIRED)
         login = Login(new_token(), self._clock.now() + self._ttl)
         self._store.put(self._tenant, TOKENS, login.token, {"username": username, "expires_at": login.expires_at})
         return login
@@ -99,7 +99,7 @@ class AuthService:
         """The username a valid bearer token belongs to; 401/1005 for a missing, unknown or expired one."""
         record = self._store.get(self._tenant, TOKENS, token) if token else None
         if record is None or record["expires_at"] <= self._clock.now():
-            raise errors.AccessDenied()
+            raise Refusal(Reason.ACCESS_DENIED)
         return str(record["username"])
 
     def _save_password(self, username: str, password: str, *, changed: bool) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
+from emulator.domain.outbox import ContactsChecked, Outbox
 from emulator.domain.phone import normalize
 from emulator.domain.users import UsersService
 
@@ -14,9 +14,9 @@ ContactResult = dict[str, Any]
 class ContactsService:
     """Answers contact checks from the simulated users; unknown numbers become valid users."""
 
-    def __init__(self, users: UsersService, notify: Callable[[list[ContactResult]], None]) -> None:
+    def __init__(self, users: UsersService, outbox: Outbox) -> None:
         self._users = users
-        self._notify = notify
+        self._outbox = outbox
 
     def check(self, inputs: list[str], *, blocking: str) -> list[ContactResult]:
         """One result per input, in order: valid (with wa_id), invalid, or processing for no_wait."""
@@ -24,7 +24,7 @@ class ContactsService:
         if blocking == "wait":
             return results
         # no_wait: answer "processing" now; the results follow as a contacts notification.
-        self._notify(results)
+        self._outbox.emit(ContactsChecked(results))
         return [{"input": r["input"], "status": "processing"} for r in results]
 
     def _check_one(self, raw: str) -> ContactResult:

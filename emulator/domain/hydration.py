@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator import errors
+from emulator.domain.reasons import Reason, Refusal
 
 Definition = dict[str, Any]
 Param = dict[str, Any]
 # Each error: its class (the code) and its text, formatted with the values at hand.
-Error = tuple[type[errors.WhatsAppError], str]
+Error = tuple[Reason, str]
 
 HEADER_PARAM_MAX = 60
 BODY_PARAM_MAX = 1024  # when the template has components besides the body
@@ -32,22 +32,22 @@ _SUB_TYPES = {
     "copy_code": {"COPY_CODE"},
     "catalog": {"CATALOG"},
 }
-_COUNT = (errors.TemplateParamCountMismatch, "the template {label} has {want} parameter(s), {got} given")
-_MISSING = (errors.TemplateParamCountMismatch, "the template {label} has {want} parameter(s), none sent")
-_WRONG_KIND = (errors.TemplateParameterFormatMismatch, "the {label} takes type {want}, not {got!r}")
-_TOO_LONG = (errors.TemplateParamLengthTooLong, "a {label} text parameter has {size} characters, max {limit}")
+_COUNT = (Reason.TEMPLATE_PARAM_COUNT, "the template {label} has {want} parameter(s), {got} given")
+_MISSING = (Reason.TEMPLATE_PARAM_COUNT, "the template {label} has {want} parameter(s), none sent")
+_WRONG_KIND = (Reason.TEMPLATE_PARAM_FORMAT, "the {label} takes type {want}, not {got!r}")
+_TOO_LONG = (Reason.TEMPLATE_PARAM_TOO_LONG, "a {label} text parameter has {size} characters, max {limit}")
 _HYDRATED_TOO_LONG = (
-    errors.TemplateHydratedTextTooLong,
+    Reason.TEMPLATE_TEXT_TOO_LONG,
     "the hydrated body has {size} characters, max {limit}",
 )
-_TWICE = (errors.ParameterValueNotValid, "{what} sent twice")
-_BAD_INDEX = (errors.ParameterValueNotValid, "must be a button position 0-9")
-_NO_BUTTON = (errors.TemplateButtonsUnsupported, "the template has no button {index} (it has {count})")
+_TWICE = (Reason.INVALID_PARAMETER, "{what} sent twice")
+_BAD_INDEX = (Reason.INVALID_PARAMETER, "must be a button position 0-9")
+_NO_BUTTON = (Reason.TEMPLATE_BUTTONS, "the template has no button {index} (it has {count})")
 _WRONG_SUB_TYPE = (
-    errors.TemplateButtonsUnsupported,
+    Reason.TEMPLATE_BUTTONS,
     "button {index} is {kind}, which {sub_type!r} does not fit",
 )
-_STATIC_URL = (errors.TemplateButtonsUnsupported, "button {index} has a static URL and takes no parameter")
+_STATIC_URL = (Reason.TEMPLATE_BUTTONS, "button {index} has a static URL and takes no parameter")
 
 
 # --- the send, parsed -----------------------------------------------------------------------------
@@ -222,7 +222,7 @@ def _single(part: Part | None, kind: str, where: str, label: str) -> str:
     return str(params[0].get(kind, ""))
 
 
-def fail(error: Error, path: str, **values: Any) -> errors.WhatsAppError:
-    """The error, its details naming the JSON path first (as the schema gate's do)."""
-    cls, text = error
-    return cls(f"{path}: {text.format(**values)}", path=path)
+def fail(error: Error, path: str, **values: Any) -> Refusal:
+    """The refusal, its details naming the JSON path first (as the schema gate's do)."""
+    reason, text = error
+    return Refusal(reason, f"{path}: {text.format(**values)}", path=path)

@@ -1,33 +1,32 @@
-"""The status lifecycle of an accepted message: sent, delivered, read, or failed (470, 1026).
+"""The status lifecycle of an accepted message: sent, delivered, read, or failed.
 
-What happens follows the recipient: an incapable user (or one whose app cannot show the type)
-gets ``failed`` 1026; a free-form message outside the 24-hour window gets ``failed`` 470; an
-offline phone stops at ``sent``; read receipts off stop at ``delivered``. Delays per user are on
-the emulator clock (``delivery_delay_s``, ``read_delay_s``); zero, the default, is immediate.
+What happens follows the recipient: a number that is no WhatsApp user (where the API reports that
+later), an incapable user (or one whose app cannot show the type) and a free-form message outside
+the 24-hour window fail; an offline phone stops at ``sent``; read receipts off stop at ``delivered``.
+Delays per user are on the emulator clock (``delivery_delay_s``, ``read_delay_s``); zero, the
+default, is immediate. Every status reached is an event in the outbox, with the record and the user.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
 
-from emulator import errors
-from emulator.domain.app_settings import AppSettingsService
 from emulator.domain.billing import BillingService
 from emulator.domain.messages import MessagesService
+from emulator.domain.outbox import Outbox, StatusReached
+from emulator.domain.reasons import Failure, Reason
 from emulator.domain.scheduler import Scheduler
 from emulator.domain.users import UsersService
 from emulator.domain.window import WindowService
 from emulator.store import Doc
-from emulator.webhooks.content import status_content
 
-Notify = Callable[[dict[str, Any], str], None]
 RECEIVED = frozenset({"delivered", "read"})
+ONLY_SENT = frozenset({"reaction"})  # a reaction gets a sent status and nothing after it
 
 
 class StatusLifecycle:
-    """Moves records through their statuses, records the history and notifies the webhook."""
+    """Moves records through their statuses, records the history and emits each status."""
 
     def __init__(
         self,
@@ -37,8 +36,7 @@ class StatusLifecycle:
         window: WindowService,
         billing: BillingService,
         scheduler: Scheduler,
-        app_settings: AppSettingsService,
-        notify: Notify,
+        outbox: Outbox,
         now: Callable[[], float],
     ) -> None:
         self._messages = messages
@@ -46,17 +44,19 @@ class StatusLifecycle:
         self._window = window
         self._billing = billing
         self._scheduler = scheduler
-        self._settings = app_settings
-        self._notify = notify
+        self._outbox = outbox
         self._now = now
 
-    def accepted(self, record: Doc) -> None:
-        """Start the lifecycle of a message the API just accepted."""
-        user = self._users.get_or_create(record["to"])
-        if not self._window.allows(record["to"], record["type"]):
-            self._fail(record, errors.ReEngagementMessage())
+    def accepted(self, record: Doc, user: Doc) -> None:
+        """Start the lifecycle of a message the API just accepted (``user`` is its recipient)."""
+        if user["status"] != "valid":
+            self._fail(record, user, Failure(Reason.USER_NOT_VALID, f"{record['to']} is not a WhatsApp user"))
+        elif not self._window.allows(record["to"], record["type"]):
+            self._fail(
+                record, user, Failure(Reason.WINDOW_CLOSED, _window_details(self._window.expires_at(record["to"])))
+            )
         elif user["incapable"] or record["type"] in user.get("unsupported_types", []):
-            self._fail(record, errors.ReceiverIncapable(_incapable_details(record, user)))
+            self._fail(record, user, Failure(Reason.RECEIVER_INCAPABLE, _incapable_details(record, user)))
         else:
             self._continue(record, user, "sent")
 
@@ -66,12 +66,12 @@ class StatusLifecycle:
         if record is not None and record["status"] == "delivered":
             user = self._users.get_or_create(record["to"])
             if user["read_receipts"]:
-                self._advance(record, ["read"])
+                self._advance(record, user, ["read"])
 
     def _continue(self, record: Doc, user: Doc, status: str) -> None:
         """Apply ``status`` and every later one that is due now (saved once); schedule the first delayed one."""
         due: list[str] = [status]
-        while True:
+        while record["type"] not in ONLY_SENT:
             following = _next_step(due[-1], user)
             if following is None:
                 break
@@ -80,7 +80,7 @@ class StatusLifecycle:
                 self._scheduler.at(self._now() + delay, functools.partial(self._resume, record["id"], due[-1], step))
                 break
             due.append(step)
-        self._advance(record, due)
+        self._advance(record, user, due)
 
     def _resume(self, message_id: str, expected: str, step: str) -> None:
         """A delayed step came due: apply it if the message is still where it was (not reset, not moved on)."""
@@ -88,35 +88,27 @@ class StatusLifecycle:
         if record is not None and record["status"] == expected:
             self._continue(record, self._users.get_or_create(record["to"]), step)
 
-    def _advance(self, record: Doc, statuses: list[str]) -> None:
+    def _advance(self, record: Doc, user: Doc, statuses: list[str]) -> None:
         now = self._now()
         billed = any(status in ("sent", "delivered") for status in statuses)
         conversation = self._billing.conversation_for(record) if billed else None
-        content = []
+        events = []
         for status in statuses:
             record["statuses"].append({"status": status, "timestamp": now})
-            if self._webhook_wanted(status):
-                billing = conversation if status in ("sent", "delivered") else None
-                content.append(status_content(record["id"], record["to"], status, now, conversation=billing))
+            billing = conversation if status in ("sent", "delivered") else None
+            events.append(StatusReached(record, user, status, now, conversation=billing))
         record["status"] = statuses[-1]
         self._messages.save(record)
-        for each in content:
-            self._notify(each, record["to"])
+        for event in events:
+            self._outbox.emit(event)
 
-    def _fail(self, record: Doc, error: errors.WhatsAppError) -> None:
+    def _fail(self, record: Doc, user: Doc, failure: Failure) -> None:
         now = self._now()
         record["status"] = "failed"
-        record["statuses"].append({"status": "failed", "timestamp": now, "errors": [error.as_dict()]})
-        record["errors"].append(error.as_dict())
+        record["statuses"].append({"status": "failed", "timestamp": now, "errors": [failure.as_doc()]})
+        record["errors"].append(failure.as_doc())
         self._messages.save(record)
-        self._notify(status_content(record["id"], record["to"], "failed", now, errors=[error]), record["to"])
-
-    def _webhook_wanted(self, status: str) -> bool:
-        settings = self._settings.peek()
-        toggles = settings["webhooks"].get("message", {})
-        if status == "sent":
-            return bool(settings.get("sent_status") or toggles.get("sent"))
-        return bool(toggles.get(status, True))
+        self._outbox.emit(StatusReached(record, user, "failed", now, failure=failure))
 
 
 def _next_step(status: str, user: Doc) -> tuple[str, float] | None:
@@ -126,6 +118,17 @@ def _next_step(status: str, user: Doc) -> tuple[str, float] | None:
     if status == "delivered" and user["read_receipts"]:
         return "read", float(user.get("read_delay_s", 0))
     return None
+
+
+def _window_details(expires_at: float | None) -> str:
+    if expires_at is None:
+        return (
+            "Message failed to send because more than 24 hours have passed since the customer last replied to "
+            "this number: the customer never wrote to it. Only a template can start the conversation."
+        )
+    return (
+        "Message failed to send because more than 24 hours have passed since the customer last replied to this number."
+    )
 
 
 def _incapable_details(record: Doc, user: Doc) -> str:

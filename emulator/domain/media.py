@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from emulator import errors
+from emulator.domain.reasons import Reason, Refusal
 from emulator.ids import IdFactory
 from emulator.store import Doc, Store
 
@@ -51,8 +51,9 @@ def classify(mime: str) -> MediaClass:
         if mime in media_class.mime_types:
             return media_class
     if mime.startswith(("audio/ogg", "audio/opus")):
-        raise errors.ParameterValueNotValid(
-            f"Content-Type {mime!r} is not supported: Ogg audio must be 'audio/ogg; codecs=opus'"
+        raise Refusal(
+            Reason.INVALID_PARAMETER,
+            f"Content-Type {mime!r} is not supported: Ogg audio must be 'audio/ogg; codecs=opus'",
         )
     return DOCUMENT
 
@@ -66,20 +67,21 @@ class MediaService:
         self._ids = ids
         self._now = now
 
-    def upload(self, content_type: str, data: bytes) -> Doc:
+    def upload(self, content_type: str, data: bytes, *, api: str) -> Doc:
         """Keep the bytes and answer the new media's metadata (with its id)."""
         mime = normalize_mime(content_type)
         if not _MIME.match(mime.split(";")[0]):
-            raise errors.ParameterValueNotValid("Content-Type must be the media's MIME type, e.g. image/jpeg")
+            raise Refusal(Reason.INVALID_PARAMETER, "Content-Type must be the media's MIME type, e.g. image/jpeg")
         if not data:
-            raise errors.RequiredParameterMissing("The request body must hold the media bytes")
+            raise Refusal(Reason.MISSING_PARAMETER, "The request body must hold the media bytes")
         media_class = classify(mime)
         if len(data) > media_class.max_bytes:
-            raise errors.ParameterValueNotValid(
-                f"{media_class.name} media must be at most {_size(media_class.max_bytes)} (got {_size(len(data))})"
+            raise Refusal(
+                Reason.INVALID_PARAMETER,
+                f"{media_class.name} media must be at most {_size(media_class.max_bytes)} (got {_size(len(data))})",
             )
         media: Doc = {
-            "id": self._ids.media_id(),
+            "id": self._ids.media_id(api),
             "mime_type": mime,
             "kind": media_class.name,
             "size": len(data),
@@ -98,13 +100,13 @@ class MediaService:
         """(MIME type, bytes); 404/1006 if there is no such media."""
         blob = self._store.get_blob(self._tenant, media_id)
         if blob is None:
-            raise errors.ResourceNotFound(f"Media {media_id} not found")
+            raise Refusal(Reason.NOT_FOUND, f"Media {media_id} not found")
         return blob
 
     def delete(self, media_id: str) -> None:
         """Forget a media; 404/1006 if there is no such media."""
         if not self._store.delete(self._tenant, KIND, media_id):
-            raise errors.ResourceNotFound(f"Media {media_id} not found")
+            raise Refusal(Reason.NOT_FOUND, f"Media {media_id} not found")
         self._store.delete_blob(self._tenant, media_id)
 
 

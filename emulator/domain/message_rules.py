@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from emulator import errors
+from emulator.domain.reasons import Reason, Refusal
 
 MAX_ROWS = 10
 MAX_PRODUCTS = 30
@@ -47,7 +47,7 @@ def _list_rows_fit(interactive: dict[str, Any]) -> None:
     count = sum(len(section["rows"]) for section in interactive["action"]["sections"])
     if count > MAX_ROWS:
         details = _TOO_MANY_ROWS.format(limit=MAX_ROWS, count=count)
-        raise errors.InvalidNumberOfRows(f"$.interactive.action.sections: {details}")
+        raise Refusal(Reason.TOO_MANY_ROWS, f"$.interactive.action.sections: {details}")
 
 
 def _list_rows_unique(interactive: dict[str, Any]) -> None:
@@ -72,14 +72,14 @@ def _products_fit(interactive: dict[str, Any]) -> None:
     count = sum(len(section["product_items"]) for section in interactive["action"]["sections"])
     if count > MAX_PRODUCTS:
         details = _TOO_MANY_PRODUCTS.format(limit=MAX_PRODUCTS, count=count)
-        raise errors.InvalidNumberOfProduct(f"$.interactive.action.sections: {details}")
+        raise Refusal(Reason.TOO_MANY_PRODUCTS, f"$.interactive.action.sections: {details}")
 
 
 def _flow_cta_plain(interactive: dict[str, Any]) -> None:
     """A flow's call-to-action text has no emoji (1009)."""
     cta: str = interactive["action"]["parameters"]["flow_cta"]
     if any(_is_emoji(char) for char in cta):
-        raise errors.ParameterValueNotValid(f"$.interactive.action.parameters.flow_cta: {_EMOJI}")
+        raise Refusal(Reason.INVALID_PARAMETER, f"$.interactive.action.parameters.flow_cta: {_EMOJI}")
 
 
 def _items(sections: list[dict[str, Any]], path: str, key: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -95,7 +95,7 @@ def _unique(what: str, values: Iterable[tuple[str, str]]) -> None:
     for path, value in values:
         if value in seen:
             details = _DUPLICATE.format(what=what, value=value, first=seen[value])
-            raise errors.ParameterValueNotValid(f"{path}: {details}")
+            raise Refusal(Reason.INVALID_PARAMETER, f"{path}: {details}")
         seen[value] = path
 
 

@@ -1,15 +1,15 @@
-"""Outbound messages (``POST /v1/messages``): the rules JSON Schema cannot say, and the record."""
+"""Outbound messages (a send through either API): the rules JSON Schema cannot say, and the record."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from emulator import errors
-from emulator.domain.feed import ChangeFeed
 from emulator.domain.media import MediaService
 from emulator.domain.message_rules import check_message
+from emulator.domain.outbox import Changed, Outbox
 from emulator.domain.phone import normalize
+from emulator.domain.reasons import Channel, Reason, Refusal
 from emulator.domain.templates import TemplateRegistry
 from emulator.domain.users import UsersService
 from emulator.ids import IdFactory
@@ -32,7 +32,7 @@ class MessagesService:
         users: UsersService,
         media: MediaService,
         templates: TemplateRegistry,
-        feed: ChangeFeed,
+        outbox: Outbox,
         now: Callable[[], float],
         next_seq: Callable[[], int],
         business_wa_id: str,
@@ -44,26 +44,33 @@ class MessagesService:
         self._users = users
         self._media = media
         self._templates = templates
-        self._feed = feed
+        self._outbox = outbox
         self._now = now
         self._next_seq = next_seq
         self._business = business_wa_id
         self._before_record = before_record  # a last check with the recipient and type known
 
-    def send(self, body: dict[str, Any]) -> Doc:
-        """Check a schema-valid send against the rules, then record it (status ``accepted``)."""
+    def send(self, body: dict[str, Any], channel: Channel) -> tuple[Doc, Doc]:
+        """Check a schema-valid send against the rules, then record it (status ``accepted``).
+
+        Answers the record and the recipient (read once, handed on to the status lifecycle). A
+        recipient who is no WhatsApp user is refused here unless ``channel`` reports that later.
+        """
         check_message(body)
-        wa_id = self._recipient(body["to"])
+        given = body.get("to") or body.get("recipient") or ""
+        user = self._recipient(given, channel)
+        wa_id = user["wa_id"]
         message_type = body.get("type", "text")
         hydrated = self._hydrate(body, message_type)
         self._check_media(body)
         if self._before_record is not None:
             self._before_record(wa_id, message_type)
         record: Doc = {
-            "id": self._ids.message_id(),
+            "id": self._ids.message_id(channel.name, wa_id),
+            "api": channel.name,
             "direction": "outbound",
             "to": wa_id,
-            "input": body["to"],
+            "input": given,
             "type": message_type,
             "payload": body,
             "status": "accepted",
@@ -72,21 +79,23 @@ class MessagesService:
             "created_at": self._now(),
             "seq": self._next_seq(),
         }
+        if channel.version:
+            record["api_version"] = channel.version
         if hydrated is not None:
             record["hydrated"] = hydrated
         self.save(record)
-        return record
+        return record, user
 
     def save(self, record: Doc) -> None:
         """Store a (new or updated) record and tell the feed."""
         self._store.put(self._tenant, KIND, record["id"], record)
-        self._feed.publish("message", record)
+        self._outbox.emit(Changed("message", record))
 
     def get(self, message_id: str) -> Doc:
         """One record; 404/1006 if there is none."""
         record = self._store.get(self._tenant, KIND, message_id)
         if record is None:
-            raise errors.ResourceNotFound(f"Message {message_id} not found")
+            raise Refusal(Reason.NOT_FOUND, f"Message {message_id} not found")
         return record
 
     def find(self, message_id: str) -> Doc | None:
@@ -105,7 +114,7 @@ class MessagesService:
         wa_id = normalize(to) or to if to else None
         if after is not None and self.find(after) is None:
             # a cursor from before a reset would otherwise wait for nothing, forever
-            raise errors.ResourceNotFound(f"after: no message {after} (was the emulator reset?)")
+            raise Refusal(Reason.NOT_FOUND, f"after: no message {after} (was the emulator reset?)")
         return [
             r
             for r in self._store.items(self._tenant, KIND, after=after)
@@ -118,22 +127,24 @@ class MessagesService:
         """``PUT /v1/messages/{id}``: the business read an inbound message; 404/1006 if unknown."""
         inbound = self._store.get(self._tenant, INBOUND, message_id)
         if inbound is None:
-            raise errors.ResourceNotFound(f"Message {message_id} not found")
+            raise Refusal(Reason.NOT_FOUND, f"Message {message_id} not found")
         if inbound.get("read_at") is None:
             inbound["read_at"] = self._now()
             self._store.put(self._tenant, INBOUND, message_id, inbound)
-            self._feed.publish("inbound", inbound)
+            self._outbox.emit(Changed("inbound", inbound))
         return inbound
 
-    def _recipient(self, to: str) -> str:
-        wa_id = normalize(to)
+    def _recipient(self, given: str, channel: Channel) -> Doc:
+        user = self._users.by_user_id(given) if "." in given else None
+        wa_id = user["wa_id"] if user is not None else normalize(given)
         if wa_id is None:
-            raise errors.UserNotValid(f"$.to: {to!r} is not a phone number")
+            raise Refusal(Reason.USER_NOT_VALID, f"$.to: {given!r} is not a phone number or a known user id")
         if wa_id == self._business:
-            raise errors.BadUser("$.to: the sender and the recipient are the same number")
-        if self._users.get_or_create(wa_id)["status"] != "valid":
-            raise errors.UserNotValid(f"$.to: {to} is not a valid WhatsApp user")
-        return wa_id
+            raise Refusal(Reason.SELF_RECIPIENT, "$.to: the sender and the recipient are the same number")
+        user = user or self._users.get_or_create(wa_id)
+        if user["status"] != "valid" and not channel.defers(Reason.USER_NOT_VALID):
+            raise Refusal(Reason.USER_NOT_VALID, f"$.to: {given} is not a valid WhatsApp user")
+        return user
 
     def _hydrate(self, body: dict[str, Any], message_type: str) -> dict[str, Any] | None:
         if message_type == "template":
@@ -145,7 +156,7 @@ class MessagesService:
     def _check_media(self, body: dict[str, Any]) -> None:
         for path, media_id in _media_ids(body):
             if self._media.find(media_id) is None:
-                raise errors.ResourceNotFound(f"{path}.id: media {media_id} not found (upload it first)")
+                raise Refusal(Reason.MEDIA_NOT_FOUND, f"{path}.id: media {media_id} not found (upload it first)")
 
 
 def _media_ids(body: dict[str, Any]) -> Iterator[tuple[str, str]]:

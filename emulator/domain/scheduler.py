@@ -7,6 +7,8 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from emulator.domain.outbox import JobScheduled, Outbox
+
 
 @dataclass(order=True)
 class _Job:
@@ -18,17 +20,16 @@ class _Job:
 class Scheduler:
     """A heap of actions keyed by emulator time; ``run_due`` runs those whose time has come."""
 
-    def __init__(self, now: Callable[[], float]) -> None:
+    def __init__(self, now: Callable[[], float], outbox: Outbox) -> None:
         self._now = now
         self._jobs: list[_Job] = []
         self._seq = itertools.count()
-        self.on_schedule: list[Callable[[], None]] = []
+        self._outbox = outbox
 
     def at(self, due: float, action: Callable[[], None]) -> None:
         """Run ``action`` once the emulator clock reaches ``due``."""
         heapq.heappush(self._jobs, _Job(due, next(self._seq), action))
-        for wake in self.on_schedule:
-            wake()
+        self._outbox.emit(JobScheduled())
 
     def run_due(self) -> int:
         """Run every due action (in due order); actions may schedule more. Returns how many ran."""

@@ -10,25 +10,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from emulator import errors
-from emulator.domain.feed import ChangeFeed
 from emulator.domain.lifecycle import RECEIVED, StatusLifecycle
 from emulator.domain.media import MediaService
 from emulator.domain.messages import INBOUND, MessagesService
+from emulator.domain.outbox import Changed, MessageReceived, Outbox
+from emulator.domain.reasons import Failure, Reason, Refusal
 from emulator.domain.samples import sample
 from emulator.domain.users import UsersService
 from emulator.domain.window import WindowService
 from emulator.ids import IdFactory
 from emulator.store import Doc, Store
-from emulator.webhooks.content import inbound_content, timestamp
 
-Notify = Callable[[dict[str, Any], str], None]
 MEDIA = ("image", "video", "audio", "document", "sticker", "voice")
 COPIED = ("text", "location", "contacts")
 
 
-def _refuse(path: str, why: str) -> errors.WhatsAppError:
-    return errors.ParameterValueNotValid(f"{path}: {why}")
+def _refuse(path: str, why: str) -> Refusal:
+    return Refusal(Reason.INVALID_PARAMETER, f"{path}: {why}")
 
 
 class UserActions:
@@ -45,11 +43,11 @@ class UserActions:
         media: MediaService,
         window: WindowService,
         lifecycle: StatusLifecycle,
-        feed: ChangeFeed,
-        notify: Notify,
+        outbox: Outbox,
         now: Callable[[], float],
         next_seq: Callable[[], int],
         business_wa_id: str,
+        bot_api: Callable[[], str],
     ) -> None:
         self._store = store
         self._tenant = tenant
@@ -59,8 +57,8 @@ class UserActions:
         self._media = media
         self._window = window
         self._lifecycle = lifecycle
-        self._feed = feed
-        self._notify = notify
+        self._outbox = outbox
+        self._bot_api = bot_api  # the API the bot uses, which shapes the ids it is given
         self._now = now
         self._next_seq = next_seq
         self._business = business_wa_id
@@ -69,21 +67,22 @@ class UserActions:
         """Build, record and deliver the inbound message; answer it as the webhook carries it."""
         user = self._users.get_or_create(wa_id)
         if user["status"] != "valid":
-            raise errors.UserNotValid(f"{wa_id} is not a WhatsApp user, so it cannot send messages")
+            raise Refusal(Reason.USER_NOT_VALID, f"{wa_id} is not a WhatsApp user, so it cannot send messages")
         kind = action["type"]
+        api = self._bot_api()
         message: Doc = {
             "from": wa_id,
-            "id": self._ids.inbound_message_id(),
-            "timestamp": timestamp(self._now()),
+            "id": self._ids.inbound_message_id(api, wa_id),
+            "timestamp": str(int(self._now())),
             "type": kind,
         }
         replied = self._context(wa_id, action, message)
-        self._fill(kind, action, message, replied)
-        self._record(wa_id, message)
+        self._fill(kind, action, message, replied, api)
+        record = self._record(wa_id, message, api)
         if replied is not None:
             self._lifecycle.seen(replied["id"])
-        self._notify(inbound_content(message, wa_id=wa_id, name=user["name"]), wa_id)
-        return message
+        self._outbox.emit(MessageReceived(record, user))
+        return record
 
     def _context(self, wa_id: str, action: dict[str, Any], message: Doc) -> Doc | None:
         message_id = (action.get("context") or {}).get("id")
@@ -97,33 +96,34 @@ class UserActions:
         message["context"] = {"from": self._business, "id": message_id}
         return record
 
-    def _fill(self, kind: str, action: dict[str, Any], message: Doc, replied: Doc | None) -> None:
+    def _fill(self, kind: str, action: dict[str, Any], message: Doc, replied: Doc | None, api: str) -> None:
         if kind in COPIED:
             message[kind] = action[kind]
         elif kind in ("interactive", "button"):
             if replied is None:
-                raise errors.RequiredParameterMissing("$.context.id: a reply needs the id of the message replied to")
+                raise Refusal(Reason.MISSING_PARAMETER, "$.context.id: a reply needs the id of the message replied to")
             reply = _interactive_reply if kind == "interactive" else _quick_reply
             message[kind] = reply(action[kind], replied)
         elif kind in MEDIA:
-            message[kind] = self._media_object(kind, action[kind])
+            message[kind] = self._media_object(kind, action[kind], api)
         elif kind == "unknown":
-            message["errors"] = [errors.UnsupportedMessageType().as_dict()]
+            message["errors"] = [Failure(Reason.UNSUPPORTED_INBOUND).as_doc()]
 
-    def _media_object(self, kind: str, given: dict[str, Any]) -> Doc:
+    def _media_object(self, kind: str, given: dict[str, Any], api: str) -> Doc:
         if "id" in given:
             media = self._media.find(given["id"])
             if media is None:
                 raise _refuse(f"$.{kind}.id", f"no uploaded media {given['id']} (upload it, or leave out id)")
         else:  # the user's own file: a small sample the bot can download with GET /v1/media/{id}
-            media = self._media.upload(*sample(kind))
+            media = self._media.upload(*sample(kind), api=api)
         filled: Doc = {"id": media["id"], "mime_type": media["mime_type"], "sha256": media["sha256"]}
         filled.update({k: v for k, v in given.items() if k in ("caption", "filename")})
         return filled
 
-    def _record(self, wa_id: str, message: Doc) -> None:
+    def _record(self, wa_id: str, message: Doc, api: str) -> Doc:
         record: Doc = {
             "id": message["id"],
+            "api": api,
             "direction": "inbound",
             "from": wa_id,
             "type": message["type"],
@@ -134,7 +134,8 @@ class UserActions:
         }
         self._store.put(self._tenant, INBOUND, message["id"], record)
         self._window.renew(wa_id)
-        self._feed.publish("inbound", record)
+        self._outbox.emit(Changed("inbound", record))
+        return record
 
 
 def _interactive_reply(reply: dict[str, Any], replied: Doc) -> Doc:
@@ -188,4 +189,4 @@ def _pick(options: list[Doc], wanted: dict[str, Any], path: str, what: str) -> D
             raise _refuse(
                 f"{path}.{field}", f"the message has no {what} with {field} {wanted[field]!r} (it has {have})"
             )
-    raise errors.RequiredParameterMissing(f"{path}: give the id (or title) of the {what}")
+    raise Refusal(Reason.MISSING_PARAMETER, f"{path}: give the id (or title) of the {what}")

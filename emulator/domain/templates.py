@@ -25,8 +25,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from emulator import errors
 from emulator.domain.hydration import Part, Sent, fail, hydrate, parse_components
+from emulator.domain.reasons import Reason
 from emulator.store.base import Store
 
 Definition = dict[str, Any]
@@ -36,19 +36,19 @@ Param = dict[str, Any]
 DEFAULT_NAMESPACE = "88b39973_f0d5_54e1_29cf_e80f1e3da4f2"  # the namespace Meta's own examples use
 KIND = "templates"
 
-_STATUS_ERRORS: dict[str, type[errors.WhatsAppError]] = {
-    "REJECTED": errors.TemplateRejected,
-    "PAUSED": errors.TemplatePaused,
-    "DISABLED": errors.TemplateDisabled,
+_STATUS_ERRORS: dict[str, Reason] = {
+    "REJECTED": Reason.TEMPLATE_REJECTED,
+    "PAUSED": Reason.TEMPLATE_PAUSED,
+    "DISABLED": Reason.TEMPLATE_DISABLED,
 }
 _CLOUD_ONLY = ("CAROUSEL", "LIMITED_TIME_OFFER")
 
-_UNKNOWN = (errors.TemplateMissing, "no template named {name!r}")
-_NO_TRANSLATION = (errors.TemplateMissing, "template {name!r} has no {code!r} translation (only {have})")
-_CLOUD_ONLY_KIND = (errors.TemplateMissing, "template {name!r} has a {kind} component: Cloud API only")
+_UNKNOWN = (Reason.TEMPLATE_MISSING, "no template named {name!r}")
+_NO_TRANSLATION = (Reason.TEMPLATE_MISSING, "template {name!r} has no {code!r} translation (only {have})")
+_CLOUD_ONLY_KIND = (Reason.TEMPLATE_MISSING, "template {name!r} has a {kind} component: Cloud API only")
 _NOT_ACTIVE = "template {name!r} ({code}) is {status}, not APPROVED"
-_EMPTY_NAMESPACE = (errors.ExpectedNamespaceEmpty, "is empty: leave it out or give your namespace")
-_WRONG_NAMESPACE = (errors.ParameterValueNotValid, "{given!r} is not the namespace of {name!r}")
+_EMPTY_NAMESPACE = (Reason.TEMPLATE_NAMESPACE_EMPTY, "is empty: leave it out or give your namespace")
+_WRONG_NAMESPACE = (Reason.INVALID_PARAMETER, "{given!r} is not the namespace of {name!r}")
 
 
 class TemplateRegistry:
@@ -117,7 +117,7 @@ class TemplateRegistry:
             raise fail(_WRONG_NAMESPACE, f"{path}.namespace", given=namespace, name=name)
         status = definition.get("status", "APPROVED")
         if status != "APPROVED":
-            error = _STATUS_ERRORS.get(status, errors.TemplateMissing)
+            error = _STATUS_ERRORS.get(status, Reason.TEMPLATE_MISSING)
             raise fail((error, _NOT_ACTIVE), at, name=name, code=code, status=status)
         for kind in (c.get("type") for c in definition.get("components", [])):
             if kind in _CLOUD_ONLY:

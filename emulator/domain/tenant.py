@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from emulator import errors
 from emulator.clock import EmulatorClock
 from emulator.domain.app_settings import AppSettingsService, default_settings
 from emulator.domain.auth import AuthService
 from emulator.domain.billing import BillingService
+from emulator.domain.callbacks import CallbackOverrides
 from emulator.domain.contacts import ContactsService
 from emulator.domain.feed import ChangeFeed
 from emulator.domain.lifecycle import StatusLifecycle
 from emulator.domain.media import MediaService
 from emulator.domain.messages import INBOUND, MessagesService
 from emulator.domain.messages import KIND as MESSAGES
+from emulator.domain.outbox import Changed, Event, Outbox
+from emulator.domain.reasons import Channel, Reason, Refusal
 from emulator.domain.scheduler import Scheduler
 from emulator.domain.simulate import UserActions
 from emulator.domain.templates import TemplateRegistry
@@ -25,28 +26,35 @@ from emulator.fixtures import Fixtures
 from emulator.ids import IdFactory
 from emulator.settings import Settings
 from emulator.store import Doc, Store
-from emulator.webhooks.content import contacts_content
 
 META = "meta"
 # What reset clears; tokens, accounts and application settings survive so a running bot keeps working.
 RESET_KINDS = (MESSAGES, INBOUND, "deliveries", "windows", "billing", "media")
 
-Notify = Callable[[dict[str, Any], str], None]
-
 
 class Tenant:
     """The domain root for one business number (moto's backend-per-account, in miniature)."""
 
-    def __init__(self, name: str, settings: Settings, store: Store, clock: EmulatorClock, fixtures: Fixtures) -> None:
+    def __init__(
+        self,
+        name: str,
+        settings: Settings,
+        store: Store,
+        clock: EmulatorClock,
+        fixtures: Fixtures,
+        *,
+        bot_api: Callable[[], str] = lambda: "onprem",
+    ) -> None:
         self.name = name
         self.settings = settings
         self.store = store
         self.clock = clock
         self.fixtures = fixtures
         self.ids = IdFactory(settings.seed, generation=self._next_generation())
-        self.notifications: list[Notify] = []
         self.feed = ChangeFeed()
-        self.scheduler = Scheduler(clock.now)
+        self.outbox = Outbox()
+        self.outbox.connect(self.publish)  # the runtime connects its own sink, which also delivers webhooks
+        self.scheduler = Scheduler(clock.now, self.outbox)
         self._seq = store.count(name, MESSAGES) + store.count(name, INBOUND)
         self.auth = AuthService(
             store,
@@ -57,10 +65,11 @@ class Tenant:
             require_password_change=settings.require_password_change,
         )
         self.app_settings = AppSettingsService(
-            store, name, default_settings(webhook_url=settings.webhook_url, wa_id=settings.business_wa_id)
+            store, name, default_settings(webhook_url=settings.webhook_url, wa_id=settings.business_wa_id), self.outbox
         )
         self.users = UsersService(store, name, self.ids, fixtures.users)
-        self.contacts = ContactsService(self.users, lambda results: self.notify(contacts_content(results), "contacts"))
+        self.contacts = ContactsService(self.users, self.outbox)
+        self.callbacks = CallbackOverrides(store, name, self.outbox)
         self.templates = TemplateRegistry(store, name, fixtures.templates, settings.template_namespace)
         self.media = MediaService(store, name, self.ids, clock.now)
         self.window = WindowService(store, name, clock.now)
@@ -72,7 +81,7 @@ class Tenant:
             users=self.users,
             media=self.media,
             templates=self.templates,
-            feed=self.feed,
+            outbox=self.outbox,
             now=clock.now,
             next_seq=self.next_seq,
             business_wa_id=settings.business_wa_id,
@@ -84,8 +93,7 @@ class Tenant:
             window=self.window,
             billing=self.billing,
             scheduler=self.scheduler,
-            app_settings=self.app_settings,
-            notify=self.notify,
+            outbox=self.outbox,
             now=clock.now,
         )
         self.actions = UserActions(
@@ -97,11 +105,11 @@ class Tenant:
             media=self.media,
             window=self.window,
             lifecycle=self.lifecycle,
-            feed=self.feed,
-            notify=self.notify,
+            outbox=self.outbox,
             now=clock.now,
             next_seq=self.next_seq,
             business_wa_id=settings.business_wa_id,
+            bot_api=bot_api,
         )
         self._restore_clock()
         self.auth.ensure_admin()
@@ -110,10 +118,10 @@ class Tenant:
         if store.count(name, "templates") == 0:
             self.templates.load_fixtures()
 
-    def send_message(self, body: dict[str, Any]) -> Doc:
-        """``POST /v1/messages``: accept (or refuse) a send, then start its status lifecycle."""
-        record = self.messages.send(body)
-        self.lifecycle.accepted(record)
+    def send_message(self, body: Doc, channel: Channel) -> Doc:
+        """A send through either API: accept (or refuse) it, then start its status lifecycle."""
+        record, user = self.messages.send(body, channel)
+        self.lifecycle.accepted(record, user)
         return record
 
     def conversation(self, wa_id: str) -> Doc:
@@ -132,10 +140,10 @@ class Tenant:
         self._seq += 1
         return self._seq
 
-    def notify(self, content: dict[str, Any], recipient: str) -> None:
-        """Hand webhook content (bare On-Premises shape) for ``recipient`` to whoever delivers it."""
-        for deliver in self.notifications:
-            deliver(content, recipient)
+    def publish(self, event: Event) -> None:
+        """The tenant's own part of routing an event: record changes wake the change feed."""
+        if isinstance(event, Changed):
+            self.feed.publish(event.topic, event.doc)
 
     def reset(self, *, keep: frozenset[str] = frozenset()) -> None:
         """Back to the fixture state; tokens, accounts and application settings are kept."""
@@ -148,7 +156,7 @@ class Tenant:
         self.scheduler.clear()
         self.clock.reset()
         self.save_clock()
-        self.feed.publish("reset", {})
+        self.outbox.emit(Changed("reset", {}))
 
     def save_clock(self) -> None:
         """Persist the clock's offset so a restarted emulator keeps the time tests moved it to."""
@@ -156,7 +164,7 @@ class Tenant:
 
     def _window_check(self, wa_id: str, message_type: str) -> None:
         if not self.window.allows(wa_id, message_type):
-            raise errors.ReEngagementMessage()
+            raise Refusal(Reason.WINDOW_CLOSED)
 
     def _restore_clock(self) -> None:
         saved = self.store.get(self.name, META, "clock")

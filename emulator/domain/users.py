@@ -70,6 +70,17 @@ class UsersService:
         """A user already known, or None."""
         return self._store.get(self._tenant, KIND, wa_id)
 
+    def by_user_id(self, user_id: str) -> Doc | None:
+        """The known user whose business-scoped user id (BSUID) this is, or None."""
+        for user in self.list():
+            if self._ids.user_id(user["wa_id"]) == user_id:
+                return user
+        return None
+
+    def user_id(self, wa_id: str) -> str:
+        """The user's business-scoped user id: stable for the number, whatever the seed."""
+        return self._ids.user_id(wa_id)
+
     def peek(self, wa_id: str) -> Doc:
         """The user as it is, or as it would be created, without creating it (for read-only views)."""
         return self.find(wa_id) or self._new(wa_id, {"source": "auto"})

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator import errors
+from emulator.domain.reasons import Reason, Refusal
 from emulator.web import tenant_of
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -26,13 +26,13 @@ def basic_credentials(request: Request) -> tuple[str, str]:
     """(username, password) of an ``Authorization: Basic`` header; 401/1005 if there is none."""
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "basic":
-        raise errors.AccessDenied()
+        raise Refusal(Reason.ACCESS_DENIED)
     try:
         username, sep, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
-        raise errors.AccessDenied() from None
+        raise Refusal(Reason.ACCESS_DENIED) from None
     if not sep:
-        raise errors.AccessDenied()
+        raise Refusal(Reason.ACCESS_DENIED)
     return username, password
 
 

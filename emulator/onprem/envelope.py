@@ -9,7 +9,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator import errors
+from emulator.domain.reasons import Reason, Refusal
+from emulator.onprem.codes import TABLE
 from emulator.web import JSONResponse
 
 log = logging.getLogger("wa_emulator")
@@ -25,14 +26,15 @@ def respond(request: Request, payload: dict[str, Any] | None = None, status: int
     return JSONResponse({**(payload or {}), "meta": meta(request)}, status_code=status)
 
 
-def error_response(request: Request, error: errors.WhatsAppError) -> JSONResponse:
-    """The envelope for one WhatsApp error."""
-    return JSONResponse({"errors": [error.as_dict()], "meta": meta(request)}, status_code=error.http_status)
+def error_response(request: Request, refusal: Refusal) -> JSONResponse:
+    """The envelope for one refusal: its On-Premises code, title and details."""
+    body = {"errors": [TABLE.of_refusal(refusal)], "meta": meta(request)}
+    return JSONResponse(body, status_code=TABLE.http(refusal.reason))
 
 
-async def on_whatsapp_error(request: Request, exc: Exception) -> Response:
-    """Render a WhatsAppError raised anywhere below the routes."""
-    if not isinstance(exc, errors.WhatsAppError):  # registered for this type only
+async def on_refusal(request: Request, exc: Exception) -> Response:
+    """Render a refusal raised anywhere below the routes."""
+    if not isinstance(exc, Refusal):  # registered for this type only
         return await on_unexpected_error(request, exc)
     return error_response(request, exc)
 
@@ -41,14 +43,13 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
     """Starlette's 404/405 (unknown path, wrong method) in the WhatsApp envelope."""
     if not isinstance(exc, HTTPException):  # registered for this type only
         return await on_unexpected_error(request, exc)
-    error: errors.WhatsAppError
     if exc.status_code == 404:
-        error = errors.EndpointNotFound(f"Unknown path: {request.method} {request.url.path}")
+        refusal = Refusal(Reason.ENDPOINT_NOT_FOUND, f"Unknown path: {request.method} {request.url.path}")
     elif exc.status_code == 405:
-        error = errors.MethodNotAllowed(f"Method {request.method} is not allowed on {request.url.path}")
+        refusal = Refusal(Reason.METHOD_NOT_ALLOWED, f"Method {request.method} is not allowed on {request.url.path}")
     else:
-        error = errors.InvalidRequest(str(exc.detail))
-    response = error_response(request, error)
+        refusal = Refusal(Reason.MALFORMED_REQUEST, str(exc.detail))
+    response = error_response(request, refusal)
     if exc.status_code not in (404, 405):
         response.status_code = exc.status_code
     if exc.headers:
@@ -59,4 +60,4 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
 async def on_unexpected_error(request: Request, exc: Exception) -> Response:
     """Any bug: logged with its traceback, answered 500/1014 with no trace in the body."""
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(request, errors.InternalError())
+    return error_response(request, Refusal(Reason.INTERNAL))

@@ -6,8 +6,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.onprem.auth import authenticated, basic_credentials, bearer_token
+from emulator.onprem.codes import TABLE
 from emulator.onprem.envelope import respond
 from emulator.web import read_body, read_json, tenant_of
+
+CHANNEL = TABLE.channel
 
 
 def _validate(request: Request, schema: str, body: object) -> None:
@@ -72,7 +75,7 @@ async def send_message(request: Request) -> Response:
     """POST /v1/messages: validate every rule, record, answer 201 with the id and the contacts echo."""
     body = await read_json(request)
     _validate(request, "onprem/messages/message.json", body)
-    record = tenant_of(request).send_message(body)
+    record = tenant_of(request).send_message(body, CHANNEL)
     return respond(
         request,
         {"messages": [{"id": record["id"]}], "contacts": [{"input": record["input"], "wa_id": record["to"]}]},
@@ -93,7 +96,7 @@ async def mark_read(request: Request) -> Response:
 async def upload_media(request: Request) -> Response:
     """POST /v1/media: raw bytes with their MIME type as Content-Type."""
     data = await read_body(request, tenant_of(request).settings.media_max_bytes)
-    media = tenant_of(request).media.upload(request.headers.get("content-type", ""), data)
+    media = tenant_of(request).media.upload(request.headers.get("content-type", ""), data, api=TABLE.api)
     return respond(request, {"media": [{"id": media["id"]}]}, status=201)
 
 

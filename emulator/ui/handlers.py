@@ -8,7 +8,7 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from emulator import errors
+from emulator.domain.reasons import Reason, Refusal
 from emulator.onprem.auth import bearer_token
 from emulator.ui import views
 from emulator.ui.live import LiveHub
@@ -23,7 +23,9 @@ def _guard(request: Request) -> None:
     expected = request.app.state.emulator.settings.control_token
     given = bearer_token(request) or request.query_params.get("token") or ""
     if expected and not hmac.compare_digest(given, expected):
-        raise errors.AccessDenied("The page's data needs the control token: open /_emulator/ui?token=<control token>.")
+        raise Refusal(
+            Reason.ACCESS_DENIED, "The page's data needs the control token: open /_emulator/ui?token=<control token>."
+        )
 
 
 def _hub(request: Request) -> LiveHub:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from emulator.domain.tenant import Tenant
+from emulator.views import record_view
 
 if TYPE_CHECKING:
     from emulator.webhooks.queue import DeliveryQueue
@@ -115,7 +116,7 @@ class LiveHub:
         event = FEED_EVENTS.get(topic)
         if event is None:
             return
-        chunk = encode(event, doc)
+        chunk = encode(event, record_view(doc) if topic in ("message", "inbound") else doc)
         if topic == "reset":  # a reset puts the clock back too, perhaps between two of a stream's clock checks
             chunk += encode("clock", self.clock())
         self._broadcast(chunk)

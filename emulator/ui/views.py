@@ -7,6 +7,7 @@ from typing import Any
 from emulator.domain.messages import INBOUND
 from emulator.domain.tenant import Tenant
 from emulator.store import Doc
+from emulator.views import record_view
 
 
 def chats(tenant: Tenant) -> list[Doc]:
@@ -26,7 +27,8 @@ def chats(tenant: Tenant) -> list[Doc]:
 
 
 def _entry(tenant: Tenant, user: Doc, last: Doc | None) -> Doc:
-    return {"wa_id": user["wa_id"], "user": user, "window": tenant.window.view(user["wa_id"]), "last": last}
+    shown = record_view(last) if last is not None else None
+    return {"wa_id": user["wa_id"], "user": user, "window": tenant.window.view(user["wa_id"]), "last": shown}
 
 
 def _recency(entry: dict[str, Any]) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from emulator.webhooks.payloads import WireFormat
 
@@ -26,6 +26,11 @@ class WebhookConfig:
     business_wa_id: str = ""  # Cloud metadata.display_phone_number
     phone_number_id: str = ""  # Cloud metadata.phone_number_id
     waba_id: str = ""  # Cloud entry[].id
+    app_secret: str = ""  # Cloud: X-Hub-Signature-256 key ("" = unsigned)
+    verify_token: str = ""  # Cloud: hub.verify_token of the handshake made before the first POST to a URL
+    sent_status: bool = False  # On-Prem: deliver ``sent`` statuses
+    toggles: dict[str, bool] = field(default_factory=dict)  # On-Prem: webhooks.message per-status switches
+    media_url: str = ""  # Cloud: prefix of inbound media URLs
 
     def retry_delay_s(self, failed_attempts: int) -> float:
         """Seconds to wait after the n-th failed attempt: linear backoff, capped."""

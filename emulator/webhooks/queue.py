@@ -81,6 +81,7 @@ class DeliveryQueue:
         # Called with a snapshot of a delivery after every change; must not block or raise.
         self.on_change: list[Subscriber] = []
         self._lanes = Lanes()
+        self._verified: set[tuple[str, str]] = set()  # Cloud callbacks that passed the handshake
         self._pending: dict[str, Doc] = {}  # the live documents of pending deliveries
         self._number = store.count(tenant, KIND)
         self._wake = asyncio.Event()
@@ -95,9 +96,19 @@ class DeliveryQueue:
 
     # -- the API ----------------------------------------------------------------------------
 
-    def enqueue(self, content: Mapping[str, Any], *, recipient: str, delivery_id: str | None = None) -> Doc:
-        """Record a pending delivery of ``content`` (contacts/messages/statuses/errors); wake the worker."""
-        return self._add(content, recipient, delivery_id, {})
+    def enqueue(
+        self,
+        content: Mapping[str, Any],
+        *,
+        recipient: str,
+        delivery_id: str | None = None,
+        format: str | None = None,
+    ) -> Doc:
+        """Record a pending delivery of ``content`` (contacts/messages/statuses/errors); wake the worker.
+
+        ``format`` is the wire format the content was rendered for (the config's at send time if None).
+        """
+        return self._add(content, recipient, delivery_id, {} if format is None else {"format": format})
 
     def get(self, delivery_id: str) -> Doc | None:
         """One delivery document, or None."""
@@ -116,7 +127,8 @@ class DeliveryQueue:
         old = self.get(delivery_id)
         if old is None:
             raise KeyError(delivery_id)
-        return self._add(old["content"], old["recipient"], None, {"redelivery_of": delivery_id})
+        extra = {"redelivery_of": delivery_id, **({"format": old["format"]} if "format" in old else {})}
+        return self._add(old["content"], old["recipient"], None, extra)
 
     def clear(self) -> None:
         """Forget every delivery (for reset): attempts in flight are cancelled, ids start again at 1."""
@@ -309,7 +321,7 @@ class DeliveryQueue:
 
     async def _attempt(self, recipient: str, doc: Doc, cfg: WebhookConfig, epoch: int) -> None:
         try:
-            delay = await sender.attempt(doc, cfg, self._http, self._clock)
+            delay = await sender.attempt(doc, cfg, self._http, self._clock, self._verified)
         except Exception as exc:  # a bug: fail this delivery, keep the queue going
             logger.exception("webhook %s: internal error, delivery failed", doc["id"])
             doc.update(state=FAILED, next_attempt_at=None, finished_at=self._clock.now())
