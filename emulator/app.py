@@ -14,9 +14,10 @@ if TYPE_CHECKING:
     import httpx
 
 from emulator.clock import EmulatorClock
+from emulator.cloud.routes import routes as cloud_routes
 from emulator.control.routes import routes as control_routes
 from emulator.domain.reasons import Refusal
-from emulator.onprem.envelope import on_http_error, on_refusal, on_unexpected_error
+from emulator.errors import on_http_error, on_refusal, on_unexpected_error
 from emulator.onprem.routes import routes as onprem_routes
 from emulator.runtime import Emulator
 from emulator.settings import Settings
@@ -45,7 +46,7 @@ def create_app(
             await emulator.stop()
 
     app = Starlette(
-        routes=[*onprem_routes(), *control_routes(), *ui_routes()],
+        routes=[*onprem_routes(), *control_routes(), *ui_routes(), *cloud_routes()],
         exception_handlers={
             Refusal: on_refusal,
             HTTPException: on_http_error,

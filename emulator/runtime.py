@@ -136,6 +136,16 @@ class Emulator:
         message: dict[str, Any] = content["messages"][0]
         return message
 
+    async def verify_callback(self, url: str, verify_token: str) -> str | None:
+        """Make the Cloud callback handshake with ``url`` now; None if it passed, else why not."""
+        from emulator.webhooks.sender import handshake
+
+        clock = self.tenant().clock
+        result = await handshake(
+            self.http_client, url, verify_token, timeout_s=self.settings.webhook_timeout_s, clock=clock
+        )
+        return result.get("error")
+
     async def start(self) -> None:
         """Start background work: resume pending deliveries, run the scheduler."""
         self._running = True

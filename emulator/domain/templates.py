@@ -26,7 +26,7 @@ import hashlib
 from typing import Any
 
 from emulator.domain.hydration import Part, Sent, fail, hydrate, parse_components
-from emulator.domain.reasons import Reason
+from emulator.domain.reasons import Reason, Refusal
 from emulator.store.base import Store
 
 Definition = dict[str, Any]
@@ -84,6 +84,24 @@ class TemplateRegistry:
         doc.setdefault("id", existing.get("id") or _template_id(self.tenant, key))
         self.store.put(self.tenant, KIND, key, doc)
         return doc
+
+    def delete(self, name: str, template_id: str | None = None) -> int:
+        """Forget every language of a template (or only the one with ``template_id``); how many went."""
+        gone = 0
+        for definition in self.list():
+            if definition.get("name") == name and template_id in (None, definition.get("id")):
+                key = f"{definition['name']}:{definition['language']}"
+                gone += int(self.store.delete(self.tenant, KIND, key))
+        if not gone:
+            raise Refusal(
+                Reason.TEMPLATE_MISSING,
+                f"name: no template named {name!r}" + (f" with id {template_id}" if template_id else ""),
+            )
+        return gone
+
+    def find_id(self, template_id: str) -> Definition | None:
+        """The definition with a template id, or None."""
+        return next((d for d in self.list() if d.get("id") == template_id), None)
 
     def hydrate(self, template: dict[str, Any]) -> dict[str, Any]:
         """Check a send's ``template`` object against its definition; return what the user sees."""

@@ -1,0 +1,46 @@
+"""Static access tokens for every Cloud API route (cloud-api.md §2)."""
+
+from __future__ import annotations
+
+import functools
+import hmac
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from emulator.domain.reasons import Reason, Refusal
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+MISSING = "An active access token must be used to query information about the current user."
+INVALID = "Invalid OAuth access token - Cannot parse access token"
+
+
+def access_token(request: Request) -> str | None:
+    """The token of ``Authorization: Bearer``, or of ``?access_token=`` as Meta's examples pass it."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.query_params.get("access_token") or None
+
+
+def check_token(request: Request) -> None:
+    """Refuse (190) a missing or unknown token."""
+    token = access_token(request)
+    if token is None:
+        raise Refusal(Reason.ACCESS_DENIED, MISSING)
+    tokens = request.app.state.emulator.settings.access_tokens
+    if not any(hmac.compare_digest(token, known) for known in tokens):
+        raise Refusal(Reason.ACCESS_DENIED, INVALID)
+
+
+def authorized(endpoint: Endpoint) -> Endpoint:
+    """Wrap a Cloud endpoint so it runs only with a known access token."""
+
+    @functools.wraps(endpoint)
+    async def guarded(request: Request) -> Response:
+        check_token(request)
+        return await endpoint(request)
+
+    return guarded

@@ -1,0 +1,64 @@
+"""One error handler for the whole server, rendering each refusal in the envelope of the API called.
+
+``/v1`` and the control API answer in the On-Premises envelope; every other path is the Cloud
+(Graph) API's. Starlette's own 404/405 and any bug become refusals first, so nothing escapes as
+a bare 500 or a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from emulator.cloud import envelope as cloud
+from emulator.cloud.routes import is_cloud_path
+from emulator.domain.reasons import Reason, Refusal
+from emulator.onprem import envelope as onprem
+
+log = logging.getLogger("wa_emulator")
+
+
+def render(request: Request, refusal: Refusal) -> Response:
+    """The refusal in the envelope of the API the request addressed."""
+    if is_cloud_path(request.url.path):
+        return cloud.error_response(request, refusal)
+    return onprem.error_response(request, refusal)
+
+
+async def on_refusal(request: Request, exc: Exception) -> Response:
+    """A refusal raised anywhere below the routes."""
+    if not isinstance(exc, Refusal):  # registered for this type only
+        return await on_unexpected_error(request, exc)
+    return render(request, exc)
+
+
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's 404/405 (unknown path, wrong method), in the API's envelope."""
+    if not isinstance(exc, HTTPException):  # registered for this type only
+        return await on_unexpected_error(request, exc)
+    cloud_path = is_cloud_path(request.url.path)
+    if exc.status_code == 404:
+        if cloud_path:
+            node = request.url.path.strip("/").split("/")[-1] or "/"
+            refusal = cloud.unknown_node(request.method, node)
+        else:
+            refusal = Refusal(Reason.ENDPOINT_NOT_FOUND, f"Unknown path: {request.method} {request.url.path}")
+    elif exc.status_code == 405:
+        refusal = Refusal(Reason.METHOD_NOT_ALLOWED, f"Method {request.method} is not allowed on {request.url.path}")
+    else:
+        refusal = Refusal(Reason.MALFORMED_REQUEST, str(exc.detail))
+    response = render(request, refusal)
+    if exc.status_code not in (404, 405) or (exc.status_code == 405 and not cloud_path):
+        response.status_code = exc.status_code
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def on_unexpected_error(request: Request, exc: Exception) -> Response:
+    """Any bug: logged with its traceback, answered 500 in the API's envelope with no trace in the body."""
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return render(request, Refusal(Reason.INTERNAL))
