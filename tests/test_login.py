@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from emulator.app import create_app
 from emulator.clock import EmulatorClock
 from emulator.domain.auth import password_problem
-from emulator.settings import Settings
+from emulator.settings import Settings, SettingsError
 from emulator.store import MemoryStore
 from tests.conftest import T0, assert_error, basic, bearer
 
@@ -131,3 +131,17 @@ def test_login_time_follows_the_emulator_clock(client: TestClient) -> None:
     client.post("/_emulator/clock", json={"set": T0 + 86400})
     user = client.post("/v1/users/login", headers=basic()).json()["users"][0]
     assert user["expires_after"] == "2026-01-09 00:00:00+00:00"
+
+
+def test_a_static_access_token_works_on_v1_without_a_login(client: TestClient) -> None:
+    """--access-token values are accepted by both façades (a long-lived token skips the login)."""
+    assert client.get("/v1/health", headers=bearer("wa-emulator-token")).status_code == 200
+    assert_error(client.get("/v1/health", headers=bearer("wa-emulator-token-nope")), 401, 1005)
+
+
+def test_several_access_tokens_from_the_flag_and_the_environment() -> None:
+    settings = Settings.from_mapping({"WA_EMULATOR_ACCESS_TOKEN": "a, b"}, {})
+    assert settings.access_tokens == {"a", "b"}
+    assert Settings.from_mapping({}, {"access_token": "c,d"}).access_tokens == {"c", "d"}
+    with pytest.raises(SettingsError, match="--access-token"):
+        Settings.from_mapping({}, {"access_token": "a,,b"})

@@ -785,3 +785,29 @@ def test_numbered_placeholders_fill_by_number_not_by_position_in_the_text(regist
         }
     )
     assert registry.hydrate(send("swapped", "en", body(text("one"), text("two"))))["body"] == "two then one"
+
+
+NAMED = {
+    "name": "order_named",
+    "language": "en_US",
+    "category": "UTILITY",
+    "parameter_format": "NAMED",
+    "components": [{"type": "BODY", "text": "Hi {{first_name}}, order {{order_id}} is ready."}],
+}
+
+
+def named(name: str, value: str) -> dict[str, Any]:
+    return {"type": "text", "parameter_name": name, "text": value}
+
+
+def test_named_parameters_fill_their_placeholders_in_any_order(registry: TemplateRegistry) -> None:
+    registry.add(NAMED)
+    sent = send("order_named", "en_US", body(named("order_id", "A-1"), named("first_name", "Jessica")))
+    assert registry.hydrate(sent)["body"] == "Hi Jessica, order A-1 is ready."
+
+
+def test_a_named_parameter_the_template_lacks_is_refused_with_2012(registry: TemplateRegistry) -> None:
+    registry.add(NAMED)
+    sent = send("order_named", "en_US", body(named("order_id", "A-1"), named("last_name", "Lee")))
+    details = rejected(registry, sent, 2012, "$.template.components[0].parameters[1].parameter_name")
+    assert "'last_name'" in details and "first_name" in details

@@ -119,4 +119,6 @@ DEFAULT_DETAILS: dict[Reason, str] = {
 # Cloud accepts these sends (200) and reports them in a failed status (reference §13.4).
 DEFERRED = frozenset({R.WINDOW_CLOSED, R.RECEIVER_INCAPABLE, R.USER_NOT_VALID, R.MEDIA_DOWNLOAD_FAILED})
 
-TABLE = ErrorTable("cloud", CODES, REASONS, DEFERRED, DEFAULT_DETAILS)
+TABLE = ErrorTable(
+    "cloud", CODES, REASONS, DEFERRED, DEFAULT_DETAILS, template_kinds=frozenset({"CAROUSEL", "LIMITED_TIME_OFFER"})
+)

@@ -2,8 +2,9 @@
 
 ``parse_components`` reads the ``components`` of a send (any letter case, index as int or numeric
 string); ``hydrate`` checks them against the registered definition and fills the placeholders.
-Codes: 2000 parameter count, 2012 parameter kind, 2013 buttons, 2004 / 2005 lengths, 1009 a
-component sent twice (the judgement calls are argued in docs/templates.md).
+Reasons: template_param_count, template_param_format (kind), template_buttons, template_param_too_long
+/ template_text_too_long, invalid_parameter for a component sent twice (the judgement calls are
+argued in docs/templates.md).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ _HYDRATED_TOO_LONG = (
     "the hydrated body has {size} characters, max {limit}",
 )
 _TWICE = (Reason.INVALID_PARAMETER, "{what} sent twice")
+_NO_NAME = (Reason.TEMPLATE_PARAM_FORMAT, "the template has no parameter named {name!r} (it has {have})")
 _BAD_INDEX = (Reason.INVALID_PARAMETER, "must be a button position 0-9")
 _NO_BUTTON = (Reason.TEMPLATE_BUTTONS, "the template has no button {index} (it has {count})")
 _WRONG_SUB_TYPE = (
@@ -142,14 +144,25 @@ def _body(template_text: str, sent: Sent, limit: int) -> str:
 
 
 def _fill(text: str, part: Part | None, sent: Sent, label: str, limit: int) -> str:
-    """``text`` with its placeholders filled: ``{{n}}`` by number, named ones in order of appearance."""
+    """``text`` with its placeholders filled: ``{{n}}`` by number; named ones by each parameter's
+    ``parameter_name`` (in any order, as the Cloud API sends them), or else in order of appearance."""
     names = list(dict.fromkeys(m.group(1) for m in _PLACEHOLDER.finditer(text)))
     if all(n.isdigit() for n in names):
         names.sort(key=int)
     params, at = _params(part, len(names), sent.where, label)
+    if params and all("parameter_name" in p for p in params):
+        names = [_named(p, j, at, names) for j, p in enumerate(params)]
     pairs = enumerate(zip(names, params, strict=True))
     values = {name: _text_value(param, f"{at}[{j}]", label, limit) for j, (name, param) in pairs}
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+
+
+def _named(param: Param, j: int, at: str, names: list[str]) -> str:
+    """The placeholder a named parameter fills; refused when the template has no such name."""
+    name = str(param["parameter_name"])
+    if name not in names:
+        raise fail(_NO_NAME, f"{at}[{j}].parameter_name", name=name, have=", ".join(names) or "none")
+    return name
 
 
 def _text_value(param: Param, at: str, label: str, limit: int) -> str:
@@ -167,7 +180,7 @@ def _text_value(param: Param, at: str, label: str, limit: int) -> str:
 
 
 def _params(part: Part | None, want: int, where: str, label: str) -> tuple[list[Param], str]:
-    """The part's parameters and their path, if there are exactly ``want`` of them (else 2000)."""
+    """The part's parameters and their path, if there are exactly ``want`` of them (else a count mismatch)."""
     params = part.params if part is not None else []
     if len(params) == want:
         return params, part.params_path if part is not None else where
@@ -177,7 +190,7 @@ def _params(part: Part | None, want: int, where: str, label: str) -> tuple[list[
 
 
 def _buttons(defined: list[dict[str, Any]], sent: Sent) -> list[dict[str, Any]]:
-    """Each button of the template as the user sees it; a sent button must fit the one at its index (2013)."""
+    """Each button of the template as the user sees it; a sent button must fit the one at its index."""
     for index, part in sent.buttons.items():
         if index >= len(defined):
             raise fail(_NO_BUTTON, f"{part.path}.index", index=index, count=len(defined))

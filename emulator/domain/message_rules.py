@@ -1,12 +1,12 @@
 """Rules for a ``POST /v1/messages`` body that JSON Schema cannot state.
 
-``check_message`` runs after ``schemas/onprem/messages/message.json`` accepted the body, so it may
+``check_message`` runs after the API's message schema accepted the body, so it may
 rely on the shape the schema guarantees. It checks what spans several array items:
 
-* 2016 more than 10 rows across a list's sections; 2023 more than 30 products across a
+* too_many_rows: more than 10 rows across a list's sections; too_many_products: more than 30 products across a
   product_list's sections (the per-section limits are in the schema);
-* 1009 a row id, row title, reply-button id or reply-button title used twice in one message;
-* 1009 an emoji in a flow's ``flow_cta``.
+* invalid_parameter: a row id, row title, reply-button id or reply-button title used twice in one message;
+* invalid_parameter: an emoji in a flow's ``flow_cta``.
 
 Template checks against the registry are not here: see ``emulator.domain.templates``.
 """
@@ -43,7 +43,7 @@ def check_message(body: dict[str, Any]) -> None:
 
 
 def _list_rows_fit(interactive: dict[str, Any]) -> None:
-    """At most 10 rows across all sections of a list (2016)."""
+    """At most 10 rows across all sections of a list (too_many_rows)."""
     count = sum(len(section["rows"]) for section in interactive["action"]["sections"])
     if count > MAX_ROWS:
         details = _TOO_MANY_ROWS.format(limit=MAX_ROWS, count=count)
@@ -51,14 +51,14 @@ def _list_rows_fit(interactive: dict[str, Any]) -> None:
 
 
 def _list_rows_unique(interactive: dict[str, Any]) -> None:
-    """Row ids, and row titles, are each unique within the message (1009)."""
+    """Row ids, and row titles, are each unique within the message (invalid_parameter)."""
     rows = list(_items(interactive["action"]["sections"], "$.interactive.action.sections", "rows"))
     _unique("row id", ((f"{path}.id", row["id"]) for path, row in rows))
     _unique("row title", ((f"{path}.title", row["title"]) for path, row in rows))
 
 
 def _reply_buttons_unique(interactive: dict[str, Any]) -> None:
-    """Reply-button ids, and reply-button titles, are each unique within the message (1009)."""
+    """Reply-button ids, and reply-button titles, are each unique within the message (invalid_parameter)."""
     replies = [
         (f"$.interactive.action.buttons[{i}].reply", button["reply"])
         for i, button in enumerate(interactive["action"]["buttons"])
@@ -68,7 +68,7 @@ def _reply_buttons_unique(interactive: dict[str, Any]) -> None:
 
 
 def _products_fit(interactive: dict[str, Any]) -> None:
-    """At most 30 products across all sections of a product list (2023)."""
+    """At most 30 products across all sections of a product list (too_many_products)."""
     count = sum(len(section["product_items"]) for section in interactive["action"]["sections"])
     if count > MAX_PRODUCTS:
         details = _TOO_MANY_PRODUCTS.format(limit=MAX_PRODUCTS, count=count)
@@ -76,7 +76,7 @@ def _products_fit(interactive: dict[str, Any]) -> None:
 
 
 def _flow_cta_plain(interactive: dict[str, Any]) -> None:
-    """A flow's call-to-action text has no emoji (1009)."""
+    """A flow's call-to-action text has no emoji (invalid_parameter)."""
     cta: str = interactive["action"]["parameters"]["flow_cta"]
     if any(_is_emoji(char) for char in cta):
         raise Refusal(Reason.INVALID_PARAMETER, f"$.interactive.action.parameters.flow_cta: {_EMOJI}")
@@ -90,7 +90,7 @@ def _items(sections: list[dict[str, Any]], path: str, key: str) -> Iterator[tupl
 
 
 def _unique(what: str, values: Iterable[tuple[str, str]]) -> None:
-    """Raise 1009 at the second occurrence of a value; ``values`` are (JSON path, value) pairs."""
+    """Refuse at the second occurrence of a value; ``values`` are (JSON path, value) pairs."""
     seen: dict[str, str] = {}
     for path, value in values:
         if value in seen:

@@ -61,7 +61,7 @@ class MessagesService:
         user = self._recipient(given, channel)
         wa_id = user["wa_id"]
         message_type = body.get("type", "text")
-        hydrated = self._hydrate(body, message_type)
+        hydrated = self._hydrate(body, message_type, channel)
         self._check_media(body)
         if self._before_record is not None:
             self._before_record(wa_id, message_type)
@@ -92,7 +92,7 @@ class MessagesService:
         self._outbox.emit(Changed("message", record))
 
     def get(self, message_id: str) -> Doc:
-        """One record; 404/1006 if there is none."""
+        """One record; refused as not found if there is none."""
         record = self._store.get(self._tenant, KIND, message_id)
         if record is None:
             raise Refusal(Reason.NOT_FOUND, f"Message {message_id} not found")
@@ -124,7 +124,7 @@ class MessagesService:
         ]
 
     def mark_read(self, message_id: str) -> Doc:
-        """``PUT /v1/messages/{id}``: the business read an inbound message; 404/1006 if unknown."""
+        """The business read an inbound message; refused as not found if unknown."""
         inbound = self._store.get(self._tenant, INBOUND, message_id)
         if inbound is None:
             raise Refusal(Reason.NOT_FOUND, f"Message {message_id} not found")
@@ -146,9 +146,9 @@ class MessagesService:
             raise Refusal(Reason.USER_NOT_VALID, f"$.to: {given} is not a valid WhatsApp user")
         return user
 
-    def _hydrate(self, body: dict[str, Any], message_type: str) -> dict[str, Any] | None:
+    def _hydrate(self, body: dict[str, Any], message_type: str, channel: Channel) -> dict[str, Any] | None:
         if message_type == "template":
-            return self._templates.hydrate(body["template"])
+            return self._templates.hydrate(body["template"], channel.template_kinds)
         if message_type == "hsm":
             return self._templates.hydrate_hsm(body["hsm"])
         return None

@@ -104,6 +104,7 @@ class Channel:
     name: str
     deferred: frozenset[Reason]
     version: str = ""  # the API version the caller named, kept on the record for the renderers
+    template_kinds: frozenset[str] = frozenset()  # template components beyond header/body/footer/buttons
 
     def defers(self, reason: Reason) -> bool:
         """True when this API accepts the call and reports ``reason`` in a ``failed`` status."""

@@ -43,7 +43,7 @@ class Tenant:
         clock: EmulatorClock,
         fixtures: Fixtures,
         *,
-        bot_api: Callable[[], str] = lambda: "onprem",
+        bot_api: Callable[[], str],
     ) -> None:
         self.name = name
         self.settings = settings

@@ -22,8 +22,12 @@ class MagicRange:
 
 # Like Twilio's test numbers: US fictional 555 numbers whose seventh digit picks a behaviour.
 MAGIC_RANGES = (
-    MagicRange("1555010", "has no WhatsApp: contacts check says invalid, sends get 1013", {"status": "invalid"}),
-    MagicRange("1555020", "receiver incapable: sends get 201, then a failed status with 1026", {"incapable": True}),
+    MagicRange(
+        "1555010", "has no WhatsApp: contacts check says invalid, sends are refused as no user", {"status": "invalid"}
+    ),
+    MagicRange(
+        "1555020", "receiver incapable: sends are accepted, then fail as receiver incapable", {"incapable": True}
+    ),
     MagicRange("1555030", "read receipts off: statuses stop at delivered", {"read_receipts": False}),
     MagicRange("1555040", "phone offline: messages are never delivered, statuses stop at sent", {"online": False}),
 )

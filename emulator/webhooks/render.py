@@ -160,6 +160,9 @@ def cloud_inbound(message: Doc, user: Doc, how: WebhookConfig) -> Doc:
     if out.get("type") == "voice":  # Cloud has no voice type: a push-to-talk note is audio with voice: true
         out["type"] = "audio"
         out["audio"] = {**out.pop("voice"), "voice": True}
+    if out.get("type") == "button" and out["button"].get("payload") is None:
+        # a quick reply sent without a payload parameter: Cloud carries the button text as its payload
+        out["button"] = {**out["button"], "payload": out["button"].get("text", "")}
     if out.get("type") == "unknown":
         out["type"] = "unsupported"
         out["unsupported"] = {"type": "unknown"}
