@@ -67,14 +67,24 @@ class Receiver:
             self.invalid.append(str(exc))
         return httpx.Response(200)
 
+    def contents(self) -> list[dict[str, Any]]:
+        """Each payload's content: the bare On-Premises object, or each Cloud change's ``value``."""
+        found: list[dict[str, Any]] = []
+        for payload in self.payloads:
+            if "object" not in payload:
+                found.append(payload)
+                continue
+            found.extend(change["value"] for entry in payload["entry"] for change in entry["changes"])
+        return found
+
     def statuses(self, message_id: str | None = None) -> list[dict[str, Any]]:
-        """Every status object received, in order (optionally for one message)."""
-        found = [s for p in self.payloads for s in p.get("statuses", [])]
+        """Every status object received, in order (optionally for one message); either format."""
+        found = [s for c in self.contents() for s in c.get("statuses", [])]
         return [s for s in found if message_id in (None, s["id"])]
 
     def messages(self) -> list[dict[str, Any]]:
-        """Every inbound message received, in order."""
-        return [m for p in self.payloads for m in p.get("messages", [])]
+        """Every inbound message received, in order; either format."""
+        return [m for c in self.contents() for m in c.get("messages", [])]
 
 
 @contextmanager
