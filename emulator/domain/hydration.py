@@ -166,7 +166,7 @@ def _named(param: Param, j: int, at: str, names: list[str]) -> str:
 
 
 def _text_value(param: Param, at: str, label: str, limit: int) -> str:
-    """A text parameter's text (2004 past ``limit``); a currency or date_time one's fallback_value."""
+    """A text parameter's text (too long past ``limit``); a currency or date_time one's fallback_value."""
     kind = param.get("type")
     if kind == "text":
         value = str(param.get("text", ""))
