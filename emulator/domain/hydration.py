@@ -1,7 +1,8 @@
 """A template send checked against its definition and hydrated: what the user's phone shows.
 
 ``parse_components`` reads the ``components`` of a send (any letter case, index as int or numeric
-string); ``hydrate`` checks them against the registered definition and fills the placeholders.
+string); ``hydrate`` checks them against the registered definition and fills the placeholders
+(named ones by the ``parameter_name`` sent with each value).
 Codes: 2000 parameter count, 2012 parameter kind, 2013 buttons, 2004 / 2005 lengths, 1009 a
 component sent twice (the judgement calls are argued in docs/templates.md).
 """
@@ -39,6 +40,10 @@ _TOO_LONG = (Reason.TEMPLATE_PARAM_TOO_LONG, "a {label} text parameter has {size
 _HYDRATED_TOO_LONG = (
     Reason.TEMPLATE_TEXT_TOO_LONG,
     "the hydrated body has {size} characters, max {limit}",
+)
+_UNKNOWN_NAME = (
+    Reason.TEMPLATE_PARAM_FORMAT,
+    "the {label} has no parameter {name!r} to fill, or it is sent twice (it has {have})",
 )
 _TWICE = (Reason.INVALID_PARAMETER, "{what} sent twice")
 _BAD_INDEX = (Reason.INVALID_PARAMETER, "must be a button position 0-9")
@@ -142,14 +147,33 @@ def _body(template_text: str, sent: Sent, limit: int) -> str:
 
 
 def _fill(text: str, part: Part | None, sent: Sent, label: str, limit: int) -> str:
-    """``text`` with its placeholders filled: ``{{n}}`` by number, named ones in order of appearance."""
+    """``text`` with its placeholders filled: ``{{n}}`` by number, named ones by ``parameter_name``.
+
+    Named placeholders sent without any ``parameter_name`` are filled in order of appearance.
+    """
     names = list(dict.fromkeys(m.group(1) for m in _PLACEHOLDER.finditer(text)))
-    if all(n.isdigit() for n in names):
+    positional = all(n.isdigit() for n in names)
+    if positional:
         names.sort(key=int)
     params, at = _params(part, len(names), sent.where, label)
-    pairs = enumerate(zip(names, params, strict=True))
-    values = {name: _text_value(param, f"{at}[{j}]", label, limit) for j, (name, param) in pairs}
+    indexed = list(enumerate(params)) if positional else _by_name(names, params, at, label)
+    pairs = zip(names, indexed, strict=True)
+    values = {name: _text_value(param, f"{at}[{j}]", label, limit) for name, (j, param) in pairs}
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+
+
+def _by_name(names: list[str], params: list[Param], at: str, label: str) -> list[tuple[int, Param]]:
+    """Each named placeholder's parameter (with its index), matched by ``parameter_name``, in any order."""
+    if not any("parameter_name" in p for p in params):
+        return list(enumerate(params))
+    found: dict[str, tuple[int, Param]] = {}
+    for j, param in enumerate(params):
+        name = param.get("parameter_name")
+        if name not in names or name in found:
+            have = ", ".join(names)
+            raise fail(_UNKNOWN_NAME, f"{at}[{j}].parameter_name", label=label, name=name, have=have)
+        found[str(name)] = (j, param)
+    return [found[n] for n in names]
 
 
 def _text_value(param: Param, at: str, label: str, limit: int) -> str:
