@@ -412,6 +412,14 @@ def test_cloud_api_messages_are_shown_as_the_phone_shows_them(
     expect(cta_row.locator(".link-action")).to_have_attribute("title", "https://trattoria.example/t/7 (not followed)")
     image = bubble(page, graph_sends(api, "image", {"link": "https://trattoria.example/p.png", "caption": "Today"}))
     expect(image.locator(".media-link")).to_have_text("https://trattoria.example/p.png")
+    upload = api.post(
+        "/v22.0/106540352242922/media",
+        files={"file": ("p.png", PIXEL, "image/png")},
+        data={"messaging_product": "whatsapp", "type": "image/png"},
+        headers={"Authorization": "Bearer wa-emulator-token"},
+    )
+    photo = bubble(page, graph_sends(api, "image", {"id": upload.json()["id"]})).locator(".media img")
+    expect(photo).to_be_visible()  # a Cloud media id, fetched by the page like any other
 
     assert api.post("/_emulator/templates", json=PICKUP).status_code == 201
     params = [("store", "Via Roma"), ("first_name", "Alice"), ("order_id", "#7")]  # named: any order
