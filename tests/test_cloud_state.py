@@ -294,6 +294,15 @@ def test_cloud_only_messages_export_as_valid_expectations() -> None:
             {"name": "pickup", "language": {"code": "en_US"}, "components": [{"type": "body", "parameters": params}]},
         )
         record = client.get(f"/_emulator/messages/{order}").json()
+        params[0]["parameter_name"] = "order"
+        template = {
+            "name": "pickup",
+            "language": {"code": "en_US"},
+            "components": [{"type": "body", "parameters": params}],
+        }
+        body = {"messaging_product": "whatsapp", "to": USER, "type": "template", "template": template}
+        refused = client.post(MESSAGES, json=body, headers=GRAPH)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (400, 132012), refused.text
         exported = client.get(f"/_emulator/conversations/{USER}", params={"format": "script"}).text
     assert record["hydrated"]["body"] == "Hi Ana, order #7 is ready."
     assert template_view(record)["parameters"] == {"order_id": "#7", "first_name": "Ana"}
