@@ -53,6 +53,12 @@ def _add_replay_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     replay = commands.add_parser("replay", help="run conversation scripts against a bot; exit 1 if any fails")
     replay.add_argument("scripts", nargs="+", metavar="SCRIPT", help="script files, or directories of *.yaml")
     replay.add_argument("--bot-webhook", default="", metavar="URL", help="the bot's webhook URL (waited for)")
+    replay.add_argument(
+        "--webhook-format",
+        choices=("onprem", "cloud"),
+        default=None,
+        help="webhooks of the emulator started here: cloud for a Cloud API bot (default onprem, or the environment's)",
+    )
     replay.add_argument("--emulator", default="", metavar="URL", help="drive this running emulator instead")
     replay.add_argument("--host", default="127.0.0.1", help="address of the emulator started here")
     replay.add_argument("--port", type=int, default=0, help="its port (default: a free one, printed)")

@@ -9,7 +9,12 @@ Settings, each an option, an ini key and an environment variable (in that order 
 * ``--wa-emulator-port`` / ``wa_emulator_port`` / ``WA_EMULATOR_PLUGIN_PORT``: the port of the
   emulator started here (default: a free one; the ``wa_emulator_url`` fixture says which);
 * ``--wa-emulator-url`` / ``wa_emulator_url`` / ``WA_EMULATOR_URL``: drive this running emulator
-  instead of starting one.
+  instead of starting one;
+* ``--wa-webhook-format`` / ``wa_emulator_webhook_format`` / ``WA_EMULATOR_WEBHOOK_FORMAT``: ``cloud``
+  for a Cloud API bot (signed Cloud webhooks after the verification handshake), else ``onprem``.
+
+``wa_emulator.cloud`` holds what a Cloud API bot needs: base URL, phone number id, access token, app
+secret and verify token.
 
 Kept cheap to import: it is loaded in every pytest run of a project that installs wa-emulator.
 """
@@ -30,11 +35,12 @@ _SETTINGS = {
     "wa_bot_webhook": ("wa_emulator_bot_webhook", "WA_EMULATOR_BOT_WEBHOOK", "the bot's webhook URL"),
     "wa_emulator_port": ("wa_emulator_port", "WA_EMULATOR_PLUGIN_PORT", "port of the emulator (default: a free one)"),
     "wa_emulator_url": ("wa_emulator_url", "WA_EMULATOR_URL", "drive this running emulator instead of starting one"),
+    "wa_webhook_format": ("wa_emulator_webhook_format", "WA_EMULATOR_WEBHOOK_FORMAT", "webhooks: onprem or cloud"),
 }
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """``--wa-bot-webhook``, ``--wa-emulator-port``, ``--wa-emulator-url`` and their ini keys."""
+    """``--wa-bot-webhook``, ``--wa-emulator-port``, ``--wa-emulator-url``, ``--wa-webhook-format``, their ini keys."""
     group = parser.getgroup("wa-emulator", "WhatsApp Business API emulator (the wa_emulator fixture)")
     for dest, (ini, env, text) in _SETTINGS.items():
         group.addoption("--" + dest.replace("_", "-"), dest=dest, default=None, help=f"{text} (env {env})")
@@ -58,7 +64,10 @@ def wa_emulator_url(pytestconfig: pytest.Config) -> Iterator[str]:
 
     port = _setting(pytestconfig, "wa_emulator_port") or "0"
     server = background_emulator(
-        port=int(port), webhook_url=_setting(pytestconfig, "wa_bot_webhook"), environ=os.environ
+        port=int(port),
+        webhook_url=_setting(pytestconfig, "wa_bot_webhook"),
+        webhook_format=_setting(pytestconfig, "wa_webhook_format"),
+        environ=os.environ,
     )
     with server:
         yield server.url
@@ -66,7 +75,7 @@ def wa_emulator_url(pytestconfig: pytest.Config) -> Iterator[str]:
 
 @pytest.fixture
 def wa_emulator(wa_emulator_url: str) -> Iterator[WaEmulator]:
-    """The emulator, reset: ``user(wa_id)``, ``clock.advance(hours=25)``, ``run_script(path)``, ``url``."""
+    """The emulator, reset: ``user(wa_id)``, ``clock.advance(hours=25)``, ``run_script(path)``, ``url``, ``cloud``."""
     from emulator.replay.testing import WaEmulator
 
     emulator = WaEmulator(wa_emulator_url, token=os.environ.get("WA_EMULATOR_CONTROL_TOKEN") or None)

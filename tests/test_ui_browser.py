@@ -366,3 +366,88 @@ def test_a_tap_the_emulator_refuses_shows_its_error(page: Page, api: httpx.Clien
         f"1009 Parameter value is not valid: $.context.id: message {message_id}"
     )
     assert [m["type"] for m in receiver.messages()] == ["text"]
+
+
+# --- Cloud API sends: the same bubbles, and the Cloud-only shapes ---------------------------------------
+
+PICKUP = {
+    "name": "pickup",
+    "language": "en_US",
+    "category": "UTILITY",
+    "parameter_format": "NAMED",
+    "components": [
+        {"type": "BODY", "text": "Hi {{first_name}}, order {{order_id}} is ready at {{store}}."},
+        {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "On my way"}]},
+    ],
+}
+
+
+def graph_sends(api: httpx.Client, kind: str, content: Any, to: str = ALICE) -> str:
+    """A send through the Cloud API (POST /v22.0/{phone_number_id}/messages with the static token)."""
+    body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": kind, kind: content}
+    headers = {"Authorization": "Bearer wa-emulator-token"}
+    response = api.post("/v22.0/106540352242922/messages", json=body, headers=headers)
+    assert response.status_code == 200, response.text
+    message_id: str = response.json()["messages"][0]["id"]
+    assert message_id.startswith("wamid.")
+    return message_id
+
+
+def test_cloud_api_messages_are_shown_as_the_phone_shows_them(
+    page: Page, api: httpx.Client, receiver: WebhookServer
+) -> None:
+    hi = api.post(f"/_emulator/users/{ALICE}/messages", json={"type": "text", "text": {"body": "hi"}}).json()["message"]
+    link = bubble(page, graph_sends(api, "text", {"body": "Menu: https://trattoria.example/menu", "preview_url": True}))
+    expect(link.locator(".link-host")).to_have_text("trattoria.example")
+    expect(link.locator(".text")).to_have_text("Menu: https://trattoria.example/menu")
+    cta_url = {"display_text": "Track order", "url": "https://trattoria.example/t/7"}
+    cta = {
+        "type": "cta_url",
+        "body": {"text": "Your order is on its way"},
+        "action": {"name": "cta_url", "parameters": cta_url},
+    }
+    cta_row = bubble(page, graph_sends(api, "interactive", cta))
+    expect(cta_row.locator(".text")).to_have_text("Your order is on its way")
+    expect(cta_row.locator(".link-action")).to_have_text("Track order")
+    expect(cta_row.locator(".link-action")).to_have_attribute("title", "https://trattoria.example/t/7 (not followed)")
+    image = bubble(page, graph_sends(api, "image", {"link": "https://trattoria.example/p.png", "caption": "Today"}))
+    expect(image.locator(".media-link")).to_have_text("https://trattoria.example/p.png")
+    upload = api.post(
+        "/v22.0/106540352242922/media",
+        files={"file": ("p.png", PIXEL, "image/png")},
+        data={"messaging_product": "whatsapp", "type": "image/png"},
+        headers={"Authorization": "Bearer wa-emulator-token"},
+    )
+    photo = bubble(page, graph_sends(api, "image", {"id": upload.json()["id"]})).locator(".media img")
+    expect(photo).to_be_visible()  # a Cloud media id, fetched by the page like any other
+
+    assert api.post("/_emulator/templates", json=PICKUP).status_code == 201
+    params = [("store", "Via Roma"), ("first_name", "Alice"), ("order_id", "#7")]  # named: any order
+    body = {"type": "BODY", "parameters": [{"type": "text", "parameter_name": n, "text": v} for n, v in params]}
+    quick = {
+        "type": "BUTTON",
+        "sub_type": "QUICK_REPLY",
+        "index": 0,
+        "parameters": [{"type": "payload", "payload": "omw"}],
+    }
+    template = {"name": "pickup", "language": {"code": "en_US"}, "components": [body, quick]}
+    row = bubble(page, graph_sends(api, "template", template))
+    expect(row.locator(".text")).to_have_text("Hi Alice, order #7 is ready at Via Roma.")
+    row.locator(".reply-button", has_text="On my way").click()
+    assert receiver.wait_for_message(lambda m: m["type"] == "button")["button"] == {
+        "payload": "omw",
+        "text": "On my way",
+    }
+
+    mine = bubble(page, hi["id"])
+    reaction = bubble(page, graph_sends(api, "reaction", {"message_id": hi["id"], "emoji": "👍"}))
+    expect(reaction.locator(".reaction-note")).to_have_text("Reacted 👍 to “hi”")
+    expect(mine.locator(".reaction-badge")).to_have_text("👍")
+    graph_sends(api, "reaction", {"message_id": hi["id"], "emoji": ""})
+    expect(mine.locator(".reaction-badge")).to_have_count(0)
+    expect(page.locator(f".chat-item[data-wa-id='{ALICE}'] .chat-preview")).to_have_text("Removed a reaction")
+
+    link.locator(".text").click()
+    expect(page.locator("#details .details-section h3").first).to_have_text(
+        "Request body (Cloud API: POST /v22.0/{phone_number_id}/messages)"
+    )

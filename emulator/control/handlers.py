@@ -54,6 +54,26 @@ async def health(request: Request) -> Response:
 
 
 @control
+async def config(request: Request) -> Response:
+    """GET /_emulator/config: what a bot needs to connect (Cloud ids, token, secrets) and where webhooks go."""
+    from emulator.runtime import webhook_config
+
+    tenant = tenant_of(request)
+    settings = tenant.settings
+    hooks = webhook_config(tenant)
+    cloud = {
+        "phone_number_id": settings.phone_number_id,
+        "waba_id": settings.waba_id,
+        "display_phone_number": settings.display_number,
+        "verified_name": settings.verified_name,
+        "access_token": settings.access_token.split(",")[0],
+        "app_secret": settings.app_secret,
+        "verify_token": settings.verify_token,
+    }
+    return JSONResponse({"cloud": cloud, "webhooks": {"url": hooks.url, "format": hooks.format}})
+
+
+@control
 async def reset(request: Request) -> Response:
     """POST /_emulator/reset: back to the fixture state, keeping tokens and application settings."""
     body = await read_json(request, optional=True)

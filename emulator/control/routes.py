@@ -11,6 +11,7 @@ def routes() -> list[Route]:
     """The control surface: paths and shapes are a contract (design.md)."""
     return [
         Route("/_emulator/health", h.health, methods=["GET"]),
+        Route("/_emulator/config", h.config, methods=["GET"]),
         Route("/_emulator/reset", h.reset, methods=["POST"]),
         Route("/_emulator/clock", h.get_clock, methods=["GET"]),
         Route("/_emulator/clock", h.move_clock, methods=["POST"]),

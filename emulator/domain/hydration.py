@@ -1,10 +1,11 @@
 """A template send checked against its definition and hydrated: what the user's phone shows.
 
 ``parse_components`` reads the ``components`` of a send (any letter case, index as int or numeric
-string); ``hydrate`` checks them against the registered definition and fills the placeholders.
-Reasons: template_param_count, template_param_format (kind), template_buttons, template_param_too_long
-/ template_text_too_long, invalid_parameter for a component sent twice (the judgement calls are
-argued in docs/templates.md).
+string); ``hydrate`` checks them against the registered definition and fills the placeholders
+(named ones by the ``parameter_name`` sent with each value).
+Reasons: template_param_count, template_param_format (kind, or an unknown name), template_buttons,
+template_param_too_long / template_text_too_long, invalid_parameter for a component sent twice (the
+judgement calls are argued in docs/templates.md).
 """
 
 from __future__ import annotations
@@ -41,8 +42,11 @@ _HYDRATED_TOO_LONG = (
     Reason.TEMPLATE_TEXT_TOO_LONG,
     "the hydrated body has {size} characters, max {limit}",
 )
+_UNKNOWN_NAME = (
+    Reason.TEMPLATE_PARAM_FORMAT,
+    "the {label} has no parameter {name!r} to fill, or it is sent twice (it has {have})",
+)
 _TWICE = (Reason.INVALID_PARAMETER, "{what} sent twice")
-_NO_NAME = (Reason.TEMPLATE_PARAM_FORMAT, "the template has no parameter named {name!r} (it has {have})")
 _BAD_INDEX = (Reason.INVALID_PARAMETER, "must be a button position 0-9")
 _NO_BUTTON = (Reason.TEMPLATE_BUTTONS, "the template has no button {index} (it has {count})")
 _WRONG_SUB_TYPE = (
@@ -144,25 +148,33 @@ def _body(template_text: str, sent: Sent, limit: int) -> str:
 
 
 def _fill(text: str, part: Part | None, sent: Sent, label: str, limit: int) -> str:
-    """``text`` with its placeholders filled: ``{{n}}`` by number; named ones by each parameter's
-    ``parameter_name`` (in any order, as the Cloud API sends them), or else in order of appearance."""
+    """``text`` with its placeholders filled: ``{{n}}`` by number, named ones by ``parameter_name``.
+
+    Named placeholders sent without any ``parameter_name`` are filled in order of appearance.
+    """
     names = list(dict.fromkeys(m.group(1) for m in _PLACEHOLDER.finditer(text)))
-    if all(n.isdigit() for n in names):
+    positional = all(n.isdigit() for n in names)
+    if positional:
         names.sort(key=int)
     params, at = _params(part, len(names), sent.where, label)
-    if params and all("parameter_name" in p for p in params):
-        names = [_named(p, j, at, names) for j, p in enumerate(params)]
-    pairs = enumerate(zip(names, params, strict=True))
-    values = {name: _text_value(param, f"{at}[{j}]", label, limit) for j, (name, param) in pairs}
+    indexed = list(enumerate(params)) if positional else _by_name(names, params, at, label)
+    pairs = zip(names, indexed, strict=True)
+    values = {name: _text_value(param, f"{at}[{j}]", label, limit) for name, (j, param) in pairs}
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
 
 
-def _named(param: Param, j: int, at: str, names: list[str]) -> str:
-    """The placeholder a named parameter fills; refused when the template has no such name."""
-    name = str(param["parameter_name"])
-    if name not in names:
-        raise fail(_NO_NAME, f"{at}[{j}].parameter_name", name=name, have=", ".join(names) or "none")
-    return name
+def _by_name(names: list[str], params: list[Param], at: str, label: str) -> list[tuple[int, Param]]:
+    """Each named placeholder's parameter (with its index), matched by ``parameter_name``, in any order."""
+    if not any("parameter_name" in p for p in params):
+        return list(enumerate(params))
+    found: dict[str, tuple[int, Param]] = {}
+    for j, param in enumerate(params):
+        name = param.get("parameter_name")
+        if name not in names or name in found:
+            have = ", ".join(names)
+            raise fail(_UNKNOWN_NAME, f"{at}[{j}].parameter_name", label=label, name=name, have=have)
+        found[str(name)] = (j, param)
+    return [found[n] for n in names]
 
 
 def _text_value(param: Param, at: str, label: str, limit: int) -> str:

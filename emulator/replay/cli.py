@@ -82,7 +82,13 @@ def _emulator(args: argparse.Namespace) -> Iterator[str]:
         return
     from emulator.replay.server import background_emulator
 
-    server = background_emulator(port=args.port, host=args.host, webhook_url=args.bot_webhook or "", environ=os.environ)
+    server = background_emulator(
+        port=args.port,
+        host=args.host,
+        webhook_url=args.bot_webhook or "",
+        webhook_format=args.webhook_format or "",
+        environ=os.environ,
+    )
     with server:
         say(f"wa-emulator replay: emulator listening on {server.url}")
         yield server.url

@@ -7,6 +7,8 @@ saying what was expected and what the bot sent.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +37,7 @@ class BotMessage:
 
     @property
     def id(self) -> str:
-        """The message id (``gBEG…``)."""
+        """The message id (``wamid.…`` when sent through the Cloud API, ``gBEG…`` through ``/v1``)."""
         return str(self.record["id"])
 
     @property
@@ -66,13 +68,13 @@ class BotMessage:
 
     @property
     def payload(self) -> dict[str, Any]:
-        """The ``/v1/messages`` body as the bot sent it."""
+        """The send body (``/v1/messages`` or the Cloud API's ``/messages``) as the bot sent it."""
         payload: dict[str, Any] = self.record.get("payload") or {}
         return payload
 
     @property
     def failed(self) -> int | None:
-        """The error code of a failed status (470, 1026, ...), or None."""
+        """The error code of a failed status (470, 1026, ...; Cloud: 131047, 131026, ...), or None."""
         return failed_code(self.record)
 
     def __repr__(self) -> str:
@@ -181,8 +183,25 @@ class Clock:
         return now
 
 
+@dataclass(frozen=True)
+class CloudAccount:
+    """What a Cloud API bot needs to talk to the emulator: point its Graph base URL at ``base_url``."""
+
+    base_url: str  # stands for https://graph.facebook.com (paths: /{version}/{phone_number_id}/...)
+    phone_number_id: str
+    waba_id: str
+    access_token: str  # Authorization: Bearer ...
+    app_secret: str  # the emulator signs every Cloud webhook with it (X-Hub-Signature-256)
+    verify_token: str  # hub.verify_token of the emulator's callback verification handshake
+
+    @property
+    def messages_url(self) -> str:
+        """``POST`` sends here (``{base_url}/v22.0/{phone_number_id}/messages``; any version works)."""
+        return f"{self.base_url}/v22.0/{self.phone_number_id}/messages"
+
+
 class WaEmulator:
-    """The ``wa_emulator`` fixture: an emulator at ``url``, reset before each test."""
+    """The ``wa_emulator`` fixture: an emulator at ``url`` (the On-Prem ``/v1`` API and the Cloud API), reset."""
 
     def __init__(self, url: str, *, token: str | None = None) -> None:
         self.url = url.rstrip("/")
@@ -192,6 +211,13 @@ class WaEmulator:
     def close(self) -> None:
         """Close the HTTP client."""
         self.session.close()
+
+    @cached_property
+    def cloud(self) -> CloudAccount:
+        """The Cloud API account: base URL, phone number id, access token, app secret, verify token."""
+        cloud = self.session.call("GET", "/_emulator/config")["cloud"]
+        fields = ("phone_number_id", "waba_id", "access_token", "app_secret", "verify_token")
+        return CloudAccount(self.url, **{f: str(cloud[f]) for f in fields})
 
     def user(self, wa_id: str = "15550001111") -> SimulatedUser:
         """A simulated user (``15550001111`` is the fixture user Alice Martin)."""

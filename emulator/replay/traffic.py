@@ -5,9 +5,14 @@ The log format (one JSON object a line; blank lines and lines starting with ``#`
 * ``{"direction": "in", "payload": {...}}``: a webhook payload the bot received (the On-Premises
   bare object, or the Cloud API's ``object``/``entry``/``changes`` envelope);
 * ``{"direction": "out", "body": {...}, "id": "gBEG..."}``: a ``POST /v1/messages`` body the bot
-  sent; ``id`` (or ``"response": {"messages": [{"id": ...}]}``) lets a later failed status find it;
+  sent, or a Cloud API ``POST /{phone_number_id}/messages`` body; ``id`` (or ``"response":
+  {"messages": [{"id": ...}]}``) lets a later failed status find it; read receipts (``"status":
+  "read"``, with or without a typing indicator) are skipped;
 * an optional ``"ts"`` (Unix seconds) on either;
 * or the payload or body alone, told apart by shape (a body has ``to``).
+
+Cloud-only inbound shapes become the emulator's inbound vocabulary: an ``audio`` with ``voice: true``
+is a ``voice`` note, an ``unsupported`` message is ``unknown``.
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ def read_log(lines: Iterable[str]) -> tuple[list[Record], dict[str, str]]:
         except ValueError as exc:
             raise LogError(number, f"not JSON: {exc}") from None
         direction, content, when = _classify(entry, number)
+        if direction == "read":
+            continue
         if direction == "out":
             message = _outbound(entry, content, when, number)
             messages.append(message)
@@ -56,8 +63,9 @@ def read_log(lines: Iterable[str]) -> tuple[list[Record], dict[str, str]]:
             for inbound in value.get("messages") or []:
                 stamp = inbound.get("timestamp")
                 created = float(stamp) if isinstance(stamp, str | int) and str(stamp).isdigit() else when
+                message = _vocabulary(inbound)
                 messages.append(
-                    {"direction": "inbound", "from": inbound.get("from"), "message": inbound, "created_at": created}
+                    {"direction": "inbound", "from": inbound.get("from"), "message": message, "created_at": created}
                 )
             for status in value.get("statuses") or []:
                 _apply_status(by_id.get(status.get("id", "")), status)
@@ -73,7 +81,9 @@ def _classify(entry: Any, number: int) -> tuple[str, Record, float | None]:
     if direction in ("in", "inbound") and isinstance(entry.get("payload"), dict):
         return "in", entry["payload"], when
     if direction in ("out", "outbound") and isinstance(entry.get("body"), dict):
-        return "out", entry["body"], when
+        return ("read" if _is_read_receipt(entry["body"]) else "out"), entry["body"], when
+    if _is_read_receipt(entry):
+        return "read", entry, None
     if "to" in entry:
         return "out", entry, None
     if "entry" in entry or any(isinstance(entry.get(k), list) for k in ("messages", "statuses", "contacts")):
@@ -98,6 +108,21 @@ def _outbound(entry: Record, body: Record, when: float | None, number: int) -> R
         "errors": [],
         "created_at": when,
     }
+
+
+def _is_read_receipt(body: Record) -> bool:
+    """A mark-as-read body (``/v1`` PUT, or the Cloud API's POST with ``message_id``): no message."""
+    return body.get("status") == "read" and "type" not in body and "to" not in body
+
+
+def _vocabulary(message: Record) -> Record:
+    """A Cloud inbound message in the emulator's inbound vocabulary (On-Premises ones are already)."""
+    kind = message.get("type")
+    if kind == "audio" and (message.get("audio") or {}).get("voice"):
+        return {**{k: v for k, v in message.items() if k != "audio"}, "type": "voice", "voice": message["audio"]}
+    if kind == "unsupported":
+        return {k: v for k, v in message.items() if k not in ("unsupported", "errors")} | {"type": "unknown"}
+    return message
 
 
 def _webhook_values(payload: Record) -> list[Record]:

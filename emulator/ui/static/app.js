@@ -184,8 +184,19 @@ const ctx = {
   askLocation: () => askLocation(sendAsUser),
   details: (id) => showDetails(id),
   find: (id) => state.records.get(id),
+  reactionTo,
   mediaUrl: (id) => api.mediaUrl(id),
 };
+
+/** The emoji of the business's latest reaction to a message ("" if none, or if it was removed). */
+function reactionTo(id) {
+  let latest = null;
+  for (const r of state.records.values()) {
+    const reaction = r.type === "reaction" && r.direction === "outbound" && r.status !== "failed" ? r.payload.reaction : null;
+    if (reaction && reaction.message_id === id && (!latest || r.seq > latest.seq)) latest = r;
+  }
+  return latest ? latest.payload.reaction.emoji || "" : "";
+}
 
 function renderConversation() {
   const open = Boolean(state.selected);
@@ -216,6 +227,8 @@ function renderRecord(record) {
   const container = $("messages");
   const row = messageRow(record, ctx);
   const old = container.querySelector(`.row[data-id="${CSS.escape(record.id)}"]`);
+  const reacted = record.type === "reaction" && state.records.get(record.payload.reaction.message_id);
+  if (reacted) renderRecord(reacted); // its badge changes with the reaction
   if (old) {
     old.replaceWith(row);
     return;

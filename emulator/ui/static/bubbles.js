@@ -7,7 +7,11 @@
 //   ctx.openList(record)    the list's sections and rows
 //   ctx.askLocation()       the share-location form
 //   ctx.find(id)            a record of this conversation (for quoted replies)
+//   ctx.reactionTo(id)      the emoji the business's latest reaction put on a message ("" if none)
 //   ctx.mediaUrl(id)        an object URL of uploaded media
+//
+// Records of both APIs look alike: a Cloud API send differs only by Cloud-only shapes
+// (text.preview_url, type reaction, interactive cta_url, named template parameters, already hydrated).
 
 import { append, button, el } from "./dom.js";
 import { clockTime, formatted } from "./format.js";
@@ -31,6 +35,11 @@ export function messageRow(record, ctx) {
   if (fromBusiness) append(bubble, businessContent(record, ctx, under, actions));
   else append(bubble, quote(record, ctx), userContent(record, ctx));
   append(bubble, meta(record), actions);
+  const reaction = ctx.reactionTo ? ctx.reactionTo(record.id) : "";
+  if (reaction) {
+    bubble.append(el("span", "reaction-badge", reaction)); // as the phone shows it: on the message
+    row.classList.add("has-reaction");
+  }
   append(row, append(el("div", "stack"), bubble, under)); // the buttons as wide as the bubble, and back
   if (fromBusiness && record.status === "failed") row.append(failure(record));
   return row;
@@ -43,6 +52,7 @@ export function summary(record) {
     const p = record.payload || {};
     if (record.hydrated) return record.hydrated.body || `Template ${record.hydrated.name}`;
     if (record.type === "text") return p.text.body;
+    if (record.type === "reaction") return p.reaction.emoji ? `Reacted ${p.reaction.emoji}` : "Removed a reaction";
     if (record.type === "interactive") {
       const i = p.interactive;
       return (i.body && i.body.text) || (i.header && i.header.text) || `Interactive ${i.type}`;
@@ -70,7 +80,9 @@ function businessContent(record, ctx, under, actions) {
   if (record.hydrated) return template(record, ctx, under);
   switch (record.type) {
     case "text":
-      return formatted("div", "text", p.text.body);
+      return text(p.text);
+    case "reaction":
+      return reactionNote(p.reaction, ctx);
     case "location":
       return location(p.location);
     case "contacts":
@@ -99,14 +111,43 @@ function interactive(record, ctx, under, actions) {
     actions.push(append(button("bubble-action list-button", "", () => ctx.openList(record), "Open the list"), icon("list"), el("span", "", action.button)));
   } else if (i.type === "location_request_message") {
     actions.push(button("bubble-action", "Send location", () => ctx.askLocation()));
+  } else if (i.type === "cta_url") {
+    const cta = action.parameters || {};
+    const link = append(el("div", "bubble-action link-action"), icon("link"), el("span", "", cta.display_text || "Open"));
+    link.title = `${cta.url || ""} (not followed)`;
+    actions.push(link);
   } else {
-    const label = { product: "View", product_list: "View items", catalog_message: "View catalog", flow: (action.parameters || {}).flow_cta || "Open" }[i.type];
+    const params = action.parameters || {};
+    const labels = { product: "View", product_list: "View items", catalog_message: "View catalog", flow: params.flow_cta || "Open", voice_call: params.display_text || "Call now", call_permission_request: "Allow calls" };
+    const label = labels[i.type];
     const placeholder = el("div", "bubble-action placeholder", label || i.type);
     placeholder.title = `${i.type}: not simulated on this phone`;
     if (i.type === "product") parts.push(el("div", "product", `Product ${action.product_retailer_id} (catalog ${action.catalog_id})`));
     actions.push(placeholder);
   }
   return parts;
+}
+
+function text(t) {
+  const body = formatted("div", "text", t.body);
+  const url = t.preview_url ? (String(t.body).match(/https?:\/\/[^\s<>"]+/) || [])[0] : null;
+  if (!url) return body;
+  let host = url;
+  try {
+    host = new URL(url).host;
+  } catch {
+    // not a URL a browser can parse: show it as it is
+  }
+  const card = append(el("div", "link-preview"), el("div", "link-host", host), el("div", "link-url", url));
+  card.title = "Link preview (the page is not fetched)";
+  return [card, body];
+}
+
+function reactionNote(reaction, ctx) {
+  const target = ctx.find(reaction.message_id);
+  const what = target ? `“${summary(target)}”` : reaction.message_id;
+  const note = reaction.emoji ? `Reacted ${reaction.emoji} to ${what}` : `Removed the reaction to ${what}`;
+  return el("div", "reaction-note", note);
 }
 
 function header(h, ctx) {
