@@ -47,6 +47,7 @@ from emulator.settings import Settings
 from emulator.webhooks.sender import encode
 from tests.cloud_clients import EMULATOR, body_of, pywa_bot, pywa_handshake, pywa_update, sign
 from tests.conftest import T0
+from tests.process import running_emulator
 from tests.receiver import Receiver, drain, emulator_with_receiver
 
 ALICE = "15550001111"  # a fixture user; she writes first, so her 24-hour window is open
@@ -494,3 +495,19 @@ def test_pywa_reads_a_conversation_on_status_webhooks_up_to_v23_only(api_version
         assert chat.record(sent.id)["api_version"] == f"v{api_version}"
         assert (sent_status.conversation is not None, delivered.conversation is not None) == (has_conversation,) * 2
         assert sent_status.pricing is not None and sent_status.pricing.model == "PMP"
+
+
+def test_pywa_runs_against_a_running_emulator_with_only_the_base_url_and_token_changed(tmp_path: Path) -> None:
+    """The recipe users follow: a plain httpx session whose base_url is moved to the emulator after pywa set it."""
+    with running_emulator(["--webhook-format", "cloud"]) as emulator:
+        session = httpx.Client()
+        bot = WhatsApp(phone_id="106540352242922", token="wa-emulator-token", session=session)
+        session.base_url = httpx.URL(f"{emulator.url}/v26.0")  # pywa 4.5 calls v26.0 unless told otherwise
+        with session:
+            image = httpx.post(f"{emulator.url}/_emulator/users/{ALICE}/messages", json={"type": "image", "image": {}})
+            url = image.json()["message"]["image"]["url"]  # as the webhook carries it
+            assert url.startswith(emulator.url + "/")
+            assert bot.get_media_bytes(url) == sample("image")[1]
+            sent = bot.send_message(ALICE, "Got it!")
+            record = httpx.get(f"{emulator.url}/_emulator/messages/{sent.id}").json()
+            assert (record["to"], record["api_version"]) == (ALICE, "v26.0")
