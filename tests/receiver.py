@@ -70,13 +70,21 @@ class Receiver:
         return httpx.Response(200)
 
     def statuses(self, message_id: str | None = None) -> list[dict[str, Any]]:
-        """Every status object received, in order (optionally for one message)."""
-        found = [s for p in self.payloads for s in p.get("statuses", [])]
+        """Every status object received, in order (optionally for one message); Cloud payloads too."""
+        found = [s for p in self.payloads for s in _content(p).get("statuses", [])]
         return [s for s in found if message_id in (None, s["id"])]
 
     def messages(self) -> list[dict[str, Any]]:
-        """Every inbound message received, in order."""
-        return [m for p in self.payloads for m in p.get("messages", [])]
+        """Every inbound message received, in order; Cloud payloads too."""
+        return [m for p in self.payloads for m in _content(p).get("messages", [])]
+
+
+def _content(payload: dict[str, Any]) -> dict[str, Any]:
+    """The On-Premises payload itself, or the ``value`` of a Cloud payload's change."""
+    if "object" not in payload:
+        return payload
+    value: dict[str, Any] = payload["entry"][0]["changes"][0]["value"]
+    return value
 
 
 @contextmanager
@@ -99,6 +107,18 @@ def emulator_with_receiver(
             client.patch("/v1/settings/application", json={"webhooks": {"url": webhook_url}})
         yield client, receiver
     assert receiver.invalid == [], "\n".join(receiver.invalid)
+
+
+def reset(client: TestClient, receiver: Receiver) -> None:
+    """Back to the fixture state, for tests sharing one emulator: ``POST /_emulator/reset``, the receiver emptied.
+
+    Kept: the application settings (the webhook URL) and the callbacks already verified.
+    """
+    response = client.post("/_emulator/reset")
+    assert response.status_code == 200, response.text
+    assert receiver.invalid == [], "\n".join(receiver.invalid)
+    for received in (receiver.handshakes, receiver.payloads, receiver.bodies):
+        received.clear()
 
 
 def drain(client: TestClient) -> dict[str, Any]:

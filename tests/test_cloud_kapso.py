@@ -26,7 +26,7 @@ from emulator.domain.samples import sample
 from emulator.settings import Settings
 from tests.cloud_clients import EMULATOR, PHONE_NUMBER_ID, WABA_ID, kapso_bot, kapso_update
 from tests.conftest import T0
-from tests.receiver import Receiver, drain, emulator_with_receiver
+from tests.receiver import Receiver, drain, emulator_with_receiver, reset
 
 ALICE = "15550001111"
 BRUNO = "15550002222"  # never wrote: his window is closed
@@ -104,10 +104,24 @@ def _open(chat: Chat) -> Chat:
     return chat
 
 
+@pytest.fixture(scope="module")
+def running() -> Iterator[tuple[TestClient, Receiver]]:
+    """One emulator for the module (building one compiles every schema): each test resets it."""
+    settings = Settings(seed=7, webhook_format="cloud", public_url=EMULATOR)
+    with emulator_with_receiver(settings, clock=EmulatorClock(base=lambda: T0)) as (client, receiver):
+        yield client, receiver
+
+
 @pytest.fixture
-def chat() -> Iterator[Chat]:
-    with _emulator() as chat:
-        yield _open(chat)
+def chat(running: tuple[TestClient, Receiver]) -> Iterator[Chat]:
+    """The shared emulator reset, a new kapso bot, Alice's "hi" and the uploads."""
+    client, receiver = running
+    reset(client, receiver)
+    bot = kapso_bot(client)
+    try:
+        yield _open(Chat(client, receiver, bot))
+    finally:
+        run(bot.close())
 
 
 # --- sends: every message type kapso offers ----------------------------------------------------------

@@ -48,7 +48,7 @@ from emulator.webhooks.sender import encode
 from tests.cloud_clients import EMULATOR, body_of, pywa_bot, pywa_handshake, pywa_update, sign
 from tests.conftest import T0
 from tests.process import running_emulator
-from tests.receiver import Receiver, drain, emulator_with_receiver
+from tests.receiver import Receiver, drain, emulator_with_receiver, reset
 
 ALICE = "15550001111"  # a fixture user; she writes first, so her 24-hour window is open
 BRUNO = "15550002222"  # a fixture user who never wrote: his window is closed
@@ -126,8 +126,32 @@ def _open(chat: Chat) -> Chat:
     return chat
 
 
+@pytest.fixture(scope="module")
+def running() -> Iterator[tuple[TestClient, PywaReceiver]]:
+    """One emulator for the tests that do not need their own (building one compiles every schema)."""
+    settings = Settings(seed=7, webhook_format="cloud", public_url=EMULATOR)
+    with emulator_with_receiver(settings, clock=EmulatorClock(base=lambda: T0), receiver=PywaReceiver()) as (
+        client,
+        receiver,
+    ):
+        yield client, receiver
+
+
 @pytest.fixture
-def chat() -> Iterator[Chat]:
+def chat(running: tuple[TestClient, PywaReceiver]) -> Iterator[Chat]:
+    """The shared emulator reset, a new pywa bot, Alice's "hi" and the uploads."""
+    client, receiver = running
+    reset(client, receiver)
+    bot = pywa_bot(client)
+    try:
+        yield _open(Chat(client, receiver, bot))
+    finally:
+        bot.api._session.close()
+
+
+@pytest.fixture
+def fresh_chat() -> Iterator[Chat]:
+    """A new emulator of its own: its first webhook makes the callback verification handshake."""
     with _emulator() as chat:
         yield _open(chat)
 
@@ -442,7 +466,8 @@ def test_an_undeliverable_send_is_accepted_then_pywa_reads_a_failed_status(
     assert chat.record(sent.id)["errors"][0]["code"] == code
 
 
-def test_pywa_answers_the_callback_verification_and_then_gets_webhooks(chat: Chat) -> None:
+def test_pywa_answers_the_callback_verification_and_then_gets_webhooks(fresh_chat: Chat) -> None:
+    chat = fresh_chat
     (handshake,) = chat.receiver.handshakes
     assert handshake["hub.mode"] == "subscribe" and handshake["hub.verify_token"] == chat.receiver.verify_token
     assert handshake["hub.challenge"].isdigit()
@@ -459,7 +484,8 @@ def test_a_callback_pywa_does_not_verify_gets_no_webhooks() -> None:
         assert "callback verification failed: the GET answered 403" in delivery["attempts"][0]["error"]
 
 
-def test_pywa_sets_callback_overrides_that_pywa_verifies(chat: Chat) -> None:
+def test_pywa_sets_callback_overrides_that_pywa_verifies(fresh_chat: Chat) -> None:
+    chat = fresh_chat
     assert chat.bot.override_phone_callback_url("http://bot.test/phone-hook", chat.receiver.verify_token).success
     assert chat.bot.override_waba_callback_url("http://bot.test/waba-hook", chat.receiver.verify_token).success
     with pytest.raises(pywa_errors.WhatsAppError) as refused:

@@ -20,6 +20,7 @@ from emulator.cloud.nodes import phone_number, waba
 from emulator.cloud.templates import graph_template, paging
 from emulator.domain.reasons import Channel, Reason, Refusal
 from emulator.domain.tenant import Tenant
+from emulator.ids import is_user_id
 from emulator.web import JSONResponse, read_json, tenant_of
 
 APP_ID = "1000000000000001"  # the emulated Meta app that owns the webhook subscription
@@ -51,8 +52,8 @@ async def messages(request: Request) -> Response:
     _validate(request, "cloud/messages/message.json", body)
     record = tenant.send_message(body, channel(request))
     contact: dict[str, Any] = {"input": record["input"], "wa_id": record["to"]}
-    if "to" not in body and "recipient" in body:
-        contact.update(wa_id="", user_id=body["recipient"])
+    if is_user_id(record["input"]):  # in `to` or `recipient`, a BSUID is answered without the phone number
+        contact.update(wa_id="", user_id=record["input"])
     sent: dict[str, Any] = {"id": record["id"]}
     if record["type"] == "template":
         sent["message_status"] = "accepted"

@@ -14,7 +14,7 @@ from emulator.cloud.codes import TABLE as CLOUD_TABLE
 from emulator.codes import ErrorTable
 from emulator.domain.outbox import ContactsChecked, Event, MessageReceived, StatusReached
 from emulator.domain.reasons import Failure
-from emulator.ids import IdFactory
+from emulator.ids import IdFactory, is_user_id
 from emulator.onprem.codes import TABLE as ONPREM_TABLE
 from emulator.webhooks.config import WebhookConfig
 
@@ -119,8 +119,8 @@ def cloud_status(event: StatusReached) -> Doc:
         "timestamp": timestamp(event.at),
         "recipient_id": record["to"],
     }
-    if payload.get("recipient") and not payload.get("to"):
-        entry["recipient_user_id"] = payload["recipient"]
+    if is_user_id(record.get("input", "")):
+        entry["recipient_user_id"] = record["input"]
     if "biz_opaque_callback_data" in payload:
         entry["biz_opaque_callback_data"] = payload["biz_opaque_callback_data"]
     if conversation is not None:
