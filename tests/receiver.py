@@ -112,12 +112,12 @@ def emulator_with_receiver(
 def reset(client: TestClient, receiver: Receiver) -> None:
     """Back to the fixture state, for tests sharing one emulator: ``POST /_emulator/reset``, the receiver emptied.
 
-    Kept: the application settings (the webhook URL) and the callbacks already verified.
+    Kept: the application settings (the webhook URL) and the callbacks already verified. A test sharing the
+    emulator checks ``receiver.invalid`` itself: this forgets it.
     """
     response = client.post("/_emulator/reset")
     assert response.status_code == 200, response.text
-    assert receiver.invalid == [], "\n".join(receiver.invalid)
-    for received in (receiver.handshakes, receiver.payloads, receiver.bodies):
+    for received in (receiver.handshakes, receiver.payloads, receiver.bodies, receiver.invalid):
         received.clear()
 
 

@@ -64,7 +64,7 @@ def running() -> Iterator[tuple[TestClient, Receiver]]:
 
 
 @pytest.fixture
-def emulator(running: tuple[TestClient, Receiver]) -> Emulator:
+def emulator(running: tuple[TestClient, Receiver]) -> Iterator[Emulator]:
     """The emulator reset, with Alice's "hi" and an uploaded image (the placeholders' values)."""
     client, receiver = running
     reset(client, receiver)
@@ -83,7 +83,8 @@ def emulator(running: tuple[TestClient, Receiver]) -> Emulator:
         "media": uploaded.json()["id"],
         "alice_bsuid": IdFactory.user_id(ALICE),
     }
-    return Emulator(client, receiver, values)
+    yield Emulator(client, receiver, values)
+    assert receiver.invalid == [], "\n".join(receiver.invalid)
 
 
 def call(emulator: Emulator, case: dict[str, Any]) -> httpx2.Response:

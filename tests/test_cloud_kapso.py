@@ -122,6 +122,7 @@ def chat(running: tuple[TestClient, Receiver]) -> Iterator[Chat]:
         yield _open(Chat(client, receiver, bot))
     finally:
         run(bot.close())
+    assert receiver.invalid == [], "\n".join(receiver.invalid)
 
 
 # --- sends: every message type kapso offers ----------------------------------------------------------
@@ -365,6 +366,36 @@ def test_a_conversation_reaches_kapso_normalized(chat: Chat) -> None:
     }
     results = chat.results()
     assert all(r.phone_number_id == PHONE_NUMBER_ID and r.contacts[0]["waId"] == ALICE for r in results)
+
+
+CARD = {
+    "name": {"formatted_name": "John Smith", "first_name": "John"},
+    "phones": [{"phone": "+1 650 555 1234", "type": "CELL", "wa_id": "16505551234"}],
+}
+# fmt: off
+INBOUND: list[Any] = [
+    pytest.param({"type": "video", "video": {"caption": "the clip"}}, lambda m: m["video"]["caption"] == "the clip", id="video"),
+    pytest.param({"type": "audio", "audio": {}}, lambda m: m["audio"]["voice"] is False, id="audio"),
+    pytest.param({"type": "voice", "voice": {}}, lambda m: m["type"] == "audio" and m["audio"]["voice"] is True, id="voice-note-as-audio"),
+    pytest.param({"type": "document", "document": {"filename": "menu.pdf"}}, lambda m: m["document"]["filename"] == "menu.pdf", id="document"),
+    pytest.param({"type": "sticker", "sticker": {}}, lambda m: m["sticker"]["animated"] is False, id="sticker"),
+    pytest.param({"type": "contacts", "contacts": [CARD]}, lambda m: m["contacts"][0]["phones"][0]["waId"] == "16505551234", id="contacts"),
+    pytest.param({"type": "unknown"}, lambda m: m["type"] == "unsupported" and m["errors"][0]["code"] == 131051, id="unsupported-131051"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("action", "check"), INBOUND)
+def test_every_inbound_kind_reaches_kapso(
+    chat: Chat, action: dict[str, Any], check: Callable[[dict[str, Any]], bool]
+) -> None:
+    chat.user_sends(ALICE, action)
+    message = chat.inbound_messages()[-1]
+    assert check(message), message
+    kind = message["type"]
+    if kind in ("video", "audio", "document", "sticker"):
+        expected = sample("voice" if action["type"] == "voice" else kind)[1]
+        assert run(chat.bot.media.download(media_id=message[kind]["id"])) == expected
 
 
 def test_kapso_downloads_the_image_a_user_sent(chat: Chat) -> None:

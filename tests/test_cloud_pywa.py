@@ -147,6 +147,7 @@ def chat(running: tuple[TestClient, PywaReceiver]) -> Iterator[Chat]:
         yield _open(Chat(client, receiver, bot))
     finally:
         bot.api._session.close()
+    assert receiver.invalid == [], "\n".join(receiver.invalid)
 
 
 @pytest.fixture
@@ -279,8 +280,9 @@ def test_pywa_send_is_recorded_under_the_wamid_pywa_got(chat: Chat, send: Send, 
     assert record["api_version"] == "v26.0"
     assert record["payload"]["messaging_product"] == "whatsapp"
     assert check(record["payload"], chat), record["payload"]
-    statuses = [s.status for s in chat.updates() if isinstance(s, MessageStatus) and s.id == sent.id]
-    assert statuses == (["sent"] if kind == "reaction" else ["sent", "delivered", "read"])
+    statuses = [s for s in chat.updates() if isinstance(s, MessageStatus) and s.id == sent.id]
+    assert [s.status for s in statuses] == (["sent"] if kind == "reaction" else ["sent", "delivered", "read"])
+    assert {s.tracker for s in statuses} == {record["payload"].get("biz_opaque_callback_data")}  # echoed on each
 
 
 def test_every_kind_of_message_is_covered() -> None:
@@ -428,6 +430,36 @@ def test_a_conversation_reaches_pywa_as_typed_updates(chat: Chat) -> None:
     ]
     assert _statuses(updates) == {m.id: ["sent", "delivered", "read"] for m in (buttons, menu, trip)}
     assert all(u.from_user.wa_id == ALICE and u.from_user.bsuid.startswith("US.") for u in updates)
+
+
+CARD_SENT = {
+    "name": {"formatted_name": "John Smith", "first_name": "John"},
+    "phones": [{"phone": "+1 650 555 1234", "type": "CELL", "wa_id": "16505551234"}],
+}
+# fmt: off
+INBOUND: list[Any] = [
+    pytest.param({"type": "video", "video": {"caption": "the clip"}}, lambda u: u.type == MessageType.VIDEO and u.video.caption == "the clip", id="video"),
+    pytest.param({"type": "audio", "audio": {}}, lambda u: u.type == MessageType.AUDIO and u.audio.voice is False and u.voice is None, id="audio"),
+    pytest.param({"type": "voice", "voice": {}}, lambda u: u.type == MessageType.AUDIO and u.audio.voice is True and u.voice is not None, id="voice-note-as-audio"),
+    pytest.param({"type": "document", "document": {"filename": "menu.pdf", "caption": "menu"}}, lambda u: u.document.filename == "menu.pdf" and u.caption == "menu", id="document"),
+    pytest.param({"type": "sticker", "sticker": {}}, lambda u: u.type == MessageType.STICKER and u.sticker.animated is False, id="sticker"),
+    pytest.param({"type": "contacts", "contacts": [CARD_SENT]}, lambda u: u.contacts[0].phones[0].wa_id == "16505551234", id="contacts"),
+    pytest.param({"type": "unknown"}, lambda u: u.type == MessageType.UNSUPPORTED and u.error.code == 131051, id="unsupported-131051"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("action", "check"), INBOUND)
+def test_every_inbound_kind_reaches_pywa_as_a_message(
+    chat: Chat, action: dict[str, Any], check: Callable[[Any], bool], tmp_path: Path
+) -> None:
+    chat.user_sends(ALICE, action)
+    update = chat.updates()[-1]
+    assert isinstance(update, Message) and check(update), update
+    media = update.media
+    if media is not None:
+        kind = "voice" if action["type"] == "voice" else action["type"]
+        assert media.download(path=tmp_path).read_bytes() == sample(kind)[1]
 
 
 def test_every_webhook_is_signed_over_the_exact_bytes_the_sender_encodes(chat: Chat) -> None:

@@ -24,6 +24,7 @@ TABLES: dict[str, ErrorTable] = {"onprem": ONPREM_TABLE, "cloud": CLOUD_TABLE}
 ONPREM_HREF = "https://developers.facebook.com/docs/whatsapp/api/errors/"
 CLOUD_HREF = "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"
 MEDIA_KINDS = ("image", "video", "audio", "document", "sticker", "voice")
+MEDIA_FLAGS = {"audio": "voice", "sticker": "animated"}  # booleans every inbound Cloud audio/sticker carries (§9.4)
 LAST_VERSION_WITH_CONVERSATION = 23  # from v24.0 status webhooks drop ``conversation`` (§9.6)
 
 
@@ -160,6 +161,9 @@ def cloud_inbound(message: Doc, user: Doc, how: WebhookConfig) -> Doc:
     if out.get("type") == "voice":  # Cloud has no voice type: a push-to-talk note is audio with voice: true
         out["type"] = "audio"
         out["audio"] = {**out.pop("voice"), "voice": True}
+    for kind, flag in MEDIA_FLAGS.items():
+        if isinstance(out.get(kind), dict):
+            out[kind] = {**out[kind], flag: bool(out[kind].get(flag))}
     if out.get("type") == "unknown":
         out["type"] = "unsupported"
         out["unsupported"] = {"type": "unknown"}
