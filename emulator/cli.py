@@ -102,7 +102,7 @@ def serve(settings: Settings) -> int:
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        app = create_app(settings)
+        app = create_app(settings)  # first: a bad setting or fixture is reported before the port is taken
     except (ValueError, OSError) as exc:
         log.error("cannot start: %s", exc)
         return 2
@@ -112,6 +112,8 @@ def serve(settings: Settings) -> int:
         log.error("cannot listen on %s:%s: %s", settings.host, settings.port, exc)
         return 2
     host, port = sock.getsockname()[:2]
+    if settings.port == 0:  # the port picked is where bots reach us (media URLs in Cloud webhooks)
+        app = create_app(settings.replace(port=port))
     log.info("wa-emulator %s listening on http://%s:%s", __version__, host, port)
     # ws="none": no websocket routes, and loading a websocket implementation costs start-up time
     # timeout_graceful_shutdown: an open long-poll (?wait= up to 60 s) must not outlast `docker stop`'s 10 s

@@ -115,6 +115,11 @@ class IdFactory:
         return self._fakers[locale]
 
 
+def is_user_id(recipient: str) -> bool:
+    """Whether a send's recipient is a business-scoped user id (``US.1349…``): phone numbers have no dot."""
+    return "." in recipient
+
+
 def new_token() -> str:
     """A login token that looks like the real client's JWT; random, never derived from the seed."""
 

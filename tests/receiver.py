@@ -36,6 +36,7 @@ class Receiver:
         self.app_secret = app_secret
         self.handshakes: list[dict[str, str]] = []
         self.payloads: list[dict[str, Any]] = []
+        self.bodies: list[tuple[bytes, str | None]] = []  # each accepted POST: exact bytes, X-Hub-Signature-256
         self.invalid: list[str] = []  # every payload is checked against schemas/webhooks/
         self.fail_next = 0
         self.down = False
@@ -61,6 +62,7 @@ class Receiver:
                     self.invalid.append(f"bad signature {request.headers.get('x-hub-signature-256')!r}")
                     return httpx.Response(401)
             self.payloads.append(payload)
+            self.bodies.append((request.content, request.headers.get("x-hub-signature-256")))
         try:
             assert_valid_webhook(payload, "cloud" if "object" in payload else "onprem")
         except AssertionError as exc:
@@ -94,9 +96,10 @@ def emulator_with_receiver(
     store: Store | None = None,
     clock: EmulatorClock | None = None,
     webhook_url: str = HOOK,
+    receiver: Receiver | None = None,
 ) -> Iterator[tuple[TestClient, Receiver]]:
-    """An in-process emulator whose webhooks go to a Receiver, logged in, with the webhook URL set."""
-    receiver = Receiver()
+    """An in-process emulator whose webhooks go to a Receiver (``receiver`` or a new one), logged in, with the URL set."""
+    receiver = receiver or Receiver()
     http = httpx.AsyncClient(transport=httpx.MockTransport(receiver.handle))
     app = create_app(settings or Settings(seed=7), store=store or MemoryStore(), clock=clock, http_client=http)
     with TestClient(app) as client:
@@ -106,6 +109,18 @@ def emulator_with_receiver(
             client.patch("/v1/settings/application", json={"webhooks": {"url": webhook_url}})
         yield client, receiver
     assert receiver.invalid == [], "\n".join(receiver.invalid)
+
+
+def reset(client: TestClient, receiver: Receiver) -> None:
+    """Back to the fixture state, for tests sharing one emulator: ``POST /_emulator/reset``, the receiver emptied.
+
+    Kept: the application settings (the webhook URL) and the callbacks already verified. A test sharing the
+    emulator checks ``receiver.invalid`` itself: this forgets it.
+    """
+    response = client.post("/_emulator/reset")
+    assert response.status_code == 200, response.text
+    for received in (receiver.handshakes, receiver.payloads, receiver.bodies, receiver.invalid):
+        received.clear()
 
 
 def drain(client: TestClient) -> dict[str, Any]:

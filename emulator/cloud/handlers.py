@@ -16,8 +16,11 @@ from starlette.responses import Response
 from emulator.cloud.auth import authorized
 from emulator.cloud.codes import TABLE
 from emulator.cloud.envelope import unknown_node
+from emulator.cloud.nodes import phone_number, waba
+from emulator.cloud.templates import graph_template, paging
 from emulator.domain.reasons import Channel, Reason, Refusal
 from emulator.domain.tenant import Tenant
+from emulator.ids import is_user_id
 from emulator.web import JSONResponse, read_json, tenant_of
 
 APP_ID = "1000000000000001"  # the emulated Meta app that owns the webhook subscription
@@ -34,28 +37,13 @@ def _validate(request: Request, schema: str, body: object) -> None:
     request.app.state.emulator.schemas.validate(schema, body)
 
 
-def _phone_number(request: Request, node: str = "node") -> Tenant:
-    """The tenant whose business phone number id is in the path (else Graph's unknown node)."""
-    tenant = tenant_of(request)
-    if request.path_params[node] != tenant.settings.phone_number_id:
-        raise unknown_node(request.method, request.path_params[node])
-    return tenant
-
-
-def _waba(request: Request) -> Tenant:
-    tenant = tenant_of(request)
-    if request.path_params["node"] != tenant.settings.waba_id:
-        raise unknown_node(request.method, request.path_params["node"])
-    return tenant
-
-
 # --- messages ----------------------------------------------------------------------------------------
 
 
 @authorized
 async def messages(request: Request) -> Response:
     """POST /{phone_number_id}/messages: a send, or mark-as-read (with a typing indicator)."""
-    tenant = _phone_number(request)
+    tenant = phone_number(request)
     body = await read_json(request)
     if "status" in body and "type" not in body:
         _validate(request, "cloud/mark_read.json", body)
@@ -64,8 +52,8 @@ async def messages(request: Request) -> Response:
     _validate(request, "cloud/messages/message.json", body)
     record = tenant.send_message(body, channel(request))
     contact: dict[str, Any] = {"input": record["input"], "wa_id": record["to"]}
-    if "to" not in body and "recipient" in body:
-        contact.update(wa_id="", user_id=body["recipient"])
+    if is_user_id(record["input"]):  # in `to` or `recipient`, a BSUID is answered without the phone number
+        contact.update(wa_id="", user_id=record["input"])
     sent: dict[str, Any] = {"id": record["id"]}
     if record["type"] == "template":
         sent["message_status"] = "accepted"
@@ -78,7 +66,7 @@ async def messages(request: Request) -> Response:
 @authorized
 async def upload_media(request: Request) -> Response:
     """POST /{phone_number_id}/media: multipart ``file`` (with its MIME type), ``type``, ``messaging_product``."""
-    tenant = _phone_number(request)
+    tenant = phone_number(request)
     limit = tenant.settings.media_max_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + 64 * 1024:
@@ -160,7 +148,7 @@ async def delete_node(request: Request) -> Response:
 @authorized
 async def post_node(request: Request) -> Response:
     """POST /{phone_number_id} ``{"webhook_configuration": {...}}``: the phone number's callback override."""
-    tenant = _phone_number(request)
+    tenant = phone_number(request)
     body = await read_json(request)
     _validate(request, "cloud/webhook_configuration.json", body)
     config = body["webhook_configuration"]
@@ -211,49 +199,14 @@ def _webhook_configuration(tenant: Tenant) -> dict[str, Any]:
 @authorized
 async def phone_numbers(request: Request) -> Response:
     """GET /{waba_id}/phone_numbers."""
-    tenant = _waba(request)
-    return JSONResponse({"data": [_phone_view(tenant, None)], "paging": _paging()})
-
-
-@authorized
-async def list_templates(request: Request) -> Response:
-    """GET /{waba_id}/message_templates[?name=&status=&language=&limit=]: Meta's shape, ``data`` + ``paging``."""
-    tenant = _waba(request)
-    query = request.query_params
-    found = [graph_template(d) for d in tenant.templates.list()]
-    for key in ("name", "status", "language", "category"):
-        if query.get(key):
-            found = [t for t in found if str(t.get(key, "")).upper() == query[key].upper()]
-    return JSONResponse({"data": found, "paging": _paging()})
-
-
-@authorized
-async def create_template(request: Request) -> Response:
-    """POST /{waba_id}/message_templates: registered and approved at once (README: judgement calls)."""
-    tenant = _waba(request)
-    body = await read_json(request)
-    _validate(request, "control/template.json", body)
-    if "data" in body:
-        raise Refusal(Reason.UNEXPECTED_PARAMETER, "data: create one template per call")
-    added = tenant.templates.add({k: v for k, v in body.items() if k not in ("allow_category_change",)})
-    return JSONResponse({"id": added["id"], "status": added["status"], "category": added["category"]})
-
-
-@authorized
-async def delete_template(request: Request) -> Response:
-    """DELETE /{waba_id}/message_templates?name=X[&hsm_id=ID]: every language of it, or one by id."""
-    tenant = _waba(request)
-    name = request.query_params.get("name")
-    if not name:
-        raise Refusal(Reason.MISSING_PARAMETER, "name: the template name is required")
-    tenant.templates.delete(name, request.query_params.get("hsm_id"))
-    return JSONResponse(SUCCESS)
+    tenant = waba(request)
+    return JSONResponse({"data": [_phone_view(tenant, None)], "paging": paging()})
 
 
 @authorized
 async def get_subscribed_apps(request: Request) -> Response:
     """GET /{waba_id}/subscribed_apps."""
-    tenant = _waba(request)
+    tenant = waba(request)
     app: dict[str, Any] = {
         "whatsapp_business_api_data": {
             "id": APP_ID,
@@ -270,7 +223,7 @@ async def get_subscribed_apps(request: Request) -> Response:
 @authorized
 async def subscribe_app(request: Request) -> Response:
     """POST /{waba_id}/subscribed_apps: subscribe; with ``override_callback_uri`` set the WABA override."""
-    tenant = _waba(request)
+    tenant = waba(request)
     body = await read_json(request, optional=True)
     _validate(request, "cloud/subscribed_apps.json", body)
     await _set_override(request, tenant, "waba", body.get("override_callback_uri", ""), body)
@@ -280,7 +233,7 @@ async def subscribe_app(request: Request) -> Response:
 @authorized
 async def unsubscribe_app(request: Request) -> Response:
     """DELETE /{waba_id}/subscribed_apps: also clears the WABA override."""
-    tenant = _waba(request)
+    tenant = waba(request)
     tenant.callbacks.set("waba", "", "")
     return JSONResponse(SUCCESS)
 
@@ -293,22 +246,3 @@ async def _set_override(request: Request, tenant: Tenant, level: str, url: str, 
         if problem is not None:
             raise Refusal(Reason.CALLBACK_VERIFICATION_FAILED, f"Callback verification failed: {problem}")
     tenant.callbacks.set(level, url, token)
-
-
-def graph_template(definition: dict[str, Any]) -> dict[str, Any]:
-    """A registry definition as Meta's template management API shows it (no emulator-only fields)."""
-    out = {k: v for k, v in definition.items() if k != "namespace"}
-    out.setdefault("parameter_format", _parameter_format(definition))
-    return out
-
-
-def _parameter_format(definition: dict[str, Any]) -> str:
-    import re
-
-    texts = [str(c.get("text", "")) for c in definition.get("components", [])]
-    names = re.findall(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}", " ".join(texts))
-    return "NAMED" if any(not n.isdigit() for n in names) else "POSITIONAL"
-
-
-def _paging() -> dict[str, Any]:
-    return {"cursors": {"before": "QVFIUmVmb3Jl", "after": "QVFIUmFmdGVy"}}

@@ -14,7 +14,7 @@ from emulator.cloud.codes import TABLE as CLOUD_TABLE
 from emulator.codes import ErrorTable
 from emulator.domain.outbox import ContactsChecked, Event, MessageReceived, StatusReached
 from emulator.domain.reasons import Failure
-from emulator.ids import IdFactory
+from emulator.ids import IdFactory, is_user_id
 from emulator.onprem.codes import TABLE as ONPREM_TABLE
 from emulator.webhooks.config import WebhookConfig
 
@@ -24,6 +24,7 @@ TABLES: dict[str, ErrorTable] = {"onprem": ONPREM_TABLE, "cloud": CLOUD_TABLE}
 ONPREM_HREF = "https://developers.facebook.com/docs/whatsapp/api/errors/"
 CLOUD_HREF = "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"
 MEDIA_KINDS = ("image", "video", "audio", "document", "sticker", "voice")
+MEDIA_FLAGS = {"audio": "voice", "sticker": "animated"}  # booleans every inbound Cloud audio/sticker carries (§9.4)
 LAST_VERSION_WITH_CONVERSATION = 23  # from v24.0 status webhooks drop ``conversation`` (§9.6)
 
 
@@ -119,8 +120,8 @@ def cloud_status(event: StatusReached) -> Doc:
         "timestamp": timestamp(event.at),
         "recipient_id": record["to"],
     }
-    if payload.get("recipient") and not payload.get("to"):
-        entry["recipient_user_id"] = payload["recipient"]
+    if is_user_id(record.get("input", "")):
+        entry["recipient_user_id"] = record["input"]
     if "biz_opaque_callback_data" in payload:
         entry["biz_opaque_callback_data"] = payload["biz_opaque_callback_data"]
     if conversation is not None:
@@ -163,6 +164,9 @@ def cloud_inbound(message: Doc, user: Doc, how: WebhookConfig) -> Doc:
     if out.get("type") == "button" and out["button"].get("payload") is None:
         # a quick reply sent without a payload parameter: Cloud carries the button text as its payload
         out["button"] = {**out["button"], "payload": out["button"].get("text", "")}
+    for kind, flag in MEDIA_FLAGS.items():
+        if isinstance(out.get(kind), dict):
+            out[kind] = {**out[kind], flag: bool(out[kind].get(flag))}
     if out.get("type") == "unknown":
         out["type"] = "unsupported"
         out["unsupported"] = {"type": "unknown"}
