@@ -123,6 +123,22 @@ def reset(client: TestClient, receiver: Receiver) -> None:
         received.clear()
 
 
+def user_sends(client: TestClient, wa_id: str, action: dict[str, Any]) -> dict[str, Any]:
+    """A simulated user sends ``action``; the message as the bot's webhook carries it."""
+    response = client.post(f"/_emulator/users/{wa_id}/messages", json=action)
+    assert response.status_code == 200, response.text
+    message: dict[str, Any] = response.json()["message"]
+    return message
+
+
+def record_of(client: TestClient, message_id: str) -> dict[str, Any]:
+    """The emulator's record of an outbound message."""
+    response = client.get(f"/_emulator/messages/{message_id}")
+    assert response.status_code == 200, response.text
+    record: dict[str, Any] = response.json()
+    return record
+
+
 def drain(client: TestClient) -> dict[str, Any]:
     """Wait (in the app's loop) until due statuses ran and deliveries settled."""
     response = client.post("/_emulator/webhooks/drain?timeout=10")

@@ -26,7 +26,7 @@ from emulator.domain.samples import sample
 from emulator.settings import Settings
 from tests.cloud_clients import EMULATOR, PHONE_NUMBER_ID, WABA_ID, kapso_bot, kapso_update
 from tests.conftest import T0
-from tests.receiver import Receiver, drain, emulator_with_receiver, reset
+from tests.receiver import Receiver, drain, emulator_with_receiver, record_of, reset, user_sends
 
 ALICE = "15550001111"
 BRUNO = "15550002222"  # never wrote: his window is closed
@@ -52,17 +52,11 @@ class Chat:
 
     def user_sends(self, wa_id: str, action: dict[str, Any]) -> dict[str, Any]:
         """A simulated user sends ``action``; the message as the webhook carries it."""
-        response = self.client.post(f"/_emulator/users/{wa_id}/messages", json=action)
-        assert response.status_code == 200, response.text
-        message: dict[str, Any] = response.json()["message"]
-        return message
+        return user_sends(self.client, wa_id, action)
 
     def record(self, message_id: str) -> dict[str, Any]:
         """The emulator's record of an outbound message."""
-        response = self.client.get(f"/_emulator/messages/{message_id}")
-        assert response.status_code == 200, response.text
-        record: dict[str, Any] = response.json()
-        return record
+        return record_of(self.client, message_id)
 
     def results(self) -> list[NormalizedWebhookResult]:
         """Every webhook POSTed so far, signature-checked and normalized by kapso."""
