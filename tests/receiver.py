@@ -67,14 +67,18 @@ class Receiver:
             self.invalid.append(str(exc))
         return httpx.Response(200)
 
+    def contents(self) -> list[dict[str, Any]]:
+        """Each payload's content: the On-Premises body itself, or the ``value`` of a Cloud envelope."""
+        return [p["entry"][0]["changes"][0]["value"] if "object" in p else p for p in self.payloads]
+
     def statuses(self, message_id: str | None = None) -> list[dict[str, Any]]:
-        """Every status object received, in order (optionally for one message)."""
-        found = [s for p in self.payloads for s in p.get("statuses", [])]
+        """Every status object received, in order (optionally for one message), in either format."""
+        found = [s for p in self.contents() for s in p.get("statuses", [])]
         return [s for s in found if message_id in (None, s["id"])]
 
     def messages(self) -> list[dict[str, Any]]:
-        """Every inbound message received, in order."""
-        return [m for p in self.payloads for m in p.get("messages", [])]
+        """Every inbound message received, in order, in either format."""
+        return [m for p in self.contents() for m in p.get("messages", [])]
 
 
 @contextmanager

@@ -209,7 +209,7 @@ def test_a_template_is_hydrated_and_its_quick_reply_sends_the_payload(
 ) -> None:
     template = {
         "name": "order_confirmation",
-        "language": {"code": "en_US"},
+        "language": {"policy": "deterministic", "code": "en_US"},
         "components": [
             {"type": "body", "parameters": [{"type": "text", "text": t} for t in ("Alice", "#42", "$12.50", "Friday")]},
             {

@@ -229,7 +229,7 @@ INVALID_ONPREM: list[Any] = [
     pytest.param(received(inbound("unknown")), "$.messages[0]", "'errors' is required", id="unknown-without-errors"),
     pytest.param(received(inbound("unknown", errors=[{"code": 500, "title": "Generic error", "details": "x"}])), "$.messages[0].errors[0].code", "501", id="unknown-with-other-code"),
     pytest.param(received(inbound("unknown", {"body": "hi"}, errors=[{"code": 501, "title": "Unknown message type", "details": "x"}])), "$.messages[0]", "unknown", id="unknown-with-type-object"),
-    pytest.param(received(inbound("contacts", [{"name": {"formatted_name": "John Smith", "first_name": "John"}, "phones": [{"phone": "1", "type": "MOBILE"}]}])), "$.messages[0].contacts[0].phones[0].type", "must be one of", id="contacts-card-bad-phone-type"),
+    pytest.param(received(inbound("contacts", [{"name": {"formatted_name": "John Smith", "first_name": "John"}, "phones": [{"phone": "1", "type": 1}]}])), "$.messages[0].contacts[0].phones[0].type", "must be of type string", id="contacts-card-phone-type-not-text"),
     pytest.param(received(inbound("order", {"catalog_id": "1234", "product_items": [{"product_retailer_id": "sku-1", "quantity": "2", "item_price": 9.99, "currency": "USD"}]})), "$.messages[0].order.product_items[0].quantity", "integer", id="order-quantity-as-string"),
 ]
 # fmt: on

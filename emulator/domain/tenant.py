@@ -124,6 +124,11 @@ class Tenant:
         self.lifecycle.accepted(record, user)
         return record
 
+    def mark_read(self, message_id: str, channel: Channel) -> Doc:
+        """The business marks an inbound message as read (refused once the client no longer keeps it)."""
+        pass_through = bool(self.app_settings.peek().get("pass_through"))
+        return self.messages.mark_read(message_id, channel, pass_through=pass_through)
+
     def conversation(self, wa_id: str) -> Doc:
         """Both directions with one user, in order, with the user and the state of the window."""
         outbound = self.messages.list(to=wa_id)

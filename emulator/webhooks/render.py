@@ -21,7 +21,9 @@ from emulator.webhooks.config import WebhookConfig
 Doc = dict[str, Any]
 
 TABLES: dict[str, ErrorTable] = {"onprem": ONPREM_TABLE, "cloud": CLOUD_TABLE}
-ONPREM_HREF = "https://developers.facebook.com/docs/whatsapp/api/errors/"
+ONPREM_HREF = "/docs/whatsapp/api/errors"  # as Meta's failed-status example writes it (onprem-api.md §8.4)
+# Errors whose failed status follows a documented example exactly: that example's title, no details.
+ONPREM_EXAMPLE_TITLES = {1026: "Receiver Incapable"}
 CLOUD_HREF = "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"
 MEDIA_KINDS = ("image", "video", "audio", "document", "sticker", "voice")
 LAST_VERSION_WITH_CONVERSATION = 23  # from v24.0 status webhooks drop ``conversation`` (§9.6)
@@ -85,9 +87,11 @@ def onprem_status(event: StatusReached) -> Doc:
     if event.failure is not None:
         table = TABLES.get(record.get("api", "onprem"), ONPREM_TABLE)
         error = failure_error(table, event.failure, ONPREM_HREF)
+        if error["code"] in ONPREM_EXAMPLE_TITLES:
+            error = {"code": error["code"], "href": ONPREM_HREF, "title": ONPREM_EXAMPLE_TITLES[error["code"]]}
         entry["errors"] = [error]
         entry["type"] = "message"
-        entry["message"] = {"recipient_id": record["to"]}
+        entry["message"] = {"recipient_id": "+" + record["to"]}  # as addressed, with + as in §8.4
         # Some clients read a failure from a top-level ``errors`` beside ``statuses``: give both.
         content["errors"] = [dict(error)]
     return content
