@@ -73,7 +73,7 @@ class Tenant:
         self.templates = TemplateRegistry(store, name, fixtures.templates, settings.template_namespace)
         self.media = MediaService(store, name, self.ids, clock.now)
         self.window = WindowService(store, name, clock.now)
-        self.billing = BillingService(store, name, self.ids, clock.now)
+        self.billing = BillingService(store, name, self.ids, clock.now, entry_point_at=self.window.entry_point_at)
         self.messages = MessagesService(
             store,
             name,
