@@ -372,6 +372,7 @@ def test_what_a_phone_could_not_send_is_refused_and_nothing_is_pushed(onprem: Bo
         ),
         ({"type": "system", "system": {"type": "user_changed_number"}}, 1008, "'new_wa_id' is required"),
         ({"type": "delete", "delete": {"message_id": text_id}}, 1009, "sent no message"),
+        ({"type": "text", "text": {"body": "?"}, "context": {"from": "15550000000"}}, 1008, "$.context: needs id"),
         ({"type": "teleport", "teleport": {}}, 1009, 'must be one of "text", "interactive"'),
     ]
     for body, code, says in cases:
