@@ -378,3 +378,13 @@ def test_what_a_phone_could_not_send_is_refused_and_nothing_is_pushed(onprem: Bo
     for body, code, says in cases:
         onprem.refused(body, code, says)
     assert len(onprem.pushed()) == before
+
+
+def test_media_a_cloud_bot_gets_has_every_field_a_phone_fills(clock: EmulatorClock) -> None:
+    with emulator_with_receiver(Settings(seed=7, webhook_format="cloud"), clock=clock) as (client, receiver):
+        for kind in ("audio", "voice", "sticker", "document"):
+            assert client.post(f"/_emulator/users/{USER}/messages", json={"type": kind, kind: {}}).status_code == 200
+        drain(client)
+        audio, voice, sticker, document = receiver.messages()
+        assert audio["audio"]["voice"] is False and voice["audio"]["voice"] is True
+        assert sticker["sticker"]["animated"] is False and document["document"]["filename"] == "document.pdf"

@@ -11,6 +11,7 @@ is ``new_wa_id`` On-Premises and ``wa_id`` on Cloud; an unknown kind is ``unsupp
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Callable
 from typing import Any
 
@@ -166,6 +167,8 @@ class UserActions:
             media = self._media.upload(*sample(kind), api=api)
         filled: Doc = {"id": media["id"], "mime_type": media["mime_type"], "sha256": media["sha256"]}
         filled.update({k: v for k, v in given.items() if k in ("caption", "filename")})
+        if kind == "document" and "filename" not in filled:  # a shared file always has a name
+            filled["filename"] = "document" + (mimetypes.guess_extension(media["mime_type"]) or "")
         return filled
 
     def _referral(self, given: dict[str, Any]) -> Doc:

@@ -86,6 +86,10 @@ def cloud_inbound(message: Doc, user: Doc, how: WebhookConfig) -> Doc:
     if out.get("type") == "voice":  # Cloud has no voice type: a push-to-talk note is audio with voice: true
         out["type"] = "audio"
         out["audio"] = {**out.pop("voice"), "voice": True}
+    elif out.get("type") == "audio":
+        out["audio"] = {**out["audio"], "voice": False}
+    if out.get("type") == "sticker":
+        out["sticker"] = {"animated": False, **out["sticker"]}  # the emulator's stickers are still images
     if out.get("type") == "unknown":
         out["type"] = "unsupported"
         out["unsupported"] = {"type": (out.pop("unknown", None) or {}).get("type", "unknown")}
