@@ -97,6 +97,14 @@ class IdFactory:
         digits = int(hashlib.sha256(f"bsuid:{wa_id}".encode()).hexdigest(), 16) % 10**20
         return f"{_country_for(wa_id)}.{digits:020d}"
 
+    def ctwa_clid(self) -> str:
+        """A click-to-WhatsApp click id, as a referral carries it: ``AR`` and base64url characters."""
+        return "AR" + self._chars(62)
+
+    def identity_hash(self) -> str:
+        """A user's identity key hash after a reinstall: base64 of 8 bytes (``Sjvjlx8G6Z0=``)."""
+        return base64.b64encode(self._rng.getrandbits(64).to_bytes(8, "big")).decode()
+
     def conversation_id(self) -> str:
         """A conversation id: 32 hex digits."""
         return f"{self._rng.getrandbits(128):032x}"

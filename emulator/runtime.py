@@ -19,6 +19,7 @@ from emulator.domain.outbox import (
     ContactsChecked,
     Event,
     JobScheduled,
+    MessageDeleted,
     MessageReceived,
     SettingsChanged,
     StatusReached,
@@ -87,7 +88,7 @@ class Emulator:
             self._settings_changed(tenant)
         elif isinstance(event, JobScheduled):
             self._wake(tenant)
-        elif isinstance(event, StatusReached | MessageReceived | ContactsChecked):
+        elif isinstance(event, StatusReached | MessageReceived | MessageDeleted | ContactsChecked):
             from emulator.webhooks.render import render
 
             config = self._webhook_config(tenant)
@@ -249,5 +250,7 @@ def webhook_config(tenant: Tenant) -> WebhookConfig:
         verify_token=override["verify_token"] if override else settings.verify_token,
         sent_status=bool(app.get("sent_status")),
         toggles=dict(hooks.get("message", {})),
+        notify_user_change_number=bool(app.get("notify_user_change_number", True)),
+        show_security_notifications=bool(app.get("show_security_notifications", True)),
         media_url=settings.base_url + "/whatsapp_business/attachments/?mid=",
     )

@@ -6,7 +6,9 @@ becomes a wire-neutral reason (each façade's table turns it into its API's code
 
 * a subschema may name reasons per keyword: ``"x-wa-reasons": {"maxLength": "too_long"}`` (``"*"`` = any);
 * otherwise ``required`` -> missing_parameter, ``additionalProperties``/``unevaluatedProperties`` ->
-  unexpected_parameter, anything else -> invalid_parameter.
+  unexpected_parameter, anything else -> invalid_parameter;
+* a subschema marked ``"x-wa-first": true`` is reported before any other failure (a message's ``type``:
+  an unknown type says which types there are, rather than that its object is unexpected).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 
 BASE_URI = "https://wa-emulator.dev/schemas/"
 _CODES_KEY = "x-wa-reasons"
+_FIRST_KEY = "x-wa-first"
 _DEFAULT_REASONS = {
     "required": Reason.MISSING_PARAMETER,
     "dependentRequired": Reason.MISSING_PARAMETER,
@@ -66,9 +69,9 @@ class SchemaSet:
         """The most relevant error python-jsonschema finds (only called for invalid instances)."""
         from jsonschema.exceptions import best_match
 
-        error: jsonschema.ValidationError | None = best_match(
-            self._slow_validator(name).iter_errors(instance), key=_relevance
-        )
+        errors = list(self._slow_validator(name).iter_errors(instance))
+        first = [e for e in errors if isinstance(e.schema, dict) and e.schema.get(_FIRST_KEY)]
+        error: jsonschema.ValidationError | None = best_match(first or errors, key=_relevance)
         if error is None:  # the two validators disagree: report it rather than accept silently
             raise Refusal(Reason.INTERNAL, f"schema {name}: fast and full validators disagree")
         return error

@@ -6,11 +6,13 @@ fixture exactly as another project's tests would.
 
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from emulator.replay.testing import WaEmulator
@@ -20,6 +22,29 @@ from tests.replay_bots import ECHO_BOT, ROOT
 pytest_plugins = ["pytester"]
 
 ORDER = ROOT / "fixtures" / "conversations" / "order_pizza.yaml"
+SHOP = {
+    "type": "product_list",
+    "header": {"type": "text", "text": "Pizza"},
+    "body": {"text": "Pick yours"},
+    "action": {
+        "catalog_id": "cat-1",
+        "sections": [{"title": "All", "product_items": [{"product_retailer_id": "diavola"}]}],
+    },
+}
+FLOW = {
+    "type": "flow",
+    "body": {"text": "Book a table"},
+    "action": {
+        "name": "flow",
+        "parameters": {
+            "flow_message_version": "3",
+            "flow_token": "t-1",
+            "flow_id": "9",
+            "flow_cta": "Book",
+            "flow_action": "data_exchange",
+        },
+    },
+}
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +78,32 @@ def test_a_whole_conversation_with_the_helpers(bot: None, wa_emulator: WaEmulato
     user.share_location(52.52, 13.405)
     assert user.expect(type="text").text == "You are at 52.52, 13.405"
     assert len(user.messages()) == 5
+
+
+def test_the_rest_of_a_user_s_vocabulary_with_the_helpers(bot: None, wa_emulator: WaEmulator) -> None:
+    user = wa_emulator.user("15550004444")
+    user.arrive_from_ad("hello", "https://fb.me/pizza", "ad-1", headline="2 for 1")
+    user.expect(type="text", text="You said: hello")
+    with httpx.Client(base_url=wa_emulator.url) as api:  # the test plays the business here
+        token = api.post("/v1/users/login", auth=("admin", "secret")).json()["users"][0]["token"]
+        for interactive in (SHOP, FLOW):
+            body = {"to": user.wa_id, "type": "interactive", "interactive": interactive}
+            assert api.post("/v1/messages", json=body, headers={"Authorization": f"Bearer {token}"}).is_success
+    shop, flow = user.expect(type="interactive"), user.expect(type="interactive")
+    asked = user.ask_about("diavola", "Is it spicy?")
+    assert asked["context"]["referred_product"] == {"catalog_id": "cat-1", "product_retailer_id": "diavola"}
+    user.expect(type="text", text="You said: Is it spicy?")
+    ordered = user.order([{"product_retailer_id": "diavola", "quantity": 2, "item_price": 9.5, "currency": "EUR"}])
+    assert ordered["context"]["id"] == shop.id
+    user.expect(type="text", text="re:^Sorry, I cannot read order messages yet")
+    assert user.react(None, "👍")["reaction"]["emoji"] == "👍"  # on the bot's latest message
+    user.expect(type="text", text="re:^Sorry, I cannot read reaction messages yet")
+    done = user.complete_flow(flow, {"party": "4"})
+    assert json.loads(done["interactive"]["nfm_reply"]["response_json"]) == {"flow_token": "t-1", "party": "4"}
+    user.delete(ordered)
+    moved = user.change_number("15550004445")
+    moved.send_text("hi")
+    moved.expect(type="interactive", buttons=["menu", "help"])
 
 
 def test_each_test_starts_from_a_reset_emulator(bot: None, wa_emulator: WaEmulator) -> None:

@@ -378,3 +378,55 @@ def test_a_media_turn_is_exported_without_its_media_id_so_it_replays(api: TestCl
     [step] = [s for s in script["steps"] if "send" in s]
     assert step["send"] == {"type": "image", "image": {"caption": "my receipt"}}
     assert api.post(f"/_emulator/users/{USER}/messages", json=step["send"]).status_code == 200
+
+
+SHOP = {
+    "type": "product_list",
+    "header": {"type": "text", "text": "Pizza"},
+    "body": {"text": "Pick yours"},
+    "action": {
+        "catalog_id": "cat-1",
+        "sections": [{"title": "All", "product_items": [{"product_retailer_id": "diavola"}]}],
+    },
+}
+FLOW = {
+    "type": "flow",
+    "body": {"text": "Book"},
+    "action": {
+        "name": "flow",
+        "parameters": {
+            "flow_message_version": "3",
+            "flow_token": "t-1",
+            "flow_id": "9",
+            "flow_cta": "Book",
+            "flow_action": "data_exchange",
+        },
+    },
+}
+
+
+def test_the_new_kinds_of_turn_are_exported_as_their_short_forms(api: TestClient) -> None:
+    ad = {"source_url": "https://fb.me/x", "source_id": "ad-1", "headline": "Sale"}
+    user_sends(api, {"type": "text", "text": {"body": "hi"}, "referral": ad})
+    shop = bot_sends(api, "interactive", SHOP)
+    asked = {"referred_product": {"product_retailer_id": "diavola"}}
+    user_sends(api, {"type": "text", "text": {"body": "Spicy?"}, "context": asked})
+    pizza = {"product_retailer_id": "diavola", "quantity": 1, "item_price": 9.0, "currency": "EUR"}
+    user_sends(api, {"type": "order", "order": {"product_items": [pizza]}})
+    user_sends(api, {"type": "reaction", "reaction": {"message_id": shop, "emoji": "🔥"}})
+    flow = bot_sends(api, "interactive", FLOW)
+    user_sends(api, reply(flow, "nfm_reply", {"response_json": {"party": "2"}}))
+    user_sends(api, {"type": "system", "system": {"type": "user_identity_changed"}})
+    user_sends(api, {"type": "system", "system": {"type": "user_changed_number", "new_wa_id": "15550007777"}})
+    text = api.get(f"/_emulator/conversations/{USER}?format=script").text
+    turns = [s for s in yaml.safe_load(text)["steps"] if "expect" not in s]
+    assert turns == [
+        {"text": "hi", "referral": {"source_type": "ad", **ad}},
+        {"enquire": {"product": "diavola", "text": "Spicy?"}},
+        {"order": {"catalog_id": "cat-1", "product_items": [pizza]}, "reply_to": "m1"},  # not the next one
+        {"react": "🔥", "reply_to": "m1"},
+        {"complete_flow": {"party": "2"}},
+        {"send": {"type": "system", "system": {"type": "user_identity_changed"}}},
+        {"change_number": "15550007777"},
+    ]
+    assert parse_script(text, "exported.yaml").steps

@@ -54,6 +54,48 @@ def test_a_green_script_prints_a_line_per_step(setup: Setup) -> None:
     ]
 
 
+def test_every_kind_of_user_turn_reaches_the_bot(setup: Setup) -> None:
+    script = """\
+user: "15550004444"
+steps:
+  - text: hi, saw your ad
+    referral: {source_url: "https://fb.me/pizza", source_id: "ad-7", headline: "2 for 1"}
+  - expect: {type: text, text: welcome from ad ad-7}
+  - text: shop
+  - expect: {type: interactive, as: menu}
+  - enquire: {product: margherita, text: "Is it vegan?"}
+  - expect: {type: text, text: about margherita}
+  - order: {product_items: [{product_retailer_id: margherita, quantity: 2, item_price: 8.5, currency: EUR}]}
+    reply_to: menu
+  - expect: {type: text, text: "order: 2 margherita"}
+  - react: "👍"
+  - expect: {type: text, text: reaction 👍}
+  - text: book
+  - expect: {type: interactive}
+  - complete_flow: {party: "4"}
+  - expect: {type: text, text: 're:^booked \\{"flow_token": "booking-1", "party": "4"\\}$'}
+  - text: oops
+  - delete: last
+  - change_number: "15550004445"
+  - expect: {type: text, text: new number noted}
+  - text: ping
+  - expect: {type: text, text: pong}
+"""
+    result, lines = run(setup, script)
+    assert result.ok, (result.failure, lines)
+    assert any('enquire about "margherita"' in line for line in lines)
+    assert any('text "hi, saw your ad" (from the ad ad-7)' in line for line in lines)
+    with httpx.Client(base_url=setup.emulator_url) as control:
+        old = control.get("/_emulator/conversations/15550004444").json()["messages"]
+        assert [m.get("deleted_at") is not None for m in old if m["direction"] == "inbound"][-2:] == [True, False]
+        new = control.get("/_emulator/conversations/15550004445").json()["messages"]
+        assert [(m["direction"], m["type"]) for m in new] == [
+            ("outbound", "text"),
+            ("inbound", "text"),
+            ("outbound", "text"),
+        ]
+
+
 def test_a_message_the_bot_sends_on_its_own_after_a_day_fails_with_470(
     setup: Setup, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,6 +7,7 @@ see it. Nothing sleeps: Playwright's expectations auto-wait, and the receiver wa
 from __future__ import annotations
 
 import base64
+import json
 import os
 import sys
 from collections.abc import Iterator
@@ -209,7 +210,7 @@ def test_a_template_is_hydrated_and_its_quick_reply_sends_the_payload(
 ) -> None:
     template = {
         "name": "order_confirmation",
-        "language": {"code": "en_US"},
+        "language": {"policy": "deterministic", "code": "en_US"},
         "components": [
             {"type": "body", "parameters": [{"type": "text", "text": t} for t in ("Alice", "#42", "$12.50", "Friday")]},
             {
@@ -451,3 +452,95 @@ def test_cloud_api_messages_are_shown_as_the_phone_shows_them(
     expect(page.locator("#details .details-section h3").first).to_have_text(
         "Request body (Cloud API: POST /v22.0/{phone_number_id}/messages)"
     )
+
+
+PRODUCTS = {
+    "type": "product_list",
+    "header": {"type": "text", "text": "Pizza"},
+    "body": {"text": "Pick yours"},
+    "action": {
+        "catalog_id": "cat-1",
+        "sections": [
+            {
+                "title": "All",
+                "product_items": [{"product_retailer_id": "margherita"}, {"product_retailer_id": "diavola"}],
+            }
+        ],
+    },
+}
+FLOW = {
+    "type": "flow",
+    "body": {"text": "Book a table"},
+    "action": {
+        "name": "flow",
+        "parameters": {
+            "flow_message_version": "3",
+            "flow_token": "booking-7",
+            "flow_id": "55",
+            "flow_cta": "Book now",
+            "flow_action": "navigate",
+            "flow_action_payload": {"screen": "WHEN"},
+        },
+    },
+}
+
+
+def test_reacting_to_a_message_and_removing_the_reaction(
+    page: Page, api: httpx.Client, receiver: WebhookServer
+) -> None:
+    user_says(api, "hi")
+    message_id = bot_sends(api, "text", {"body": "Your pizza is on its way"})
+    row = bubble(page, message_id)
+    row.locator(".react-button").click()
+    page.locator("dialog.sheet .emoji", has_text="👍").click()
+    reaction = receiver.wait_for_message(lambda m: m["type"] == "reaction")
+    assert reaction["reaction"] == {"message_id": message_id, "emoji": "👍"}
+    expect(row.locator(".reaction")).to_have_text("👍")
+    row.locator(".react-button").click()
+    page.locator("dialog.sheet .sheet-send", has_text="Remove reaction").click()
+    removed = receiver.wait_for_message(lambda m: m["type"] == "reaction" and "emoji" not in m["reaction"])
+    assert removed["reaction"] == {"message_id": message_id}
+    expect(row.locator(".reaction")).to_have_count(0)
+
+
+def test_picking_products_places_an_order(page: Page, api: httpx.Client, receiver: WebhookServer) -> None:
+    user_says(api, "hi")
+    message_id = bot_sends(api, "interactive", PRODUCTS)
+    bubble(page, message_id).locator(".products-button").click()
+    sheet = page.locator("dialog.sheet")
+    expect(sheet.locator("h2")).to_have_text("View items")
+    sheet.get_by_label("diavola").fill("2")
+    sheet.locator("input[name=currency]").fill("EUR")
+    sheet.locator(".sheet-send").click()
+    order = receiver.wait_for_message(lambda m: m["type"] == "order")
+    assert order["order"] == {
+        "catalog_id": "cat-1",
+        "product_items": [{"product_retailer_id": "diavola", "quantity": 2, "item_price": 9.99, "currency": "EUR"}],
+    }
+    assert order["context"]["id"] == message_id
+    expect(page.locator(".row.from-user .order-total")).to_have_text("Total 19.98 EUR")
+
+
+def test_filling_a_flow_sends_its_response_with_the_token(
+    page: Page, api: httpx.Client, receiver: WebhookServer
+) -> None:
+    user_says(api, "hi")
+    message_id = bot_sends(api, "interactive", FLOW)
+    bubble(page, message_id).locator(".flow-button", has_text="Book now").click()
+    page.locator("dialog.sheet textarea").fill('{"party": "4", "time": "20:00"}')
+    page.locator("dialog.sheet .sheet-send").click()
+    reply = receiver.wait_for_message(lambda m: m["type"] == "interactive")
+    nfm = reply["interactive"]["nfm_reply"]
+    assert json.loads(nfm["response_json"]) == {"flow_token": "booking-7", "party": "4", "time": "20:00"}
+    expect(page.locator(".row.from-user .flow-line")).to_have_text(["party: 4", "time: 20:00"])
+
+
+def test_writing_from_an_ad_sends_the_referral(page: Page, receiver: WebhookServer) -> None:
+    page.locator("#attach").click()
+    page.locator("#attach-ad").click()
+    page.locator("dialog.sheet input[name=headline]").fill("2 for 1 pizza")
+    page.locator("dialog.sheet .sheet-send").click()
+    message = receiver.wait_for_message(lambda m: "referral" in m)
+    assert message["text"] == {"body": "Hi! I saw your ad"}
+    assert message["referral"]["headline"] == "2 for 1 pizza" and message["referral"]["source_type"] == "ad"
+    expect(page.locator(".row.from-user .ad-headline")).to_have_text("2 for 1 pizza")

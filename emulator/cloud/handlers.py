@@ -25,12 +25,13 @@ from emulator.web import JSONResponse, read_json, tenant_of
 
 APP_ID = "1000000000000001"  # the emulated Meta app that owns the webhook subscription
 SUCCESS = {"success": True}
+CHANNEL = dataclasses.replace(TABLE.channel, read_within_s=30 * 86400.0)  # mark as read within 30 days (§4)
 
 
 def channel(request: Request) -> Channel:
     """The Cloud channel, with the API version the bot called (it shapes status webhooks)."""
     version = request.path_params.get("version", "")
-    return dataclasses.replace(TABLE.channel, version=version) if version else TABLE.channel
+    return dataclasses.replace(CHANNEL, version=version) if version else CHANNEL
 
 
 def _validate(request: Request, schema: str, body: object) -> None:
@@ -47,7 +48,7 @@ async def messages(request: Request) -> Response:
     body = await read_json(request)
     if "status" in body and "type" not in body:
         _validate(request, "cloud/mark_read.json", body)
-        tenant.messages.mark_read(body["message_id"])
+        tenant.mark_read(body["message_id"], channel(request))
         return JSONResponse(SUCCESS)
     _validate(request, "cloud/messages/message.json", body)
     record = tenant.send_message(body, channel(request))

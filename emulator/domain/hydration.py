@@ -4,8 +4,9 @@
 string); ``hydrate`` checks them against the registered definition and fills the placeholders
 (named ones by the ``parameter_name`` sent with each value).
 Reasons: template_param_count, template_param_format (kind, or an unknown name), template_buttons,
-template_param_too_long / template_text_too_long, invalid_parameter for a component sent twice (the
-judgement calls are argued in docs/templates.md).
+template_param_too_long / template_text_too_long, template_param_whitespace (a text parameter breaking
+the whitespace policy), invalid_parameter for a component sent twice (the judgement calls are argued
+in docs/templates.md).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ BODY_PARAM_MAX = 1024  # when the template has components besides the body
 BODY_ONLY_PARAM_MAX = 32768  # when the body is the template's only component
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
+_WHITESPACE = re.compile(r"[\n\t]| {5}")  # the whitespace policy: no new line, no tab, at most 4 spaces in a row
 _MEDIA = {"IMAGE": "image", "VIDEO": "video", "DOCUMENT": "document", "LOCATION": "location"}
 _TEXT_KINDS = ("text", "currency", "date_time")
 _SUB_TYPES = {
@@ -38,6 +40,11 @@ _COUNT = (Reason.TEMPLATE_PARAM_COUNT, "the template {label} has {want} paramete
 _MISSING = (Reason.TEMPLATE_PARAM_COUNT, "the template {label} has {want} parameter(s), none sent")
 _WRONG_KIND = (Reason.TEMPLATE_PARAM_FORMAT, "the {label} takes type {want}, not {got!r}")
 _TOO_LONG = (Reason.TEMPLATE_PARAM_TOO_LONG, "a {label} text parameter has {size} characters, max {limit}")
+_EMPTY = (Reason.TEMPLATE_PARAM_WHITESPACE, "a {label} text parameter must not be empty")
+_SPACING = (
+    Reason.TEMPLATE_PARAM_WHITESPACE,
+    "a {label} text parameter cannot have new-line or tab characters or more than 4 consecutive spaces",
+)
 _HYDRATED_TOO_LONG = (
     Reason.TEMPLATE_TEXT_TOO_LONG,
     "the hydrated body has {size} characters, max {limit}",
@@ -182,6 +189,10 @@ def _text_value(param: Param, at: str, label: str, limit: int) -> str:
     kind = param.get("type")
     if kind == "text":
         value = str(param.get("text", ""))
+        if not value.strip():
+            raise fail(_EMPTY, at, label=label)
+        if _WHITESPACE.search(value):
+            raise fail(_SPACING, at, label=label)
         if len(value) > limit:
             raise fail(_TOO_LONG, at, label=label, limit=limit, size=len(value))
         return value

@@ -1,8 +1,9 @@
 """The status lifecycle of an accepted message: sent, delivered, read, or failed.
 
 What happens follows the recipient: a number that is no WhatsApp user (where the API reports that
-later), an incapable user (or one whose app cannot show the type) and a free-form message outside
-the 24-hour window fail; an offline phone stops at ``sent``; read receipts off stop at ``delivered``.
+later), media by a link that cannot be downloaded (a host in the reserved ``.invalid`` domain), an
+incapable user (or one whose app cannot show the type) and a free-form message outside the 24-hour
+window fail; an offline phone stops at ``sent``; read receipts off stop at ``delivered``.
 Delays per user are on the emulator clock (``delivery_delay_s``, ``read_delay_s``); zero, the
 default, is immediate. Every status reached is an event in the outbox, with the record and the user.
 """
@@ -13,7 +14,7 @@ import functools
 from collections.abc import Callable
 
 from emulator.domain.billing import BillingService
-from emulator.domain.messages import MessagesService
+from emulator.domain.messages import MessagesService, undownloadable_link
 from emulator.domain.outbox import Outbox, StatusReached
 from emulator.domain.reasons import Failure, Reason
 from emulator.domain.scheduler import Scheduler
@@ -49,8 +50,12 @@ class StatusLifecycle:
 
     def accepted(self, record: Doc, user: Doc) -> None:
         """Start the lifecycle of a message the API just accepted (``user`` is its recipient)."""
+        broken = undownloadable_link(record["payload"])
         if user["status"] != "valid":
             self._fail(record, user, Failure(Reason.USER_NOT_VALID, f"{record['to']} is not a WhatsApp user"))
+        elif broken is not None:
+            path, link = broken
+            self._fail(record, user, Failure(Reason.MEDIA_DOWNLOAD_FAILED, f"{path}: could not download {link}"))
         elif not self._window.allows(record["to"], record["type"]):
             self._fail(
                 record, user, Failure(Reason.WINDOW_CLOSED, _window_details(self._window.expires_at(record["to"])))

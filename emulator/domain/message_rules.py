@@ -5,7 +5,8 @@ rely on the shape the schema guarantees. It checks what spans several array item
 
 * too_many_rows: more than 10 rows across a list's sections; too_many_products: more than 30 products across a
   product_list's sections (the per-section limits are in the schema);
-* invalid_parameter: a row id, row title, reply-button id or reply-button title used twice in one message;
+* invalid_parameter: a row id, reply-button id or reply-button title used twice in one message (row
+  titles may repeat: the reference asks unique titles of reply buttons only);
 * invalid_parameter: an emoji in a flow's ``flow_cta``.
 
 Template checks against the registry are not here: see ``emulator.domain.templates``.
@@ -29,6 +30,12 @@ _EMOJI = "must not contain emoji"
 # The emoji blocks: Misc Symbols and Dingbats, Misc Symbols and Arrows, the supplementary pictographs
 # (mahjong to symbols-extended-A, flags included), and the emoji presentation selector.
 _EMOJI_RANGES = ((0x2600, 0x27BF), (0x2B00, 0x2BFF), (0x1F000, 0x1FAFF), (0xFE0F, 0xFE0F))
+# What else a reaction may be: older symbols with an emoji presentation (arrows, clocks, shapes, ©, ®, ™),
+# and what joins emoji (ZWJ, the keycap mark, the tag characters of subdivision flags).
+_SYMBOL_RANGES = ((0x2190, 0x21FF), (0x2300, 0x23FF), (0x25A0, 0x25FF), (0x2934, 0x2935), (0x3030, 0x303D))
+_SYMBOLS = frozenset("\u00a9\u00ae\u203c\u2049\u2122\u2139\u24c2\u3297\u3299")
+_KEYCAP = "\u20e3"
+_JOINERS = frozenset("\u200d\u20e3" + "".join(chr(c) for c in range(0xE0020, 0xE0080)))
 
 Rule = Callable[[dict[str, Any]], None]
 
@@ -51,10 +58,9 @@ def _list_rows_fit(interactive: dict[str, Any]) -> None:
 
 
 def _list_rows_unique(interactive: dict[str, Any]) -> None:
-    """Row ids, and row titles, are each unique within the message (invalid_parameter)."""
-    rows = list(_items(interactive["action"]["sections"], "$.interactive.action.sections", "rows"))
+    """Row ids are unique within the message; titles may repeat."""
+    rows = _items(interactive["action"]["sections"], "$.interactive.action.sections", "rows")
     _unique("row id", ((f"{path}.id", row["id"]) for path, row in rows))
-    _unique("row title", ((f"{path}.title", row["title"]) for path, row in rows))
 
 
 def _reply_buttons_unique(interactive: dict[str, Any]) -> None:
@@ -102,6 +108,22 @@ def _unique(what: str, values: Iterable[tuple[str, str]]) -> None:
 def _is_emoji(char: str) -> bool:
     code = ord(char)
     return any(low <= code <= high for low, high in _EMOJI_RANGES)
+
+
+def is_emoji(text: str) -> bool:
+    """True when ``text`` is one emoji as a keyboard types it: emoji characters with their joiners,
+    skin tones and selectors, or a keycap (a digit, ``#`` or ``*`` with U+20E3); an approximation."""
+    if not text or len(text) > 16:
+        return False
+    if len(text) <= 3 and text[0] in "0123456789#*" and text[-1] == _KEYCAP:
+        return True
+    pictures = [c for c in text if c not in _JOINERS and c != "\ufe0f"]
+    return bool(pictures) and all(_is_emoji(c) or _is_symbol(c) for c in pictures)
+
+
+def _is_symbol(char: str) -> bool:
+    code = ord(char)
+    return char in _SYMBOLS or any(low <= code <= high for low, high in _SYMBOL_RANGES)
 
 
 _INTERACTIVE_RULES: dict[str, tuple[Rule, ...]] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -18,6 +19,15 @@ from emulator.store import Doc, Store
 KIND = "messages"
 INBOUND = "inbound"
 MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
+# Links are never fetched (CI has no internet); one to a host of the reserved .invalid domain (RFC 6761,
+# it never resolves), such as https://media-download-fails.invalid/a.jpg, fails to download.
+UNREACHABLE_DOMAIN = "invalid"
+_PASS_THROUGH = (
+    "Message {id} is not kept: with pass_through on, inbound messages are deleted once delivered and cannot "
+    'be marked as read (PATCH /v1/settings/application {{"pass_through": false}})'
+)
+_TOO_OLD = "Message {id} was received {age:.1f} days ago: it can be marked as read for {days:g} days only"
+_HOST = re.compile(r"://(?:[^/@\s]*@)?([^/?#:\s]+)")  # after the scheme (and a provider-name/ before it)
 
 
 class MessagesService:
@@ -123,11 +133,21 @@ class MessagesService:
             and (status is None or r["status"] == status)
         ]
 
-    def mark_read(self, message_id: str) -> Doc:
-        """The business read an inbound message; refused as not found if unknown."""
+    def mark_read(self, message_id: str, channel: Channel, *, pass_through: bool = False) -> Doc:
+        """The business read an inbound message; refused as not found if unknown, or no longer kept.
+
+        The client keeps inbound messages for ``channel.read_within_s``, and not at all while
+        ``pass_through`` is on where that setting applies (On-Premises: it deletes them once delivered).
+        """
         inbound = self._store.get(self._tenant, INBOUND, message_id)
         if inbound is None:
             raise Refusal(Reason.NOT_FOUND, f"Message {message_id} not found")
+        if pass_through and channel.pass_through_applies:
+            raise Refusal(Reason.NOT_FOUND, _PASS_THROUGH.format(id=message_id))
+        age = self._now() - float(inbound["created_at"])
+        if channel.read_within_s is not None and age > channel.read_within_s:
+            days = channel.read_within_s / 86400
+            raise Refusal(Reason.NOT_FOUND, _TOO_OLD.format(id=message_id, age=age / 86400, days=days))
         if inbound.get("read_at") is None:
             inbound["read_at"] = self._now()
             self._store.put(self._tenant, INBOUND, message_id, inbound)
@@ -154,24 +174,42 @@ class MessagesService:
         return None
 
     def _check_media(self, body: dict[str, Any]) -> None:
-        for path, media_id in _media_ids(body):
-            if self._media.find(media_id) is None:
-                raise Refusal(Reason.MEDIA_NOT_FOUND, f"{path}.id: media {media_id} not found (upload it first)")
+        """Each uploaded media a send names exists and is of the kind its place takes (any file is a document)."""
+        for path, kind, given in media_objects(body):
+            if "id" not in given:
+                continue
+            media = self._media.find(given["id"])
+            if media is None:
+                raise Refusal(Reason.MEDIA_NOT_FOUND, f"{path}.id: media {given['id']} not found (upload it first)")
+            if kind != "document" and media.get("kind") != kind:
+                raise Refusal(
+                    Reason.MEDIA_INVALID,
+                    f"{path}.id: media {given['id']} is {media['mime_type']}, which is no {kind}",
+                )
 
 
-def _media_ids(body: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """Every uploaded-media id a send names, with its JSON path."""
+def media_objects(body: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Every media object of a send (by ``id`` or ``link``): its JSON path, its kind and the object."""
     message_type = body.get("type", "text")
-    if message_type in MEDIA_TYPES and "id" in body[message_type]:
-        yield f"$.{message_type}", body[message_type]["id"]
+    if message_type in MEDIA_TYPES:
+        yield f"$.{message_type}", message_type, body[message_type]
     elif message_type == "interactive":
         header = body["interactive"].get("header") or {}
         kind = header.get("type")
-        if kind in MEDIA_TYPES and "id" in header.get(kind, {}):
-            yield f"$.interactive.header.{kind}", header[kind]["id"]
+        if kind in MEDIA_TYPES and isinstance(header.get(kind), dict):
+            yield f"$.interactive.header.{kind}", kind, header[kind]
     elif message_type == "template":
         for c, component in enumerate(body["template"].get("components") or []):
             for p, param in enumerate(component.get("parameters") or []):
                 kind = param.get("type")
-                if kind in MEDIA_TYPES and "id" in param.get(kind, {}):
-                    yield f"$.template.components[{c}].parameters[{p}].{kind}", param[kind]["id"]
+                if kind in MEDIA_TYPES and isinstance(param.get(kind), dict):
+                    yield f"$.template.components[{c}].parameters[{p}].{kind}", kind, param[kind]
+
+
+def undownloadable_link(body: dict[str, Any]) -> tuple[str, str] | None:
+    """The first media link of a send that cannot be downloaded (a host in .invalid), with its path; or None."""
+    for path, _, given in media_objects(body):
+        found = _HOST.search(str(given.get("link") or ""))
+        if found and found.group(1).lower().rstrip(".").rsplit(".", 1)[-1] == UNREACHABLE_DOMAIN:
+            return f"{path}.link", str(given["link"])
+    return None

@@ -39,6 +39,15 @@ class MessageReceived:
 
 
 @dataclass(frozen=True)
+class MessageDeleted:
+    """A simulated user deleted (for everyone) a message they had sent; ``record`` is its inbound record."""
+
+    record: Doc
+    user: Doc
+    at: float
+
+
+@dataclass(frozen=True)
 class ContactsChecked:
     """The results of a contacts check the caller did not wait for."""
 
@@ -63,7 +72,7 @@ class JobScheduled:
     """Something was scheduled on the emulator clock (a delayed status)."""
 
 
-Event = StatusReached | MessageReceived | ContactsChecked | Changed | SettingsChanged | JobScheduled
+Event = StatusReached | MessageReceived | MessageDeleted | ContactsChecked | Changed | SettingsChanged | JobScheduled
 Sink = Callable[[Event], None]
 
 

@@ -54,6 +54,7 @@ class Reason(StrEnum):
     TEMPLATE_PARAM_COUNT = "template_param_count"
     TEMPLATE_PARAM_FORMAT = "template_param_format"
     TEMPLATE_PARAM_TOO_LONG = "template_param_too_long"
+    TEMPLATE_PARAM_WHITESPACE = "template_param_whitespace"
     TEMPLATE_TEXT_TOO_LONG = "template_text_too_long"
     TEMPLATE_BUTTONS = "template_buttons"
     TEMPLATE_NAMESPACE_EMPTY = "template_namespace_empty"
@@ -105,6 +106,8 @@ class Channel:
     deferred: frozenset[Reason]
     version: str = ""  # the API version the caller named, kept on the record for the renderers
     template_kinds: frozenset[str] = frozenset()  # template components beyond header/body/footer/buttons
+    read_within_s: float | None = None  # how old an inbound message the API still marks as read
+    pass_through_applies: bool = False  # the application setting pass_through stops marking as read
 
     def defers(self, reason: Reason) -> bool:
         """True when this API accepts the call and reports ``reason`` in a ``failed`` status."""

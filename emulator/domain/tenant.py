@@ -73,7 +73,7 @@ class Tenant:
         self.templates = TemplateRegistry(store, name, fixtures.templates, settings.template_namespace)
         self.media = MediaService(store, name, self.ids, clock.now)
         self.window = WindowService(store, name, clock.now)
-        self.billing = BillingService(store, name, self.ids, clock.now)
+        self.billing = BillingService(store, name, self.ids, clock.now, entry_point_at=self.window.entry_point_at)
         self.messages = MessagesService(
             store,
             name,
@@ -123,6 +123,11 @@ class Tenant:
         record, user = self.messages.send(body, channel)
         self.lifecycle.accepted(record, user)
         return record
+
+    def mark_read(self, message_id: str, channel: Channel) -> Doc:
+        """The business marks an inbound message as read (refused once the client no longer keeps it)."""
+        pass_through = bool(self.app_settings.peek().get("pass_through"))
+        return self.messages.mark_read(message_id, channel, pass_through=pass_through)
 
     def conversation(self, wa_id: str) -> Doc:
         """Both directions with one user, in order, with the user and the state of the window."""

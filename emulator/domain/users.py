@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from emulator.domain.reasons import Reason, Refusal
 from emulator.ids import IdFactory
 from emulator.store import Doc, Store
 
@@ -101,6 +102,28 @@ class UsersService:
         """Create or update a user from the control API."""
         user = self.find(wa_id) or self._new(wa_id, {"source": "control"})
         user.update(changes)
+        self._save(user)
+        return user
+
+    def move(self, old: str, new: str) -> Doc:
+        """The user changes number: the new one takes the profile and traits, the old one has no WhatsApp now."""
+        if new == old:
+            raise Refusal(Reason.INVALID_PARAMETER, f"$.system.new_wa_id: {new} is already the user's number")
+        taken = self.find(new)
+        if taken is not None and taken["status"] == "valid":
+            raise Refusal(Reason.INVALID_PARAMETER, f"$.system.new_wa_id: {new} is already another WhatsApp user's")
+        user = self.get_or_create(old)
+        moved: Doc = {k: v for k, v in user.items() if k != "moved_to"}
+        moved.update(wa_id=new, moved_from=old)
+        self._save(moved)
+        user.update(status="invalid", moved_to=new)
+        self._save(user)
+        return moved
+
+    def change_identity(self, wa_id: str) -> Doc:
+        """The user reinstalled WhatsApp (or changed phone): a new identity key hash."""
+        user = self.get_or_create(wa_id)
+        user["identity_hash"] = self._ids.identity_hash()
         self._save(user)
         return user
 

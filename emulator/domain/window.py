@@ -1,4 +1,8 @@
-"""The 24-hour customer-care window: free-form messages only within 24 h of the user's last message."""
+"""The 24-hour customer-care window: free-form messages only within 24 h of the user's last message.
+
+A message that arrives from a click-to-WhatsApp ad (with a ``referral``) also opens a free entry
+point: see ``emulator.domain.billing``.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +23,18 @@ class WindowService:
         self._tenant = tenant
         self._now = now
 
-    def renew(self, wa_id: str) -> None:
-        """An inbound message opens (or renews) the window."""
-        self._store.put(self._tenant, KIND, wa_id, {"wa_id": wa_id, "last_inbound_at": self._now()})
+    def renew(self, wa_id: str, *, entry_point: bool = False) -> None:
+        """An inbound message opens (or renews) the window; one from an ad also marks a free entry point."""
+        doc = self._store.get(self._tenant, KIND, wa_id) or {"wa_id": wa_id}
+        doc["last_inbound_at"] = self._now()
+        if entry_point:
+            doc["entry_point_at"] = self._now()
+        self._store.put(self._tenant, KIND, wa_id, doc)
+
+    def entry_point_at(self, wa_id: str) -> float | None:
+        """When the user last arrived from an ad (None if never)."""
+        doc = self._store.get(self._tenant, KIND, wa_id)
+        return None if doc is None or doc.get("entry_point_at") is None else float(doc["entry_point_at"])
 
     def expires_at(self, wa_id: str) -> float | None:
         """When the window closes, or None if the user never wrote."""

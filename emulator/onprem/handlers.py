@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -10,7 +12,9 @@ from emulator.onprem.codes import TABLE
 from emulator.onprem.envelope import respond
 from emulator.web import read_body, read_json, tenant_of
 
-CHANNEL = TABLE.channel
+DAY_S = 86400.0
+# Mark as read: inbound messages are kept 7 days, and not at all while pass_through is on (reference §5.9).
+CHANNEL = dataclasses.replace(TABLE.channel, read_within_s=7 * DAY_S, pass_through_applies=True)
 
 
 def _validate(request: Request, schema: str, body: object) -> None:
@@ -88,7 +92,7 @@ async def mark_read(request: Request) -> Response:
     """PUT /v1/messages/{id}: mark an inbound message as read."""
     body = await read_json(request)
     _validate(request, "onprem/mark_read.json", body)
-    tenant_of(request).messages.mark_read(request.path_params["message_id"])
+    tenant_of(request).mark_read(request.path_params["message_id"], CHANNEL)
     return respond(request)
 
 

@@ -180,10 +180,35 @@ def has_quick_replies(record: Record) -> bool:
     return bool(quick_replies(record))
 
 
+def interactive_type(record: Record) -> str | None:
+    """The ``interactive.type`` of an interactive message (None for any other)."""
+    interactive = (record.get("payload") or {}).get("interactive")
+    return interactive.get("type") if isinstance(interactive, dict) else None
+
+
+def has_flow(record: Record) -> bool:
+    """An interactive flow message."""
+    return interactive_type(record) == "flow"
+
+
+def has_products(record: Record) -> bool:
+    """A product, product list or catalog message: something to order from or ask about."""
+    return interactive_type(record) in ("product", "product_list", "catalog_message")
+
+
+def is_message(record: Record) -> bool:
+    """Any message but a reaction (a reaction cannot be reacted to)."""
+    return record.get("type") != "reaction"
+
+
 REPLY_KINDS: dict[str, tuple[str, Callable[[Record], bool]]] = {
     "tap": ("reply buttons", has_buttons),
     "select": ("a list", has_rows),
     "quick_reply": ("quick replies", has_quick_replies),
+    "complete_flow": ("a flow", has_flow),
+    "order": ("products", has_products),
+    "enquire": ("products", has_products),
+    "react": ("a message", is_message),
 }
 
 

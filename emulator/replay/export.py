@@ -1,7 +1,9 @@
 """Conversations as scripts: from the emulator's record, or from traffic a deployment logged.
 
-User turns become short forms where they can (``text``, ``tap`` by id, ``select`` by id,
-``quick_reply`` by the button's text, ``location``), anything else ``send``. The bot's messages
+User turns become short forms where they can (``text`` with its ``referral``, ``tap`` by id,
+``select`` by id, ``quick_reply`` by the button's text, ``location``, ``react``, ``order``,
+``enquire``, ``complete_flow``, ``change_number``), anything else ``send``. A deletion is not
+exported (the record keeps only that the message was deleted, not when). The bot's messages
 become expectations on their stable parts: type, text, button and row ids, template name and
 language, a failed status's code; never ids or timestamps. A gap of an hour or more between two
 messages becomes a ``clock`` step.
@@ -15,6 +17,7 @@ A traffic log is read by ``traffic.read_log`` (its format is described there).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -89,7 +92,7 @@ class _Builder:
     def _turn(self, wa_id: str, message: Record) -> None:
         thread = self.threads.setdefault(wa_id, _Thread())
         step, kind = _user_turn(message)
-        replied = (message.get("context") or {}).get("id")
+        replied = (message.get("context") or {}).get("id") or (message.get("reaction") or {}).get("message_id")
         if replied and replied in self.expectations and _pick(thread, kind) != replied:
             step["reply_to"] = self._label(replied)
         self.steps.append(self._for_user(step, wa_id))
@@ -120,9 +123,18 @@ def _pick(thread: _Thread, kind: str | None) -> str | None:
 def _user_turn(message: Record) -> tuple[dict[str, Any], str | None]:
     """The step for an inbound message, and the kind of reply it is (None if it is no reply)."""
     kind = message.get("type")
-    has_context = bool((message.get("context") or {}).get("id"))
+    context = message.get("context") or {}
+    has_context = bool(context.get("id"))
+    if kind == "text" and "referred_product" in context:
+        asked = {"product": context["referred_product"]["product_retailer_id"], "text": message["text"]["body"]}
+        return {"enquire": asked}, "enquire"
     if kind == "text" and not has_context:
-        return {"text": message["text"]["body"]}, None
+        step: dict[str, Any] = {"text": message["text"]["body"]}
+        if message.get("referral"):  # the click id is the phone's: a replay gets a new one
+            step["referral"] = {k: v for k, v in message["referral"].items() if k != "ctwa_clid"}
+        return step, None
+    if kind in ("reaction", "order", "system") or (kind == "interactive" and "nfm_reply" in message["interactive"]):
+        return _commerce_and_more(message)
     if kind == "location" and not has_context:
         where = message["location"]
         return {"location": {k: where[k] for k in _LOCATION_FIELDS if k in where}}, None
@@ -138,6 +150,23 @@ def _user_turn(message: Record) -> tuple[dict[str, Any], str | None]:
     if kind in _MEDIA:  # the old media id is gone after a reset: the emulator makes a sample instead
         send[kind] = {k: v for k, v in message[kind].items() if k in ("caption", "filename")}
     return {"send": send}, None
+
+
+def _commerce_and_more(message: Record) -> tuple[dict[str, Any], str | None]:
+    """The short form of a reaction, an order, a completed flow or a system message."""
+    kind = message["type"]
+    if kind == "reaction":
+        return {"react": message["reaction"].get("emoji", "")}, "react"
+    if kind == "order":
+        return {"order": message["order"]}, "order"
+    if kind == "interactive":
+        answers = json.loads(message["interactive"]["nfm_reply"]["response_json"])
+        answers.pop("flow_token", None)  # filled in again from the flow the bot sends
+        return {"complete_flow": answers}, "complete_flow"
+    system = message["system"]
+    if system["type"] == "user_changed_number":  # the stored wa_id, or new_wa_id in an On-Premises log
+        return {"change_number": system.get("wa_id") or system.get("new_wa_id")}, None
+    return {"send": {"type": "system", "system": {"type": system["type"]}}}, None
 
 
 def _expectation(message: Record, volatile: list[str]) -> dict[str, Any]:
@@ -188,6 +217,8 @@ def _user_setup(wa_id: str, user: Record | None) -> dict[str, Any]:
     if not user:
         return {}
     usual = {**DEFAULTS, **magic_traits(wa_id)}
+    if user.get("moved_to"):  # no WhatsApp since the number change the script replays
+        usual["status"] = user["status"]
     traits = {k: user[k] for k in TRAITS if k in user and user[k] != usual.get(k)}
     if user.get("source") != "fixture" and user.get("name"):
         traits = {"name": user["name"], **traits}

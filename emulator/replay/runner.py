@@ -18,8 +18,9 @@ from typing import Any
 
 import httpx
 
+from emulator.replay.answers import answer, reply_kind
 from emulator.replay.diff import describe_expectation, mismatch_report, missing_report
-from emulator.replay.expect import REPLY_KINDS, Record, button_ids, mismatches, quick_replies, row_ids, show
+from emulator.replay.expect import REPLY_KINDS, Record, mismatches, show
 from emulator.replay.script import Script, ScriptError, Step, format_duration, load_script
 from emulator.replay.session import ControlError, Session
 
@@ -76,10 +77,16 @@ def describe_step(step: Step) -> str:
     match step.kind:
         case "text":
             text = f"text {show(value)}"
-        case "tap" | "select" | "quick_reply":
+        case "tap" | "select" | "quick_reply" | "react" | "change_number" | "delete":
             text = f"{step.kind} {show(value)}"
         case "location":
             text = f"location {value['latitude']}, {value['longitude']}"
+        case "order":
+            text = "order " + ", ".join(f"{i['quantity']} x {i['product_retailer_id']}" for i in value["product_items"])
+        case "enquire":
+            text = f"enquire about {show(value['product'])}: {show(value['text'])}"
+        case "complete_flow":
+            text = f"complete_flow {json.dumps(value, ensure_ascii=False)}"
         case "send":
             text = f"send {value.get('type')}"
         case "expect":
@@ -92,6 +99,8 @@ def describe_step(step: Step) -> str:
             text = f"{step.kind} {json.dumps(value, ensure_ascii=False)}"
     if step.reply_to:
         text += f" (reply to {step.reply_to})"
+    if step.referral:
+        text += f" (from the ad {step.referral['source_id']})"
     return f"[{step.user}] {text}" if step.user else text
 
 
@@ -101,12 +110,14 @@ class Runner:
     def __init__(self, session: Session, *, out: Out | None = None) -> None:
         self.session = session
         self.out: Out = out or (lambda _line: None)
+        self.moved: dict[str, str] = {}  # a user who changed number acts from the new one
 
     def run(self, script: Script) -> ScriptResult:
         """Reset the emulator, then run the steps until one fails."""
         result = ScriptResult(script.source, script.name)
         started = time.perf_counter()
         labels: dict[str, Record] = {}
+        self.moved = {}
         try:
             self.session.reset(keep=KEEP_ON_RESET)
         except (ControlError, httpx.HTTPError) as exc:
@@ -141,6 +152,8 @@ class Runner:
 
     def _step(self, script: Script, step: Step, labels: dict[str, Record]) -> None:
         wa_id = step.user or script.user
+        while wa_id in self.moved:
+            wa_id = self.moved[wa_id]
         timeout = step.timeout or script.timeout
         if step.kind == "expect":
             for index, expectation in enumerate(step.value):
@@ -160,6 +173,8 @@ class Runner:
                 self.session.send(wa_id, message)
             except ControlError as exc:
                 raise StepFailed(f"the emulator refused the user's message: {exc.details}") from None
+            if step.kind == "change_number":
+                self.moved[wa_id] = step.value
 
     def expect(self, wa_id: str, fields: dict[str, Any], timeout: float, *, position: str = "") -> Record:
         """The bot's next message to ``wa_id``, checked against ``fields``; StepFailed with the diff."""
@@ -182,18 +197,29 @@ class Runner:
         """The inbound message (design.md's vocabulary) for a user turn, short forms resolved."""
         value = step.value
         if step.kind == "text":
-            return {"type": "text", "text": {"body": value}}
+            text: dict[str, Any] = {"type": "text", "text": {"body": value}}
+            return {**text, "referral": step.referral} if step.referral else text
         if step.kind == "location":
             return {"type": "location", "location": dict(value)}
+        if step.kind == "change_number":
+            return {"type": "system", "system": {"type": "user_changed_number", "new_wa_id": value}}
+        if step.kind == "delete":
+            last = self.session.thread(wa_id).last_sent
+            if last is None:
+                raise StepFailed("delete: the user has sent nothing to delete yet")
+            return {"type": "delete", "delete": {"message_id": last}}
         if step.kind == "send":
             message = dict(value)
-            kind = _reply_kind(message)
+            kind = reply_kind(message)
             if step.reply_to or (kind and "context" not in message):
                 target = self._target(wa_id, step, labels, kind or "tap", timeout)
-                message["context"] = {"id": target["id"]}
+                if message.get("type") == "reaction":
+                    message["reaction"] = {**message["reaction"], "message_id": target["id"]}
+                else:
+                    message["context"] = {"id": target["id"]}
             return message
         target = self._target(wa_id, step, labels, step.kind, timeout)
-        return reply_message(step.kind, value, target)
+        return answer(step.kind, value, target)
 
     def _target(self, wa_id: str, step: Step, labels: dict[str, Record], kind: str, timeout: float) -> Record:
         if step.reply_to:
@@ -206,36 +232,6 @@ class Runner:
                 "name an earlier one with 'as:' and 'reply_to:'"
             )
         return target
-
-
-def reply_message(kind: str, value: str, target: Record) -> dict[str, Any]:
-    """A tap, select or quick reply on ``target``, naming the choice by id (payload) or title (text)."""
-    context = {"id": target["id"]}
-    if kind == "quick_reply":
-        choices = quick_replies(target)
-        payloads, texts = [c["payload"] for c in choices], [c["text"] for c in choices]
-        field = "text" if value in texts and value not in payloads else "payload"
-        return {"type": "button", "context": context, "button": {field: value}}
-    ids = button_ids(target) if kind == "tap" else row_ids(target)
-    reply = "button_reply" if kind == "tap" else "list_reply"
-    field = "title" if value not in (ids or []) and _has_title(target, value) else "id"
-    return {"type": "interactive", "context": context, "interactive": {"type": reply, reply: {field: value}}}
-
-
-def _has_title(record: Record, title: str) -> bool:
-    interactive = (record.get("payload") or {}).get("interactive") or {}
-    action = interactive.get("action") or {}
-    titles = [b["reply"]["title"] for b in action.get("buttons", [])]
-    titles += [r["title"] for s in action.get("sections", []) for r in s.get("rows", [])]
-    return title in titles
-
-
-def _reply_kind(message: dict[str, Any]) -> str | None:
-    if message.get("type") == "button":
-        return "quick_reply"
-    if message.get("type") == "interactive":
-        return "select" if (message.get("interactive") or {}).get("type") == "list_reply" else "tap"
-    return None
 
 
 def _call(spec: dict[str, Any], timeout: float) -> None:

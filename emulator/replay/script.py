@@ -26,9 +26,10 @@ SCHEMA = "control/script.json"
 DEFAULT_USER = "15550001111"
 DEFAULT_TIMEOUT_S = 10.0
 REGEX = "re:"
-USER_TURNS = ("text", "tap", "select", "quick_reply", "location", "send")
+REPLIES = ("tap", "select", "quick_reply", "react", "order", "enquire", "complete_flow")  # answer a bot message
+USER_TURNS = ("text", "location", *REPLIES, "change_number", "delete", "send")
 ACTIONS = (*USER_TURNS, "expect", "clock", "set_user", "call")
-_MODIFIERS = ("user", "reply_to", "timeout")
+_MODIFIERS = ("user", "reply_to", "timeout", "referral")
 _UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
 _DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)([dhms])")
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -67,6 +68,7 @@ class Step:
     user: str | None = None
     reply_to: str | None = None
     timeout: float | None = None
+    referral: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,8 @@ def _check_actions(data: dict[str, Any], where: _Where) -> None:
                 ("steps", index),
                 f"$.steps[{index}]: a step has exactly one action ({', '.join(ACTIONS)}); got {got}",
             )
+        if "referral" in step and actions != ["text"]:
+            raise where.error(("steps", index, "referral"), f"$.steps[{index}].referral: referral goes with text")
 
 
 def _check_schema(data: dict[str, Any], where: _Where, schemas: SchemaSet) -> None:
@@ -262,6 +266,7 @@ def _step(number: int, raw: dict[str, Any], where: _Where) -> Step:
         user=raw.get("user"),
         reply_to=raw.get("reply_to"),
         timeout=float(timeout) if timeout is not None else None,
+        referral=raw.get("referral"),
     )
 
 

@@ -38,6 +38,7 @@ class Thread:
     fetched: deque[Record] = field(default_factory=deque)
     taken: list[Record] = field(default_factory=list)
     turn_mark: int = 0  # len(taken) when the user last sent something
+    last_sent: str | None = None  # the id of the user's last message (what ``delete: last`` deletes)
     cursor: str | None = None  # id of the last message fetched (for ?after=)
     seen: set[str] = field(default_factory=set)
 
@@ -87,6 +88,8 @@ class Session:
         thread = self.thread(wa_id)
         thread.turn_mark = len(thread.taken)
         inbound: Record = answer["message"]
+        if message.get("type") not in ("delete", "reaction", "system"):
+            thread.last_sent = inbound["id"]
         return inbound
 
     def next_message(self, wa_id: str, timeout: float) -> Record | None:

@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from emulator.replay.answers import answer
 from emulator.replay.expect import (
     REPLY_KINDS,
     Record,
@@ -22,7 +23,7 @@ from emulator.replay.expect import (
     template_view,
     text_of,
 )
-from emulator.replay.runner import KEEP_ON_RESET, Runner, StepFailed, reply_message
+from emulator.replay.runner import KEEP_ON_RESET, Runner, StepFailed
 from emulator.replay.script import load_script
 from emulator.replay.session import ControlError, Session
 
@@ -124,6 +125,49 @@ class SimulatedUser:
         __tracebackhide__ = True
         return self._reply("quick_reply", message, choice)
 
+    def react(self, message: MessageRef, emoji: str) -> Record:
+        """React to ``message`` (None: the bot's latest) with an emoji; ``""`` removes the reaction."""
+        __tracebackhide__ = True
+        return self._reply("react", message, emoji)
+
+    def order(
+        self, items: list[dict[str, Any]], *, message: MessageRef = None, text: str = "", catalog_id: str = ""
+    ) -> Record:
+        """Order ``items`` (``product_retailer_id``, ``quantity``, ``item_price``, ``currency``) from
+        ``message`` (None: the latest product, product list or catalog message)."""
+        __tracebackhide__ = True
+        order: dict[str, Any] = {"product_items": items}
+        order.update({k: v for k, v in (("text", text), ("catalog_id", catalog_id)) if v})
+        return self._reply("order", message, order)
+
+    def ask_about(self, product: str, text: str, *, message: MessageRef = None) -> Record:
+        """Ask about a product (its retailer id) of ``message`` (None: the latest message with products)."""
+        __tracebackhide__ = True
+        return self._reply("enquire", message, {"product": product, "text": text})
+
+    def complete_flow(self, message: MessageRef, answers: dict[str, Any]) -> Record:
+        """Complete the flow of ``message`` (None: the latest flow) with ``answers``; the flow_token is filled in."""
+        __tracebackhide__ = True
+        return self._reply("complete_flow", message, answers)
+
+    def arrive_from_ad(self, text: str, source_url: str, source_id: str, **referral: Any) -> Record:
+        """Send ``text`` from a click-to-WhatsApp ad (``headline``, ``body``, ``media_type``, ... may be given)."""
+        __tracebackhide__ = True
+        ad = {"source_url": source_url, "source_id": source_id, **referral}
+        return self.send({"type": "text", "text": {"body": text}, "referral": ad})
+
+    def change_number(self, new_wa_id: str) -> SimulatedUser:
+        """The user changes number (the bot gets the system message); the same user at the new number."""
+        __tracebackhide__ = True
+        self.send({"type": "system", "system": {"type": "user_changed_number", "new_wa_id": new_wa_id}})
+        return SimulatedUser(self.emulator, new_wa_id)
+
+    def delete(self, message: Record | str) -> Record:
+        """Delete, for everyone, a message the user sent (as ``send`` answered it, or its id)."""
+        __tracebackhide__ = True
+        message_id = message if isinstance(message, str) else message["id"]
+        return self.send({"type": "delete", "delete": {"message_id": message_id}})
+
     def expect(self, type: str | None = None, *, timeout: float = DEFAULT_TIMEOUT_S, **fields: Any) -> BotMessage:
         """The bot's next message to this user, checked; AssertionError with the differences if not.
 
@@ -151,7 +195,7 @@ class SimulatedUser:
         """``PUT /_emulator/users/{wa_id}``: ``name``, ``incapable``, ``unsupported_types``, ..."""
         return self.emulator.session.put_user(self.wa_id, traits)
 
-    def _reply(self, kind: str, message: MessageRef, choice: str) -> Record:
+    def _reply(self, kind: str, message: MessageRef, choice: Any) -> Record:
         __tracebackhide__ = True
         if message is None:
             target = self.emulator.session.reply_target(self.wa_id, kind, DEFAULT_TIMEOUT_S)
@@ -161,7 +205,7 @@ class SimulatedUser:
             target = self.emulator.session.call("GET", f"/_emulator/messages/{message}")
         else:
             target = message.record if isinstance(message, BotMessage) else message
-        return self.send(reply_message(kind, choice, target))
+        return self.send(answer(kind, choice, target))
 
 
 class Clock:

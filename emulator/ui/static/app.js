@@ -8,6 +8,7 @@ import { setUpComposer, setUpToolbar } from "./controls.js";
 import { concerns, renderDetails } from "./details.js";
 import { avatar, el } from "./dom.js";
 import { countdown, dateTime, roughDuration } from "./format.js";
+import { openFlow, openProducts, openReactions } from "./actions.js";
 import { askLocation, openList } from "./sheets.js";
 import { chatItem, traits } from "./sidebar.js";
 
@@ -182,6 +183,9 @@ const ctx = {
   send: sendAsUser,
   openList: (record) => openList(record, sendAsUser),
   askLocation: () => askLocation(sendAsUser),
+  react: (record) => openReactions(record, sendAsUser),
+  openProducts: (record) => openProducts(record, sendAsUser),
+  openFlow: (record) => openFlow(record, sendAsUser, toast),
   details: (id) => showDetails(id),
   find: (id) => state.records.get(id),
   reactionTo,
@@ -227,7 +231,7 @@ function renderRecord(record) {
   const container = $("messages");
   const row = messageRow(record, ctx);
   const old = container.querySelector(`.row[data-id="${CSS.escape(record.id)}"]`);
-  const reacted = record.type === "reaction" && state.records.get(record.payload.reaction.message_id);
+  const reacted = record.type === "reaction" && record.direction === "outbound" && state.records.get(record.payload.reaction.message_id);
   if (reacted) renderRecord(reacted); // its badge changes with the reaction
   if (old) {
     old.replaceWith(row);

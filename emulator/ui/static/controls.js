@@ -1,8 +1,9 @@
-// The controls: the user's composer (text, photo, location, contact) and the toolbar (clock, reset,
+// The controls: the user's composer (text, photo, location, contact, a message from an ad) and the toolbar (clock, reset,
 // new chat). `page` gives what they act on: send(body) as the user, selected(), toast(message),
 // onClock(clock), openChat(wa_id) and closeChat().
 
 import * as api from "./api.js";
+import { askAd } from "./actions.js";
 import { askContact, askLocation } from "./sheets.js";
 
 const $ = (id) => document.getElementById(id);
@@ -41,6 +42,7 @@ export function setUpComposer(page) {
   $("attach-photo").addEventListener("click", choose(() => $("photo-input").click()));
   $("attach-location").addEventListener("click", choose(() => askLocation(page.send)));
   $("attach-contact").addEventListener("click", choose(() => askContact(page.send)));
+  $("attach-ad").addEventListener("click", choose(() => askAd(page.send)));
   $("photo-input").addEventListener("change", async (event) => {
     const file = event.target.files[0];
     event.target.value = "";
