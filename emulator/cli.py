@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-REPEATABLE = frozenset({"access_token"})  # given several times, the values join with commas
+REPEATABLE = frozenset({"access_token", "tenants"})  # given several times, the values join with commas
 
 
 def _joined(value: str | list[str] | None) -> str | None:

@@ -7,7 +7,7 @@ uploaded media or a template. An id the emulator does not know is Graph's 400 / 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -18,35 +18,76 @@ from emulator.cloud.codes import TABLE
 from emulator.cloud.envelope import unknown_node
 from emulator.domain.reasons import Channel, Reason, Refusal
 from emulator.domain.tenant import Tenant
-from emulator.web import JSONResponse, read_json, tenant_of
+from emulator.tenancy import tenant_prefix
+from emulator.web import JSONResponse, is_prefixed, read_json, tenant_of
+
+if TYPE_CHECKING:
+    from emulator.runtime import Emulator
 
 APP_ID = "1000000000000001"  # the emulated Meta app that owns the webhook subscription
 SUCCESS = {"success": True}
+CHANNEL = dataclasses.replace(TABLE.channel, limited=True)  # the optional send limits are Cloud's
 
 
 def channel(request: Request) -> Channel:
     """The Cloud channel, with the API version the bot called (it shapes status webhooks)."""
     version = request.path_params.get("version", "")
-    return dataclasses.replace(TABLE.channel, version=version) if version else TABLE.channel
+    return dataclasses.replace(CHANNEL, version=version) if version else CHANNEL
 
 
 def _validate(request: Request, schema: str, body: object) -> None:
     request.app.state.emulator.schemas.validate(schema, body)
 
 
-def _phone_number(request: Request, node: str = "node") -> Tenant:
-    """The tenant whose business phone number id is in the path (else Graph's unknown node)."""
-    tenant = tenant_of(request)
-    if request.path_params[node] != tenant.settings.phone_number_id:
-        raise unknown_node(request.method, request.path_params[node])
+def _phone_number(request: Request) -> Tenant:
+    """The tenant whose business phone number id is in the path (else Graph's unknown node).
+
+    Under ``/t/{tenant}`` it must be that tenant's; unprefixed, every tenant's number is its own node.
+    """
+    number = request.path_params["node"]
+    if is_prefixed(request):
+        tenant: Tenant | None = tenant_of(request)
+        if tenant is not None and number != tenant.settings.phone_number_id:
+            tenant = None
+    else:
+        tenant = request.app.state.emulator.tenant_for_number(number)
+    if tenant is None:
+        raise unknown_node(request.method, number)
     return tenant
 
 
 def _waba(request: Request) -> Tenant:
-    tenant = tenant_of(request)
-    if request.path_params["node"] != tenant.settings.waba_id:
-        raise unknown_node(request.method, request.path_params["node"])
-    return tenant
+    """The tenant under the WhatsApp Business Account in the path (unprefixed: the first tenant under it)."""
+    return _waba_tenants(request)[0]
+
+
+def _waba_tenants(request: Request) -> list[Tenant]:
+    waba = request.path_params["node"]
+    emulator: Emulator = request.app.state.emulator
+    names = [tenant_of(request).name] if is_prefixed(request) else emulator.directory.with_waba(waba)
+    tenants: list[Tenant] = [emulator.tenant(name) for name in names]
+    tenants = [t for t in tenants if t.settings.waba_id == waba]
+    if not tenants:
+        raise unknown_node(request.method, waba)
+    return tenants
+
+
+def _node_tenant(request: Request) -> Tenant:
+    """The tenant a bare node id belongs to: the prefix's, else the one owning that number, WABA, media or template."""
+    if is_prefixed(request):
+        return tenant_of(request)
+    node = request.path_params["node"]
+    emulator: Emulator = request.app.state.emulator
+    owner = emulator.tenant_for_number(node)
+    if owner is not None:
+        return owner
+    names = emulator.directory.with_waba(node)
+    if names:
+        return emulator.tenant(names[0])
+    for tenant in list(emulator.tenants.values()):
+        if tenant.media.find(node) is not None or tenant.templates.find_id(node) is not None:
+            return tenant
+    return tenant_of(request)
 
 
 # --- messages ----------------------------------------------------------------------------------------
@@ -97,9 +138,11 @@ async def upload_media(request: Request) -> Response:
     return JSONResponse({"id": media["id"]})
 
 
-def _media_url(request: Request, media_id: str) -> str:
+def _media_url(request: Request, tenant: Tenant, media_id: str) -> str:
     base = str(request.base_url).rstrip("/")
-    return f"{base}/whatsapp_business/attachments/?mid={media_id}"
+    if is_prefixed(request):  # the base URL ends with the prefix: the tenant's own goes back on below
+        base = base.removesuffix(tenant_prefix(tenant.name))
+    return f"{base}{tenant_prefix(tenant.name)}/whatsapp_business/attachments/?mid={media_id}"
 
 
 async def download_media(request: Request) -> Response:
@@ -121,7 +164,7 @@ async def download_media(request: Request) -> Response:
 @authorized
 async def get_node(request: Request) -> Response:
     """GET /{id}: the phone number, the WABA, an uploaded media or a template."""
-    tenant, node = tenant_of(request), request.path_params["node"]
+    tenant, node = _node_tenant(request), request.path_params["node"]
     if node == tenant.settings.phone_number_id:
         return JSONResponse(_phone_view(tenant, request.query_params.get("fields")))
     if node == tenant.settings.waba_id:
@@ -134,7 +177,7 @@ async def get_node(request: Request) -> Response:
         return JSONResponse(
             {
                 "messaging_product": "whatsapp",
-                "url": _media_url(request, node),
+                "url": _media_url(request, tenant, node),
                 "mime_type": media["mime_type"],
                 "sha256": media["sha256"],
                 "file_size": media["size"],
@@ -150,7 +193,7 @@ async def get_node(request: Request) -> Response:
 @authorized
 async def delete_node(request: Request) -> Response:
     """DELETE /{media_id}."""
-    tenant, node = tenant_of(request), request.path_params["node"]
+    tenant, node = _node_tenant(request), request.path_params["node"]
     if tenant.media.find(node) is None:
         raise unknown_node(request.method, node)
     tenant.media.delete(node)
@@ -210,9 +253,9 @@ def _webhook_configuration(tenant: Tenant) -> dict[str, Any]:
 
 @authorized
 async def phone_numbers(request: Request) -> Response:
-    """GET /{waba_id}/phone_numbers."""
-    tenant = _waba(request)
-    return JSONResponse({"data": [_phone_view(tenant, None)], "paging": _paging()})
+    """GET /{waba_id}/phone_numbers: every tenant's number under the WABA (under a prefix: the tenant's)."""
+    views = [_phone_view(tenant, None) for tenant in _waba_tenants(request)]
+    return JSONResponse({"data": views, "paging": _paging()})
 
 
 @authorized
@@ -289,7 +332,7 @@ async def _set_override(request: Request, tenant: Tenant, level: str, url: str, 
     """Verify a new callback with the §9.1 handshake, then use it; ``""`` clears the override."""
     token = str(body.get("verify_token", ""))
     if url:
-        problem = await request.app.state.emulator.verify_callback(url, token)
+        problem = await request.app.state.emulator.verify_callback(tenant, url, token)
         if problem is not None:
             raise Refusal(Reason.CALLBACK_VERIFICATION_FAILED, f"Callback verification failed: {problem}")
     tenant.callbacks.set(level, url, token)

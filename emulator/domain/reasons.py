@@ -49,6 +49,10 @@ class Reason(StrEnum):
     RECEIVER_INCAPABLE = "receiver_incapable"
     UNSUPPORTED_INBOUND = "unsupported_inbound"
     MEDIA_DOWNLOAD_FAILED = "media_download_failed"
+    # optional send limits (realism switches, off by default)
+    PAIR_RATE_LIMITED = "pair_rate_limited"
+    THROUGHPUT_LIMITED = "throughput_limited"
+    MARKETING_CAPPED = "marketing_capped"
     # templates
     TEMPLATE_MISSING = "template_missing"
     TEMPLATE_PARAM_COUNT = "template_param_count"
@@ -104,6 +108,7 @@ class Channel:
     name: str
     deferred: frozenset[Reason]
     version: str = ""  # the API version the caller named, kept on the record for the renderers
+    limited: bool = False  # the optional send limits (pair rate, throughput, marketing cap) apply
 
     def defers(self, reason: Reason) -> bool:
         """True when this API accepts the call and reports ``reason`` in a ``failed`` status."""
