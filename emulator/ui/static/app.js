@@ -10,6 +10,7 @@ import { avatar, el } from "./dom.js";
 import { countdown, dateTime, roughDuration } from "./format.js";
 import { askLocation, openList } from "./sheets.js";
 import { chatItem, traits } from "./sidebar.js";
+import { renderFaults, setUpTenants } from "./tenancy.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -76,6 +77,7 @@ async function reloadAll() {
   try {
     await loadChats();
     await loadConversation();
+    await renderFaults($("faults"), toast);
     return true;
   } catch (error) {
     toast(error.message);
@@ -104,6 +106,12 @@ function connect() {
   on("message", onRecord);
   on("inbound", onRecord);
   on("webhook", onDelivery);
+  on("faults", () => renderFaults($("faults"), toast).catch((error) => toast(error.message)));
+  on("deleted", () => {
+    setLive("offline");
+    toast("This tenant was deleted (DELETE /_emulator/tenants/…)");
+    source.close();
+  });
   on("reset", () => {
     api.forgetMedia();
     state.records = new Map();
@@ -315,6 +323,7 @@ function start() {
   };
   setUpToolbar(page);
   setUpComposer(page);
+  setUpTenants($("tenant"), toast);
   const hash = decodeURIComponent(window.location.hash.slice(1));
   if (hash) state.selected = hash;
   renderConversation();
