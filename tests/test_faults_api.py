@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -235,3 +238,13 @@ def test_the_control_api_and_the_page_are_never_faulted(client: TestClient) -> N
     assert client.get("/_emulator/ui").status_code == 200
     assert client.get("/_emulator/faults").status_code == 200
     assert_error(client.get("/v1/health"), 503, 1011)
+
+
+def test_every_fault_example_in_the_readme_is_accepted(client: TestClient) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## Testing failures", 1)[1].split("\n## ", 1)[0]
+    bodies = re.findall(r"-d '(\{.*?\})'", section)
+    assert len(bodies) >= 15
+    for body in bodies:
+        response = client.post("/_emulator/faults", json=json.loads(body))
+        assert response.status_code == 201, (body, response.text)

@@ -29,6 +29,11 @@ No URL
     with ``retries=True`` backing off does not count as settled (so a flaky receiver is retried
     until it answers 200 or the deadline passes). Raises TimeoutError past ``timeout`` seconds.
 
+Faults
+    The fault rules (``emulator/faults/webhooks.py``) may duplicate a new delivery, delay it, hold it
+    back until the next one to its recipient (``drain()`` lets it go), or fail attempts without
+    contacting the receiver (a dropped first attempt, an outage); all of it shows in the log.
+
 ``redeliver()``
     Enqueues a *new* delivery of the same content (with ``redelivery_of``), leaving the old
     document and its attempts untouched, so the log keeps the whole history.
