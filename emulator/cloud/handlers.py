@@ -16,13 +16,14 @@ from starlette.responses import Response
 from emulator.cloud.auth import authorized
 from emulator.cloud.codes import TABLE
 from emulator.cloud.envelope import unknown_node
+from emulator.cloud.nodes import node_tenant, phone_number, waba, waba_tenants
 from emulator.domain.reasons import Channel, Reason, Refusal
 from emulator.domain.tenant import Tenant
 from emulator.tenancy import tenant_prefix
 from emulator.web import JSONResponse, is_prefixed, read_json, tenant_of
 
 if TYPE_CHECKING:
-    from emulator.runtime import Emulator
+    pass
 
 APP_ID = "1000000000000001"  # the emulated Meta app that owns the webhook subscription
 SUCCESS = {"success": True}
@@ -39,64 +40,13 @@ def _validate(request: Request, schema: str, body: object) -> None:
     request.app.state.emulator.schemas.validate(schema, body)
 
 
-def _phone_number(request: Request) -> Tenant:
-    """The tenant whose business phone number id is in the path (else Graph's unknown node).
-
-    Under ``/t/{tenant}`` it must be that tenant's; unprefixed, every tenant's number is its own node.
-    """
-    number = request.path_params["node"]
-    if is_prefixed(request):
-        tenant: Tenant | None = tenant_of(request)
-        if tenant is not None and number != tenant.settings.phone_number_id:
-            tenant = None
-    else:
-        tenant = request.app.state.emulator.tenant_for_number(number)
-    if tenant is None:
-        raise unknown_node(request.method, number)
-    return tenant
-
-
-def _waba(request: Request) -> Tenant:
-    """The tenant under the WhatsApp Business Account in the path (unprefixed: the first tenant under it)."""
-    return _waba_tenants(request)[0]
-
-
-def _waba_tenants(request: Request) -> list[Tenant]:
-    waba = request.path_params["node"]
-    emulator: Emulator = request.app.state.emulator
-    names = [tenant_of(request).name] if is_prefixed(request) else emulator.directory.with_waba(waba)
-    tenants: list[Tenant] = [emulator.tenant(name) for name in names]
-    tenants = [t for t in tenants if t.settings.waba_id == waba]
-    if not tenants:
-        raise unknown_node(request.method, waba)
-    return tenants
-
-
-def _node_tenant(request: Request) -> Tenant:
-    """The tenant a bare node id belongs to: the prefix's, else the one owning that number, WABA, media or template."""
-    if is_prefixed(request):
-        return tenant_of(request)
-    node = request.path_params["node"]
-    emulator: Emulator = request.app.state.emulator
-    owner = emulator.tenant_for_number(node)
-    if owner is not None:
-        return owner
-    names = emulator.directory.with_waba(node)
-    if names:
-        return emulator.tenant(names[0])
-    for tenant in list(emulator.tenants.values()):
-        if tenant.media.find(node) is not None or tenant.templates.find_id(node) is not None:
-            return tenant
-    return tenant_of(request)
-
-
 # --- messages ----------------------------------------------------------------------------------------
 
 
 @authorized
 async def messages(request: Request) -> Response:
     """POST /{phone_number_id}/messages: a send, or mark-as-read (with a typing indicator)."""
-    tenant = _phone_number(request)
+    tenant = phone_number(request)
     body = await read_json(request)
     if "status" in body and "type" not in body:
         _validate(request, "cloud/mark_read.json", body)
@@ -119,7 +69,7 @@ async def messages(request: Request) -> Response:
 @authorized
 async def upload_media(request: Request) -> Response:
     """POST /{phone_number_id}/media: multipart ``file`` (with its MIME type), ``type``, ``messaging_product``."""
-    tenant = _phone_number(request)
+    tenant = phone_number(request)
     limit = tenant.settings.media_max_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + 64 * 1024:
@@ -164,7 +114,7 @@ async def download_media(request: Request) -> Response:
 @authorized
 async def get_node(request: Request) -> Response:
     """GET /{id}: the phone number, the WABA, an uploaded media or a template."""
-    tenant, node = _node_tenant(request), request.path_params["node"]
+    tenant, node = node_tenant(request), request.path_params["node"]
     if node == tenant.settings.phone_number_id:
         return JSONResponse(_phone_view(tenant, request.query_params.get("fields")))
     if node == tenant.settings.waba_id:
@@ -193,7 +143,7 @@ async def get_node(request: Request) -> Response:
 @authorized
 async def delete_node(request: Request) -> Response:
     """DELETE /{media_id}."""
-    tenant, node = _node_tenant(request), request.path_params["node"]
+    tenant, node = node_tenant(request), request.path_params["node"]
     if tenant.media.find(node) is None:
         raise unknown_node(request.method, node)
     tenant.media.delete(node)
@@ -203,7 +153,7 @@ async def delete_node(request: Request) -> Response:
 @authorized
 async def post_node(request: Request) -> Response:
     """POST /{phone_number_id} ``{"webhook_configuration": {...}}``: the phone number's callback override."""
-    tenant = _phone_number(request)
+    tenant = phone_number(request)
     body = await read_json(request)
     _validate(request, "cloud/webhook_configuration.json", body)
     config = body["webhook_configuration"]
@@ -254,14 +204,14 @@ def _webhook_configuration(tenant: Tenant) -> dict[str, Any]:
 @authorized
 async def phone_numbers(request: Request) -> Response:
     """GET /{waba_id}/phone_numbers: every tenant's number under the WABA (under a prefix: the tenant's)."""
-    views = [_phone_view(tenant, None) for tenant in _waba_tenants(request)]
+    views = [_phone_view(tenant, None) for tenant in waba_tenants(request)]
     return JSONResponse({"data": views, "paging": _paging()})
 
 
 @authorized
 async def list_templates(request: Request) -> Response:
     """GET /{waba_id}/message_templates[?name=&status=&language=&limit=]: Meta's shape, ``data`` + ``paging``."""
-    tenant = _waba(request)
+    tenant = waba(request)
     query = request.query_params
     found = [graph_template(d) for d in tenant.templates.list()]
     for key in ("name", "status", "language", "category"):
@@ -273,7 +223,7 @@ async def list_templates(request: Request) -> Response:
 @authorized
 async def create_template(request: Request) -> Response:
     """POST /{waba_id}/message_templates: registered and approved at once (README: judgement calls)."""
-    tenant = _waba(request)
+    tenant = waba(request)
     body = await read_json(request)
     _validate(request, "control/template.json", body)
     if "data" in body:
@@ -285,7 +235,7 @@ async def create_template(request: Request) -> Response:
 @authorized
 async def delete_template(request: Request) -> Response:
     """DELETE /{waba_id}/message_templates?name=X[&hsm_id=ID]: every language of it, or one by id."""
-    tenant = _waba(request)
+    tenant = waba(request)
     name = request.query_params.get("name")
     if not name:
         raise Refusal(Reason.MISSING_PARAMETER, "name: the template name is required")
@@ -296,7 +246,7 @@ async def delete_template(request: Request) -> Response:
 @authorized
 async def get_subscribed_apps(request: Request) -> Response:
     """GET /{waba_id}/subscribed_apps."""
-    tenant = _waba(request)
+    tenant = waba(request)
     app: dict[str, Any] = {
         "whatsapp_business_api_data": {
             "id": APP_ID,
@@ -313,7 +263,7 @@ async def get_subscribed_apps(request: Request) -> Response:
 @authorized
 async def subscribe_app(request: Request) -> Response:
     """POST /{waba_id}/subscribed_apps: subscribe; with ``override_callback_uri`` set the WABA override."""
-    tenant = _waba(request)
+    tenant = waba(request)
     body = await read_json(request, optional=True)
     _validate(request, "cloud/subscribed_apps.json", body)
     await _set_override(request, tenant, "waba", body.get("override_callback_uri", ""), body)
@@ -323,7 +273,7 @@ async def subscribe_app(request: Request) -> Response:
 @authorized
 async def unsubscribe_app(request: Request) -> Response:
     """DELETE /{waba_id}/subscribed_apps: also clears the WABA override."""
-    tenant = _waba(request)
+    tenant = waba(request)
     tenant.callbacks.set("waba", "", "")
     return JSONResponse(SUCCESS)
 
