@@ -47,13 +47,18 @@ def request_bytes(url: str, method: str, path: str, body: Any = None, headers: d
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
 
 
-async def _worker(url: str, raw: bytes, deadline: float, latencies: list[float], statuses: dict[int, int]) -> None:
+async def _worker(
+    url: str, raw: bytes | list[bytes], deadline: float, latencies: list[float], statuses: dict[int, int]
+) -> None:
     parts = urlsplit(url)
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    requests = raw if isinstance(raw, list) else [raw]
+    sent = 0
     try:
         while time.perf_counter() < deadline:
             start = time.perf_counter()
-            writer.write(raw)
+            writer.write(requests[sent % len(requests)])
+            sent += 1
             head = await reader.readuntil(b"\r\n\r\n")
             status = int(head[9:12])
             length = 0
@@ -68,8 +73,10 @@ async def _worker(url: str, raw: bytes, deadline: float, latencies: list[float],
         writer.close()
 
 
-async def measure(name: str, url: str, raw: bytes, *, seconds: float = 3.0, connections: int = 8) -> Result:
-    """Hammer one request for ``seconds`` over ``connections`` keep-alive connections."""
+async def measure(
+    name: str, url: str, raw: bytes | list[bytes], *, seconds: float = 3.0, connections: int = 8
+) -> Result:
+    """Hammer one request (or take turns with several) for ``seconds`` over ``connections`` keep-alive connections."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     # a short warm-up so the first measured requests don't pay for lazy imports

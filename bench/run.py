@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import tenants
 import webhooks
 from loadgen import measure, median, request_bytes
 
@@ -203,6 +204,7 @@ def main() -> int:
         wait_healthy(echo_url, "/")
         asyncio.run(throughput(url, args.seconds))
         asyncio.run(messages(url, echo_url, args.seconds))
+        tenants.run(url, process.pid, min(args.seconds, 2.0))
         receiver = start_uvicorn("receiver_app:app", args.port + 2)
         try:
             wait_healthy(f"http://127.0.0.1:{args.port + 2}", "/stats")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp
 
 if TYPE_CHECKING:
     import httpx
@@ -18,11 +19,21 @@ from emulator.cloud.routes import routes as cloud_routes
 from emulator.control.routes import routes as control_routes
 from emulator.domain.reasons import Refusal
 from emulator.errors import on_http_error, on_refusal, on_unexpected_error
+from emulator.faults.middleware import FaultInjector
 from emulator.onprem.routes import routes as onprem_routes
 from emulator.runtime import Emulator
 from emulator.settings import Settings
 from emulator.store import Store
+from emulator.tenancy import TenantPrefix
 from emulator.ui.routes import routes as ui_routes
+
+
+class EmulatorApp(Starlette):
+    """Starlette, with the tenant prefix and the API fault rules around everything else it runs."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """Outside the error middleware: a fault may close the server's connection (faults/middleware.py)."""
+        return TenantPrefix(FaultInjector(super().build_middleware_stack(), self.state.emulator))
 
 
 def create_app(
@@ -45,7 +56,7 @@ def create_app(
         finally:
             await emulator.stop()
 
-    app = Starlette(
+    app = EmulatorApp(
         routes=[*onprem_routes(), *control_routes(), *ui_routes(), *cloud_routes()],
         exception_handlers={
             Refusal: on_refusal,

@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-REPEATABLE = frozenset({"access_token"})  # given several times, the values join with commas
+REPEATABLE = frozenset({"access_token", "tenants"})  # given several times, the values join with commas
 
 
 def _joined(value: str | list[str] | None) -> str | None:
@@ -65,6 +65,9 @@ def _add_replay_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     replay.add_argument("--bot-command", default="", metavar="CMD", help="start the bot; {emulator} is its URL")
     replay.add_argument("--bot-wait", type=float, default=30.0, metavar="S", help="seconds to wait for the bot")
     replay.add_argument("--junit", default="", metavar="FILE", help="write a JUnit XML report")
+    replay.add_argument(
+        "-j", "--jobs", type=_jobs, default=1, metavar="N", help="run N scripts at a time, a tenant each"
+    )
     replay.add_argument("--control-token", default=os.environ.get(ENV_PREFIX + "CONTROL_TOKEN", ""), help=token)
     record = commands.add_parser("record", help="write a conversation script from a traffic log or an emulator")
     source = record.add_mutually_exclusive_group(required=True)
@@ -74,6 +77,13 @@ def _add_replay_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     record.add_argument("--name", help="the script's name")
     record.add_argument("-o", "--output", metavar="OUT", help="file to write (default: stdout)")
     record.add_argument("--control-token", default=os.environ.get(ENV_PREFIX + "CONTROL_TOKEN", ""), help=token)
+
+
+def _jobs(raw: str) -> int:
+    value = int(raw)
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError("must be from 1 to 64")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:

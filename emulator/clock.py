@@ -25,6 +25,10 @@ class EmulatorClock:
         self.offset = offset
         self.frozen_at: float | None = None
 
+    def sibling(self) -> EmulatorClock:
+        """A clock of its own (another tenant's) on the same real time, not moved."""
+        return EmulatorClock(self._base)
+
     def now(self) -> float:
         """Current emulator time in Unix seconds."""
         if self.frozen_at is not None:

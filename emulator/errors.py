@@ -17,15 +17,24 @@ from emulator.cloud import envelope as cloud
 from emulator.cloud.routes import is_cloud_path
 from emulator.domain.reasons import Reason, Refusal
 from emulator.onprem import envelope as onprem
+from emulator.tenancy import PREFIX, route_path
+from emulator.tenants import NAME_RULE
 
 log = logging.getLogger("wa_emulator")
 
 
 def render(request: Request, refusal: Refusal) -> Response:
     """The refusal in the envelope of the API the request addressed."""
-    if is_cloud_path(request.url.path):
+    if is_cloud_path(route_path(request.scope)):
         return cloud.error_response(request, refusal)
     return onprem.error_response(request, refusal)
+
+
+def render_code(request: Request, code: int, details: str, status: int) -> Response:
+    """An error given by its code (a fault rule's) in the envelope of the API the request addressed."""
+    if is_cloud_path(route_path(request.scope)):
+        return cloud.code_response(request, code, details, status)
+    return onprem.code_response(request, code, details, status)
 
 
 async def on_refusal(request: Request, exc: Exception) -> Response:
@@ -39,13 +48,15 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
     """Starlette's 404/405 (unknown path, wrong method), in the API's envelope."""
     if not isinstance(exc, HTTPException):  # registered for this type only
         return await on_unexpected_error(request, exc)
-    cloud_path = is_cloud_path(request.url.path)
+    path = route_path(request.scope)
+    cloud_path = is_cloud_path(path)
     if exc.status_code == 404:
         if cloud_path:
-            node = request.url.path.strip("/").split("/")[-1] or "/"
+            node = path.strip("/").split("/")[-1] or "/"
             refusal = cloud.unknown_node(request.method, node)
         else:
-            refusal = Refusal(Reason.ENDPOINT_NOT_FOUND, f"Unknown path: {request.method} {request.url.path}")
+            unknown = f"Unknown path: {request.method} {request.url.path}{_hint(path)}"
+            refusal = Refusal(Reason.ENDPOINT_NOT_FOUND, unknown)
     elif exc.status_code == 405:
         refusal = Refusal(Reason.METHOD_NOT_ALLOWED, f"Method {request.method} is not allowed on {request.url.path}")
     else:
@@ -56,6 +67,12 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
     if exc.headers:
         response.headers.update(exc.headers)
     return response
+
+
+def _hint(path: str) -> str:
+    if path.startswith(PREFIX):
+        return f" ({NAME_RULE}: /t/{{tenant}}/v1/..., /t/{{tenant}}/_emulator/...)"
+    return ""
 
 
 async def on_unexpected_error(request: Request, exc: Exception) -> Response:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.clock import EmulatorClock
 from emulator.domain.outbox import (
+    Changed,
     ContactsChecked,
     Event,
     JobScheduled,
@@ -24,12 +25,16 @@ from emulator.domain.outbox import (
     SettingsChanged,
     StatusReached,
 )
+from emulator.domain.reasons import Reason, Refusal
 from emulator.domain.tenant import Tenant
+from emulator.faults.rules import FaultBook
 from emulator.fixtures import Fixtures, load_fixtures
 from emulator.resources import data_dir
 from emulator.schemas import SchemaSet
 from emulator.settings import Settings
 from emulator.store import Store, open_store
+from emulator.tenancy import DEFAULT_TENANT, tenant_prefix
+from emulator.tenants import TenantDirectory, TenantSpec
 
 if TYPE_CHECKING:
     import httpx
@@ -37,7 +42,6 @@ if TYPE_CHECKING:
     from emulator.webhooks.config import WebhookConfig
     from emulator.webhooks.queue import DeliveryQueue
 
-DEFAULT_TENANT = "default"
 log = logging.getLogger("wa_emulator")
 
 
@@ -61,25 +65,85 @@ class Emulator:
         self.fixtures = fixtures if fixtures is not None else load_fixtures(settings.fixtures)
         self._owns_http_client = http_client is None
         self._http_client = http_client
-        tenant = Tenant(
-            DEFAULT_TENANT,
-            settings,
-            self.store,
-            clock or EmulatorClock(),
-            self.fixtures,
-            bot_api=lambda: self._webhook_config(tenant).format,
-        )
-        self.tenants = {DEFAULT_TENANT: tenant}
+        self.clock = clock or EmulatorClock()
+        self.directory = TenantDirectory(settings, self.store)
+        self.faults = FaultBook(settings.seed, on_change=self._faults_changed)
+        self.tenants: dict[str, Tenant] = {}
         self._queues: dict[str, DeliveryQueue] = {}
         self._configs: dict[str, WebhookConfig] = {}
         self._runners: dict[str, asyncio.Task[None]] = {}
         self._wakes: dict[str, asyncio.Event] = {}
         self._running = False
-        for each in self.tenants.values():
-            self._attach(each)
+        self._make(self.directory.specs[DEFAULT_TENANT], self.clock)
+        for spec in self.directory.saved():
+            self._make(spec, self.clock.sibling())
 
-    def _attach(self, tenant: Tenant) -> None:
+    # -- tenants -------------------------------------------------------------------------------
+
+    def _make(self, spec: TenantSpec, clock: EmulatorClock) -> Tenant:
+        tenant = Tenant(
+            spec.name,
+            spec.settings(self.settings),
+            self.store,
+            clock,
+            self.fixtures,
+            bot_api=lambda: self._webhook_config(tenant).format,
+        )
+        self.directory.add(spec)
+        self.tenants[spec.name] = tenant
         tenant.outbox.connect(lambda event: self._route(tenant, event))
+        if self._running:
+            self._start_tenant(tenant)
+        return tenant
+
+    def tenant(self, name: str = DEFAULT_TENANT) -> Tenant:
+        """A tenant by name, created on first use."""
+        found = self.tenants.get(name)
+        return found if found is not None else self.create_tenant(name, {})
+
+    def create_tenant(self, name: str, options: dict[str, Any]) -> Tenant:
+        """A new tenant with ``options`` (``schemas/control/tenant.json``); an existing one is answered as it is."""
+        found = self.tenants.get(name)
+        if found is not None:
+            return found
+        if len(self.tenants) >= self.settings.max_tenants:
+            raise Refusal(
+                Reason.INVALID_PARAMETER,
+                f"tenant: {self.settings.max_tenants} tenants exist (--max-tenants); delete some first",
+            )
+        return self._make(self.directory.spec(name, options), self.clock.sibling())
+
+    def _faults_changed(self, owner: str) -> None:
+        tenant = self.tenants.get(owner)
+        if tenant is not None:  # the page lists its tenant's rules and their hits
+            tenant.outbox.emit(Changed("faults", {"owner": owner}))
+
+    def tenant_for_number(self, phone_number_id: str) -> Tenant | None:
+        """The tenant whose Cloud phone_number_id this is, or None."""
+        name = self.directory.by_phone_number_id(phone_number_id)
+        return None if name is None else self.tenants.get(name)
+
+    async def delete_tenant(self, name: str) -> None:
+        """Stop a tenant's background work and forget everything it held."""
+        if name == DEFAULT_TENANT:
+            raise Refusal(Reason.INVALID_PARAMETER, "tenant: the default tenant cannot be deleted (reset it instead)")
+        tenant = self.tenants.pop(name, None)
+        if tenant is None:
+            raise Refusal(Reason.NOT_FOUND, f"Tenant {name} not found")
+        tenant.outbox.emit(Changed("deleted", {"tenant": name}))
+        runner = self._runners.pop(name, None)
+        if runner is not None:
+            runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner
+        self._wakes.pop(name, None)
+        queue = self._queues.pop(name, None)
+        if queue is not None:
+            await queue.stop()
+        self._configs.pop(name, None)
+        self.faults.forget(name)
+        self.directory.remove(name)
+        self.store.drop(name)
 
     def _route(self, tenant: Tenant, event: Event) -> None:
         """Where each domain event goes: the change feed, the delivery config, the scheduler, a webhook."""
@@ -97,10 +161,6 @@ class Emulator:
                 content, recipient = rendered
                 self.webhooks(tenant).enqueue(content, recipient=recipient, format=config.format)
 
-    def tenant(self, name: str = DEFAULT_TENANT) -> Tenant:
-        """A tenant by name."""
-        return self.tenants[name]
-
     @property
     def http_client(self) -> httpx.AsyncClient:
         """The one client for outbound webhooks (created on first use)."""
@@ -114,10 +174,12 @@ class Emulator:
         """The tenant's delivery queue, created and started on first use."""
         queue = self._queues.get(tenant.name)
         if queue is None:
+            from emulator.faults.webhooks import WebhookFaults
             from emulator.webhooks.queue import DeliveryQueue
 
+            faults = WebhookFaults(self.faults, tenant.name, tenant.clock)
             queue = DeliveryQueue(
-                self.store, tenant.name, tenant.clock, self.http_client, lambda: self._webhook_config(tenant)
+                self.store, tenant.name, tenant.clock, self.http_client, lambda: self._webhook_config(tenant), faults
             )
             self._queues[tenant.name] = queue
             if self._running:
@@ -137,13 +199,12 @@ class Emulator:
         message: dict[str, Any] = content["messages"][0]
         return message
 
-    async def verify_callback(self, url: str, verify_token: str) -> str | None:
+    async def verify_callback(self, tenant: Tenant, url: str, verify_token: str) -> str | None:
         """Make the Cloud callback handshake with ``url`` now; None if it passed, else why not."""
         from emulator.webhooks.sender import handshake
 
-        clock = self.tenant().clock
         result = await handshake(
-            self.http_client, url, verify_token, timeout_s=self.settings.webhook_timeout_s, clock=clock
+            self.http_client, url, verify_token, timeout_s=self.settings.webhook_timeout_s, clock=tenant.clock
         )
         return result.get("error")
 
@@ -151,14 +212,14 @@ class Emulator:
         """Start background work: resume pending deliveries, run the scheduler."""
         self._running = True
         for tenant in self.tenants.values():
-            if any(d["state"] == "pending" for d in self.store.items(tenant.name, "deliveries")):
-                self.webhooks(tenant)
-            for queue in self._queues.values():
-                queue.begin()
-            self._wakes[tenant.name] = asyncio.Event()
-            self._runners[tenant.name] = asyncio.create_task(
-                self._run_scheduler(tenant), name=f"scheduler:{tenant.name}"
-            )
+            self._start_tenant(tenant)
+
+    def _start_tenant(self, tenant: Tenant) -> None:
+        pending = any(d["state"] == "pending" for d in self.store.items(tenant.name, "deliveries"))
+        if pending or tenant.name in self._queues:
+            self.webhooks(tenant).begin()
+        self._wakes[tenant.name] = asyncio.Event()
+        self._runners[tenant.name] = asyncio.create_task(self._run_scheduler(tenant), name=f"scheduler:{tenant.name}")
 
     async def stop(self) -> None:
         """Stop background work and release the store and the HTTP client."""
@@ -178,6 +239,7 @@ class Emulator:
         """Back to the fixture state (see ``Tenant.reset``); the delivery log is emptied too."""
         if tenant.name in self._queues:
             self._queues[tenant.name].clear()
+        self.faults.clear(tenant.name)
         tenant.reset(keep=frozenset(keep))
 
     async def clock_moved(self, tenant: Tenant) -> None:
@@ -190,6 +252,10 @@ class Emulator:
         tenant.scheduler.run_due()
         if tenant.name in self._queues:
             await self._queues[tenant.name].drain(timeout)
+
+    def webhook_config(self, tenant: Tenant) -> WebhookConfig:
+        """The tenant's delivery settings as they are now."""
+        return self._webhook_config(tenant)
 
     def _webhook_config(self, tenant: Tenant) -> WebhookConfig:
         """The tenant's delivery settings, rebuilt only when the application settings change."""
@@ -252,5 +318,5 @@ def webhook_config(tenant: Tenant) -> WebhookConfig:
         toggles=dict(hooks.get("message", {})),
         notify_user_change_number=bool(app.get("notify_user_change_number", True)),
         show_security_notifications=bool(app.get("show_security_notifications", True)),
-        media_url=settings.base_url + "/whatsapp_business/attachments/?mid=",
+        media_url=settings.base_url + tenant_prefix(tenant.name) + "/whatsapp_business/attachments/?mid=",
     )

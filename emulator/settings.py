@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,31 @@ def _positive_float(raw: str) -> float:
     if value <= 0:
         raise ValueError("must be a positive number")
     return value
+
+
+def _non_negative_float(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError("must be a number") from None
+    if value < 0:
+        raise ValueError("must be zero or a positive number")
+    return value
+
+
+TENANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+def _tenants(raw: str) -> str:
+    """``NAME`` or ``NAME=PHONE_NUMBER_ID``, comma-separated (the flag may be repeated)."""
+    entries = [t.strip() for t in raw.split(",") if t.strip()]
+    for entry in entries:
+        name, _, number = entry.partition("=")
+        if not TENANT_NAME.fullmatch(name) or name == "default":
+            raise ValueError("each tenant is NAME or NAME=PHONE_NUMBER_ID; a name is 1-64 letters, digits, '-', '_'")
+        if number and not (number.isdigit() and len(number) <= 20):
+            raise ValueError(f"the phone_number_id of tenant {name} must be 1 to 20 digits")
+    return ",".join(entries)
 
 
 def _bool(raw: str) -> bool:
@@ -153,6 +179,17 @@ class Settings:
         401, _port, "HTTP status of Cloud error 190 (Meta's table: 401; Graph clients see 400)"
     )
     public_url: str = _opt("", _url_or_empty, "base URL bots reach the emulator at (default http://HOST:PORT)")
+    tenants: str = _opt("", _tenants, "tenants made at start: NAME or NAME=PHONE_NUMBER_ID, comma-separated")
+    max_tenants: int = _opt(1000, _positive_int, "most tenants at once (a runaway test cannot exhaust memory)")
+    pair_rate_limit_s: float = _opt(
+        0.0, _non_negative_float, "Cloud: least emulator seconds between two sends to one user (131056); 0 = off"
+    )
+    throughput_limit: int = _opt(
+        0, _non_negative_int, "Cloud: most sends per second per business number (130429); 0 = off"
+    )
+    marketing_cap: int = _opt(
+        0, _non_negative_int, "Cloud: marketing templates per user per 24 h, then failed 131049; 0 = off"
+    )
 
     @classmethod
     def from_mapping(
@@ -186,6 +223,12 @@ class Settings:
     def base_url(self) -> str:
         """Where bots reach the emulator (media URLs in Cloud webhooks point here)."""
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def declared_tenants(self) -> dict[str, str]:
+        """The tenants of ``--tenants``: name -> phone_number_id ("" = derived from the name)."""
+        pairs = (entry.partition("=") for entry in self.tenants.split(",") if entry)
+        return {name: number for name, _, number in pairs}
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (tests build settings this way)."""

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse as StarletteJSONResponse
 
 from emulator.domain.reasons import Reason, Refusal
+from emulator.tenancy import DEFAULT_TENANT, tenant_in
 
 if TYPE_CHECKING:
     from emulator.domain.tenant import Tenant
@@ -25,9 +26,14 @@ class JSONResponse(StarletteJSONResponse):
 
 
 def tenant_of(request: Request) -> Tenant:
-    """The tenant a request addresses (only the default one exists for now)."""
-    tenant: Tenant = request.app.state.emulator.tenant()
+    """The tenant a request addresses: the one its ``/t/{tenant}`` prefix names (made on first use), or the default."""
+    tenant: Tenant = request.app.state.emulator.tenant(tenant_in(request.scope) or DEFAULT_TENANT)
     return tenant
+
+
+def is_prefixed(request: Request) -> bool:
+    """Whether the request's path names its tenant (``/t/{tenant}/...``)."""
+    return tenant_in(request.scope) is not None
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -191,3 +191,35 @@ def test_the_plugin_in_another_project_reads_its_options_and_reports_like_pytest
             "E*the bot sent nothing within 0.2 s",
         ]
     )
+
+
+def test_under_xdist_each_worker_gets_a_tenant_of_its_own_on_one_emulator(
+    pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks = "\n".join(f"def test_{n}(wa_emulator):\n    check(wa_emulator, {n})\n" for n in range(4))
+    pytester.makepyfile(
+        test_workers=textwrap.dedent(
+            """
+            import os, pathlib
+
+            def check(wa_emulator, n):
+                assert wa_emulator.tenant == os.environ["PYTEST_XDIST_WORKER"]
+                assert wa_emulator.url == wa_emulator.root + "/t/" + wa_emulator.tenant
+                user = wa_emulator.user("15550003333")
+                user.send_text(f"{wa_emulator.tenant}-{n}")
+                talk = wa_emulator.session.call("GET", "/_emulator/conversations/15550003333")["messages"]
+                assert [m["message"]["text"]["body"] for m in talk] == [f"{wa_emulator.tenant}-{n}"]
+                assert len(wa_emulator.phone_number_id) == 15
+                assert wa_emulator.credentials["access_token"] == "wa-emulator-token"
+                out = pathlib.Path(os.environ["WA_TEST_OUT"]) / f"{wa_emulator.tenant}-{n}"
+                out.write_text(wa_emulator.root)
+            """
+        )
+        + checks
+    )
+    monkeypatch.setenv("WA_TEST_OUT", str(tmp_path))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "xdist", "-n", "2")
+    result.assert_outcomes(passed=4)
+    written = {p.name.split("-")[0]: p.read_text() for p in tmp_path.iterdir()}
+    assert set(written) == {"gw0", "gw1"}
+    assert len(set(written.values())) == 1  # one emulator for both workers

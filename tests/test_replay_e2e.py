@@ -229,3 +229,30 @@ def test_replay_starts_an_emulator_for_a_cloud_bot_with_webhook_format_cloud() -
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 script: 1 passed, 0 failed" in done.stdout
+
+
+def test_replay_j_runs_scripts_at_once_each_worker_with_its_own_tenant_and_bot(tmp_path: Path) -> None:
+    scripts = sorted(CONVERSATIONS.glob("*.yaml"))
+    bot = f"{sys.executable} {ECHO_BOT} --api {{emulator}} --port 0 --log-level WARNING"
+    done = replay_command("-j", "3", str(CONVERSATIONS), "--bot-command", bot, "--junit", str(tmp_path / "j.xml"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{len(scripts)} scripts: {len(scripts)} passed, 0 failed" in done.stdout
+    assert {f"(replay-{n})" for n in (1, 2, 3)} <= {w for w in done.stdout.split() if w.startswith("(replay-")}
+    assert "/t/replay-1 --port 0" in done.stdout  # each worker's bot was pointed at its tenant
+    suite = ET.parse(tmp_path / "j.xml").getroot()
+    assert [case.get("name") for case in suite.iter("testcase")] == [str(s) for s in scripts]  # in script order
+
+
+def test_a_fault_step_that_the_bot_does_not_survive_fails_the_script(echo: str, tmp_path: Path) -> None:
+    script = tmp_path / "hopeless.yaml"
+    script.write_text(
+        "steps:\n"
+        "  - fault: {match: {path: /v1/messages, method: POST}, action: {status: 503}}\n"
+        "  - text: hello\n"
+        "  - expect: {type: text, text: 'You said: hello'}\n"
+        "    timeout: 3\n"
+    )
+    done = replay_command("--emulator", echo, str(script))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert 'fault {"path": "/v1/messages", "method": "POST"} -> {"status": 503}' in done.stdout
+    assert "the bot sent nothing within 3 s" in done.stdout

@@ -80,6 +80,19 @@ def test_clear_removes_only_the_named_kinds_of_one_tenant(store: Store) -> None:
     assert store.get_blob("u", "m") == ("image/png", b"y")
 
 
+def test_drop_removes_every_document_and_blob_of_one_tenant(store: Store) -> None:
+    store.put("t", "messages", "a", {})
+    store.put("t", "tokens", "a", {})
+    store.put("u", "messages", "a", {})
+    store.put_blob("t", "m", "image/png", b"x")
+    store.put_blob("u", "m", "image/png", b"y")
+    store.drop("t")
+    assert store.count("t", "messages") == 0 and store.count("t", "tokens") == 0
+    assert store.get_blob("t", "m") is None
+    assert store.count("u", "messages") == 1
+    assert store.get_blob("u", "m") == ("image/png", b"y")
+
+
 def test_reset_removes_everything(store: Store) -> None:
     store.put("t", "k", "a", {})
     store.put_blob("t", "m", "image/png", b"x")

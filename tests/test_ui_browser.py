@@ -544,3 +544,26 @@ def test_writing_from_an_ad_sends_the_referral(page: Page, receiver: WebhookServ
     assert message["text"] == {"body": "Hi! I saw your ad"}
     assert message["referral"]["headline"] == "2 for 1 pizza" and message["referral"]["source_type"] == "ad"
     expect(page.locator(".row.from-user .ad-headline")).to_have_text("2 for 1 pizza")
+
+
+def test_a_tenants_page_picks_tenants_and_lists_its_active_faults(
+    browser: BrowserContext, api: httpx.Client, emulator: RunningEmulator
+) -> None:
+    api.post("/t/acme/_emulator/users/15550002222/messages", json={"type": "text", "text": {"body": "from acme"}})
+    rule = {"match": {"path": "/v1/messages"}, "action": {"error": 1011}, "times": 2}
+    assert api.post("/t/acme/_emulator/faults", json=rule).status_code == 201
+    page = browser.new_page()
+    try:
+        page.goto(f"{emulator.url}/t/acme/_emulator/ui")
+        expect(page.locator("#live")).to_have_attribute("data-state", "live")
+        expect(page.locator("#tenant")).to_have_value("acme")
+        expect(page.locator("#chats .chat-name")).to_contain_text(["Bruno Costa"])
+        expect(page.locator("#faults .fault-what")).to_have_text(["/v1/messages: error 1011 (next 2)"])
+        page.locator("#faults .fault-remove").click()
+        expect(page.locator("#faults")).to_be_hidden()
+        assert api.get("/t/acme/_emulator/faults").json()["faults"] == []
+        page.locator("#tenant").select_option("default")
+        expect(page).to_have_url(f"{emulator.url}/_emulator/ui")
+        expect(page.locator("#tenant")).to_have_value("default")
+    finally:
+        page.close()

@@ -16,16 +16,18 @@ from starlette.responses import Response
 from emulator.cloud.auth import authorized
 from emulator.cloud.codes import TABLE
 from emulator.cloud.envelope import unknown_node
-from emulator.cloud.nodes import phone_number, waba
+from emulator.cloud.nodes import node_tenant, phone_number, waba, waba_tenants
 from emulator.cloud.templates import graph_template, paging
 from emulator.domain.reasons import Channel, Reason, Refusal
 from emulator.domain.tenant import Tenant
 from emulator.ids import is_user_id
-from emulator.web import JSONResponse, read_json, tenant_of
+from emulator.tenancy import tenant_prefix
+from emulator.web import JSONResponse, is_prefixed, read_json, tenant_of
 
 APP_ID = "1000000000000001"  # the emulated Meta app that owns the webhook subscription
 SUCCESS = {"success": True}
-CHANNEL = dataclasses.replace(TABLE.channel, read_within_s=30 * 86400.0)  # mark as read within 30 days (§4)
+# Mark as read within 30 days (§4); the optional send limits (pair rate, throughput, marketing cap) are Cloud's.
+CHANNEL = dataclasses.replace(TABLE.channel, read_within_s=30 * 86400.0, limited=True)
 
 
 def channel(request: Request) -> Channel:
@@ -86,9 +88,11 @@ async def upload_media(request: Request) -> Response:
     return JSONResponse({"id": media["id"]})
 
 
-def _media_url(request: Request, media_id: str) -> str:
+def _media_url(request: Request, tenant: Tenant, media_id: str) -> str:
     base = str(request.base_url).rstrip("/")
-    return f"{base}/whatsapp_business/attachments/?mid={media_id}"
+    if is_prefixed(request):  # the base URL ends with the prefix: the tenant's own goes back on below
+        base = base.removesuffix(tenant_prefix(tenant.name))
+    return f"{base}{tenant_prefix(tenant.name)}/whatsapp_business/attachments/?mid={media_id}"
 
 
 async def download_media(request: Request) -> Response:
@@ -110,7 +114,7 @@ async def download_media(request: Request) -> Response:
 @authorized
 async def get_node(request: Request) -> Response:
     """GET /{id}: the phone number, the WABA, an uploaded media or a template."""
-    tenant, node = tenant_of(request), request.path_params["node"]
+    tenant, node = node_tenant(request), request.path_params["node"]
     if node == tenant.settings.phone_number_id:
         return JSONResponse(_phone_view(tenant, request.query_params.get("fields")))
     if node == tenant.settings.waba_id:
@@ -123,7 +127,7 @@ async def get_node(request: Request) -> Response:
         return JSONResponse(
             {
                 "messaging_product": "whatsapp",
-                "url": _media_url(request, node),
+                "url": _media_url(request, tenant, node),
                 "mime_type": media["mime_type"],
                 "sha256": media["sha256"],
                 "file_size": media["size"],
@@ -139,7 +143,7 @@ async def get_node(request: Request) -> Response:
 @authorized
 async def delete_node(request: Request) -> Response:
     """DELETE /{media_id}."""
-    tenant, node = tenant_of(request), request.path_params["node"]
+    tenant, node = node_tenant(request), request.path_params["node"]
     if tenant.media.find(node) is None:
         raise unknown_node(request.method, node)
     tenant.media.delete(node)
@@ -199,9 +203,9 @@ def _webhook_configuration(tenant: Tenant) -> dict[str, Any]:
 
 @authorized
 async def phone_numbers(request: Request) -> Response:
-    """GET /{waba_id}/phone_numbers."""
-    tenant = waba(request)
-    return JSONResponse({"data": [_phone_view(tenant, None)], "paging": paging()})
+    """GET /{waba_id}/phone_numbers: every tenant's number under the WABA (under a prefix: the tenant's)."""
+    views = [_phone_view(tenant, None) for tenant in waba_tenants(request)]
+    return JSONResponse({"data": views, "paging": paging()})
 
 
 @authorized
@@ -243,7 +247,7 @@ async def _set_override(request: Request, tenant: Tenant, level: str, url: str, 
     """Verify a new callback with the §9.1 handshake, then use it; ``""`` clears the override."""
     token = str(body.get("verify_token", ""))
     if url:
-        problem = await request.app.state.emulator.verify_callback(url, token)
+        problem = await request.app.state.emulator.verify_callback(tenant, url, token)
         if problem is not None:
             raise Refusal(Reason.CALLBACK_VERIFICATION_FAILED, f"Callback verification failed: {problem}")
     tenant.callbacks.set(level, url, token)

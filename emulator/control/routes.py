@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
+from emulator.control import faults as f
 from emulator.control import handlers as h
+from emulator.control import tenants as t
 
 
 def routes() -> list[Route]:
@@ -28,4 +30,13 @@ def routes() -> list[Route]:
         Route("/_emulator/webhooks/drain", h.drain_webhooks, methods=["POST"]),
         Route("/_emulator/webhooks/{delivery_id}", h.get_webhook, methods=["GET"]),
         Route("/_emulator/webhooks/{delivery_id}/redeliver", h.redeliver_webhook, methods=["POST"]),
+        Route("/_emulator/tenants", t.list_tenants, methods=["GET"]),
+        Route("/_emulator/tenants", t.create_tenant, methods=["POST"]),
+        Route("/_emulator/tenants/{tenant}", t.get_tenant, methods=["GET"]),
+        Route("/_emulator/tenants/{tenant}", t.delete_tenant, methods=["DELETE"]),
+        Route("/_emulator/faults", f.list_faults, methods=["GET"]),
+        Route("/_emulator/faults", f.add_fault, methods=["POST"]),
+        Route("/_emulator/faults", f.clear_faults, methods=["DELETE"]),
+        Route("/_emulator/faults/{fault_id}", f.get_fault, methods=["GET"]),
+        Route("/_emulator/faults/{fault_id}", f.delete_fault, methods=["DELETE"]),
     ]

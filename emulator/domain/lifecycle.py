@@ -48,8 +48,11 @@ class StatusLifecycle:
         self._outbox = outbox
         self._now = now
 
-    def accepted(self, record: Doc, user: Doc) -> None:
-        """Start the lifecycle of a message the API just accepted (``user`` is its recipient)."""
+    def accepted(self, record: Doc, user: Doc, cap: Callable[[Doc], Failure | None] | None = None) -> None:
+        """Start the lifecycle of a message the API just accepted (``user`` is its recipient).
+
+        ``cap`` (the optional marketing cap) is asked last, about a message that would go out.
+        """
         broken = undownloadable_link(record["payload"])
         if user["status"] != "valid":
             self._fail(record, user, Failure(Reason.USER_NOT_VALID, f"{record['to']} is not a WhatsApp user"))
@@ -62,6 +65,8 @@ class StatusLifecycle:
             )
         elif user["incapable"] or record["type"] in user.get("unsupported_types", []):
             self._fail(record, user, Failure(Reason.RECEIVER_INCAPABLE, _incapable_details(record, user)))
+        elif cap is not None and (capped := cap(record)) is not None:
+            self._fail(record, user, capped)
         else:
             self._continue(record, user, "sent")
 

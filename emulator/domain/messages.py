@@ -46,7 +46,7 @@ class MessagesService:
         now: Callable[[], float],
         next_seq: Callable[[], int],
         business_wa_id: str,
-        before_record: Callable[[str, str], None] | None = None,
+        before_record: Callable[[str, str, Channel], None] | None = None,
     ) -> None:
         self._store = store
         self._tenant = tenant
@@ -74,7 +74,7 @@ class MessagesService:
         hydrated = self._hydrate(body, message_type, channel)
         self._check_media(body)
         if self._before_record is not None:
-            self._before_record(wa_id, message_type)
+            self._before_record(wa_id, message_type, channel)
         record: Doc = {
             "id": self._ids.message_id(channel.name, wa_id),
             "api": channel.name,

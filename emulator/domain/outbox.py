@@ -56,7 +56,7 @@ class ContactsChecked:
 
 @dataclass(frozen=True)
 class Changed:
-    """Recorded state changed: ``topic`` is message, inbound or reset (for long-polls and the page)."""
+    """State changed: ``topic`` is message, inbound, reset, faults or deleted (for long-polls and the page)."""
 
     topic: str
     doc: Doc

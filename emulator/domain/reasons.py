@@ -49,6 +49,10 @@ class Reason(StrEnum):
     RECEIVER_INCAPABLE = "receiver_incapable"
     UNSUPPORTED_INBOUND = "unsupported_inbound"
     MEDIA_DOWNLOAD_FAILED = "media_download_failed"
+    # optional send limits (realism switches, off by default)
+    PAIR_RATE_LIMITED = "pair_rate_limited"
+    THROUGHPUT_LIMITED = "throughput_limited"
+    MARKETING_CAPPED = "marketing_capped"
     # templates
     TEMPLATE_MISSING = "template_missing"
     TEMPLATE_PARAM_COUNT = "template_param_count"
@@ -108,6 +112,7 @@ class Channel:
     template_kinds: frozenset[str] = frozenset()  # template components beyond header/body/footer/buttons
     read_within_s: float | None = None  # how old an inbound message the API still marks as read
     pass_through_applies: bool = False  # the application setting pass_through stops marking as read
+    limited: bool = False  # the optional send limits (pair rate, throughput, marketing cap) apply
 
     def defers(self, reason: Reason) -> bool:
         """True when this API accepts the call and reports ``reason`` in a ``failed`` status."""

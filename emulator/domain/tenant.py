@@ -12,6 +12,7 @@ from emulator.domain.callbacks import CallbackOverrides
 from emulator.domain.contacts import ContactsService
 from emulator.domain.feed import ChangeFeed
 from emulator.domain.lifecycle import StatusLifecycle
+from emulator.domain.limits import SendLimits
 from emulator.domain.media import MediaService
 from emulator.domain.messages import INBOUND, MessagesService
 from emulator.domain.messages import KIND as MESSAGES
@@ -50,7 +51,7 @@ class Tenant:
         self.store = store
         self.clock = clock
         self.fixtures = fixtures
-        self.ids = IdFactory(settings.seed, generation=self._next_generation())
+        self.ids = IdFactory(settings.seed, generation=self._next_generation(), tenant=name)
         self.feed = ChangeFeed()
         self.outbox = Outbox()
         self.outbox.connect(self.publish)  # the runtime connects its own sink, which also delivers webhooks
@@ -74,6 +75,12 @@ class Tenant:
         self.media = MediaService(store, name, self.ids, clock.now)
         self.window = WindowService(store, name, clock.now)
         self.billing = BillingService(store, name, self.ids, clock.now, entry_point_at=self.window.entry_point_at)
+        self.limits = SendLimits(
+            pair_s=settings.pair_rate_limit_s,
+            per_second=settings.throughput_limit,
+            marketing_cap=settings.marketing_cap,
+            now=clock.now,
+        )
         self.messages = MessagesService(
             store,
             name,
@@ -85,7 +92,7 @@ class Tenant:
             now=clock.now,
             next_seq=self.next_seq,
             business_wa_id=settings.business_wa_id,
-            before_record=self._window_check if settings.window_error == "sync" else None,
+            before_record=self._before_record if settings.window_error == "sync" or self.limits.on else None,
         )
         self.lifecycle = StatusLifecycle(
             messages=self.messages,
@@ -121,7 +128,11 @@ class Tenant:
     def send_message(self, body: Doc, channel: Channel) -> Doc:
         """A send through either API: accept (or refuse) it, then start its status lifecycle."""
         record, user = self.messages.send(body, channel)
-        self.lifecycle.accepted(record, user)
+        if channel.limited and self.limits.on:
+            self.limits.sent(record["to"])
+            self.lifecycle.accepted(record, user, cap=self.limits.marketing)
+        else:
+            self.lifecycle.accepted(record, user)
         return record
 
     def mark_read(self, message_id: str, channel: Channel) -> Doc:
@@ -159,6 +170,7 @@ class Tenant:
             self.templates.load_fixtures()
         self._seq = 0
         self.scheduler.clear()
+        self.limits.clear()
         self.clock.reset()
         self.save_clock()
         self.outbox.emit(Changed("reset", {}))
@@ -167,9 +179,11 @@ class Tenant:
         """Persist the clock's offset so a restarted emulator keeps the time tests moved it to."""
         self.store.put(self.name, META, "clock", {"offset": self.clock.offset, "frozen_at": self.clock.frozen_at})
 
-    def _window_check(self, wa_id: str, message_type: str) -> None:
-        if not self.window.allows(wa_id, message_type):
+    def _before_record(self, wa_id: str, message_type: str, channel: Channel) -> None:
+        if self.settings.window_error == "sync" and not self.window.allows(wa_id, message_type):
             raise Refusal(Reason.WINDOW_CLOSED)
+        if channel.limited:
+            self.limits.check(wa_id)
 
     def _restore_clock(self) -> None:
         saved = self.store.get(self.name, META, "clock")

@@ -13,14 +13,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from emulator.replay.export import conversation_script, dump_script, log_script
 from emulator.replay.junit import write_junit
+from emulator.replay.parallel import run_parallel
 from emulator.replay.runner import Runner, ScriptResult, load_all, run_all, summary_line
-from emulator.replay.script import ScriptError, parse_script
+from emulator.replay.script import Script, ScriptError, parse_script
 from emulator.replay.session import ControlError, Session
 from emulator.replay.traffic import LogError
 
@@ -58,11 +59,11 @@ def replay(args: argparse.Namespace) -> int:
             write_junit(args.junit, [ScriptResult(p.source, p.source, error=str(p)) for p in problems], 0.0)
         return 1
     try:
-        with _emulator(args) as url, _bot(args, url), Session(url, token=args.control_token) as session:
+        with _emulator(args) as url:
             started = time.perf_counter()
-            results = run_all(scripts, Runner(session, out=say))
+            results = _run(scripts, url, args)
             seconds = time.perf_counter() - started
-    except (OSError, RuntimeError, TimeoutError, ValueError) as exc:
+    except (OSError, RuntimeError, TimeoutError, ValueError, ControlError) as exc:
         print(f"wa-emulator replay: {exc}", file=sys.stderr)
         return 1
     for result in results:
@@ -72,6 +73,20 @@ def replay(args: argparse.Namespace) -> int:
     if args.junit:
         write_junit(args.junit, results, seconds)
     return 0 if all(r.ok for r in results) else 1
+
+
+def _run(scripts: list[Script], url: str, args: argparse.Namespace) -> list[ScriptResult]:
+    """One script after another on the default tenant, or ``-j N`` at a time, a tenant each."""
+    token = args.control_token or None
+    if args.jobs <= 1:
+        with _bot(args, url), Session(url, token=token) as session:
+            return run_all(scripts, Runner(session, out=say))
+
+    def bot(tenant_url: str, webhook: str, placeholders: dict[str, str]) -> AbstractContextManager[None]:
+        return bot_process(args.bot_command, webhook, args.bot_wait, tenant_url, placeholders)
+
+    say(f"wa-emulator replay: {len(scripts)} scripts, {args.jobs} at a time, one tenant each")
+    return run_parallel(scripts, url, jobs=args.jobs, token=token, webhook=args.bot_webhook, bot=bot, out=say)
 
 
 @contextmanager
@@ -94,18 +109,28 @@ def _emulator(args: argparse.Namespace) -> Iterator[str]:
         yield server.url
 
 
-@contextmanager
-def _bot(args: argparse.Namespace, emulator_url: str) -> Iterator[None]:
+def _bot(args: argparse.Namespace, emulator_url: str) -> AbstractContextManager[None]:
     """Start --bot-command (if any) pointed at the emulator; wait until --bot-webhook accepts connections."""
+    return bot_process(args.bot_command, args.bot_webhook, args.bot_wait, emulator_url, {"emulator": emulator_url})
+
+
+@contextmanager
+def bot_process(
+    command: str, webhook: str, wait: float, emulator_url: str, placeholders: dict[str, str]
+) -> Iterator[None]:
+    """Start ``command`` (if any) with its ``{placeholders}`` filled in; wait until ``webhook`` accepts connections."""
     process = None
-    if args.bot_command:
-        argv = shlex.split(args.bot_command.replace("{emulator}", emulator_url))
+    if command:
+        for key, value in placeholders.items():
+            command = command.replace("{" + key + "}", value)
+        argv = shlex.split(command)
         env = {**os.environ, "WA_EMULATOR_URL": emulator_url}
+        env.update({f"WA_EMULATOR_{key.upper()}": value for key, value in placeholders.items() if key != "emulator"})
         process = subprocess.Popen(argv, env=env)
         say(f"wa-emulator replay: started the bot: {shlex.join(argv)}")
     try:
-        if args.bot_webhook:
-            _wait_for_bot(args.bot_webhook, args.bot_wait, process)
+        if webhook:
+            _wait_for_bot(webhook, wait, process)
         yield
     finally:
         if process is not None:

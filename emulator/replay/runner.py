@@ -95,6 +95,8 @@ def describe_step(step: Step) -> str:
             text = f"clock {format_duration(value)}"
         case "call":
             text = f"call {value.get('method', 'POST')} {value['url']}"
+        case "fault":
+            text = f"fault {json.dumps(value.get('match') or {}, ensure_ascii=False)} -> {json.dumps(value['action'])}"
         case _:
             text = f"{step.kind} {json.dumps(value, ensure_ascii=False)}"
     if step.reply_to:
@@ -167,6 +169,8 @@ class Runner:
             self.session.put_user(wa_id, step.value)
         elif step.kind == "call":
             _call(step.value, timeout)
+        elif step.kind == "fault":
+            self.session.call("POST", "/_emulator/faults", json=step.value)
         else:
             message = self._inbound(wa_id, step, labels, timeout)
             try:

@@ -28,7 +28,7 @@ DEFAULT_TIMEOUT_S = 10.0
 REGEX = "re:"
 REPLIES = ("tap", "select", "quick_reply", "react", "order", "enquire", "complete_flow")  # answer a bot message
 USER_TURNS = ("text", "location", *REPLIES, "change_number", "delete", "send")
-ACTIONS = (*USER_TURNS, "expect", "clock", "set_user", "call")
+ACTIONS = (*USER_TURNS, "expect", "clock", "set_user", "call", "fault")
 _MODIFIERS = ("user", "reply_to", "timeout", "referral")
 _UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
 _DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)([dhms])")
@@ -59,7 +59,7 @@ class Expectation:
 
 @dataclass(frozen=True)
 class Step:
-    """One step: a user turn, an expectation, a clock move, a user change or an HTTP call."""
+    """One step: a user turn, an expectation, a clock move, a user change, an HTTP call or a fault rule."""
 
     number: int
     line: int

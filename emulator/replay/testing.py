@@ -7,6 +7,7 @@ saying what was expected and what the bot sent.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -26,6 +27,8 @@ from emulator.replay.expect import (
 from emulator.replay.runner import KEEP_ON_RESET, Runner, StepFailed
 from emulator.replay.script import load_script
 from emulator.replay.session import ControlError, Session
+from emulator.settings import Settings
+from emulator.tenancy import DEFAULT_TENANT, tenant_prefix
 
 DEFAULT_TIMEOUT_S = 5.0
 
@@ -245,12 +248,24 @@ class CloudAccount:
 
 
 class WaEmulator:
-    """The ``wa_emulator`` fixture: an emulator at ``url`` (the On-Prem ``/v1`` API and the Cloud API), reset."""
+    """The ``wa_emulator`` fixture: one tenant of an emulator, reset before each test.
 
-    def __init__(self, url: str, *, token: str | None = None) -> None:
-        self.url = url.rstrip("/")
+    ``url`` is the tenant's base URL: the bot's On-Premises API base (``url + "/v1/..."``) and its
+    Cloud API base (``url + "/v22.0/{phone_number_id}/..."``) alike; ``root`` is the emulator's.
+    """
+
+    def __init__(
+        self, url: str, *, token: str | None = None, tenant: str = DEFAULT_TENANT, webhook_url: str = ""
+    ) -> None:
+        self.root = url.rstrip("/")
+        self.tenant = tenant
+        self.url = self.root + tenant_prefix(tenant)
         self.session = Session(self.url, token=token)
         self.clock = Clock(self.session)
+        self._info: dict[str, Any] | None = None
+        if tenant != DEFAULT_TENANT:  # made now, with the bot's webhook if one is configured
+            options = {"name": tenant, **({"webhook_url": webhook_url} if webhook_url else {})}
+            self.session.call("POST", f"{self.root}/_emulator/tenants", json=options)
 
     def close(self) -> None:
         """Close the HTTP client."""
@@ -262,6 +277,60 @@ class WaEmulator:
         cloud = self.session.call("GET", "/_emulator/config")["cloud"]
         fields = ("phone_number_id", "waba_id", "access_token", "app_secret", "verify_token")
         return CloudAccount(self.url, **{f: str(cloud[f]) for f in fields})
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """The tenant as ``GET /_emulator/tenants/{tenant}`` shows it (ids, URLs, webhook)."""
+        if self._info is None:
+            found: dict[str, Any] = self.session.call("GET", f"{self.root}/_emulator/tenants/{self.tenant}")["tenant"]
+            self._info = found
+        return self._info
+
+    @property
+    def onprem_url(self) -> str:
+        """The On-Premises API base URL of this tenant (``/v1/...`` goes below it)."""
+        return self.url
+
+    @property
+    def cloud_url(self) -> str:
+        """The Cloud API base URL of this tenant (Graph's ``/v22.0/{phone_number_id}/...`` goes below it)."""
+        return self.url
+
+    @property
+    def phone_number_id(self) -> str:
+        """This tenant's Cloud phone_number_id."""
+        return str(self.info["phone_number_id"])
+
+    @property
+    def waba_id(self) -> str:
+        """This tenant's WhatsApp Business Account id."""
+        return str(self.info["waba_id"])
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        """What a bot logs in with: the admin account (/v1), the Cloud access token, app secret and verify token.
+
+        Read from the ``WA_EMULATOR_*`` variables the emulator is configured with (its defaults otherwise).
+        """
+        settings = Settings.from_mapping(os.environ)
+        return {
+            "username": "admin",
+            "password": settings.admin_password,
+            "access_token": settings.access_token.split(",")[0],
+            "app_secret": settings.app_secret,
+            "verify_token": settings.verify_token,
+        }
+
+    def fault(self, action: dict[str, Any], match: dict[str, Any] | None = None, **how: Any) -> dict[str, Any]:
+        """Add a fault rule (``POST /_emulator/faults``): ``fault({"error": 1011}, {"path": "/v1/*"}, times=1)``."""
+        body = {"action": action, **({"match": match} if match else {}), **how}
+        rule: dict[str, Any] = self.session.call("POST", "/_emulator/faults", json=body)["fault"]
+        return rule
+
+    def faults(self) -> list[dict[str, Any]]:
+        """This tenant's fault rules with their counts (``matched``, ``hits``, ``active``)."""
+        rules: list[dict[str, Any]] = self.session.call("GET", "/_emulator/faults")["faults"]
+        return rules
 
     def user(self, wa_id: str = "15550001111") -> SimulatedUser:
         """A simulated user (``15550001111`` is the fixture user Alice Martin)."""

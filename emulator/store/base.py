@@ -54,6 +54,10 @@ class Store(Protocol):
         """Remove every document of the given kinds (and the tenant's blobs if asked)."""
         ...
 
+    def drop(self, tenant: str) -> None:
+        """Remove every document and blob of a tenant (it is deleted)."""
+        ...
+
     def reset(self) -> None:
         """Remove everything, for every tenant."""
         ...

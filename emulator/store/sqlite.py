@@ -102,6 +102,11 @@ class SqliteStore:
             if blobs:
                 self._db.execute("DELETE FROM blobs WHERE tenant=?", (tenant,))
 
+    def drop(self, tenant: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM docs WHERE tenant=?", (tenant,))
+            self._db.execute("DELETE FROM blobs WHERE tenant=?", (tenant,))
+
     def reset(self) -> None:
         with self._lock:
             self._db.execute("DELETE FROM docs")

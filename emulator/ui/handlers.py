@@ -35,10 +35,11 @@ def _hub(request: Request) -> LiveHub:
     if hubs is None:
         hubs = state.ui_hubs = {}
     tenant = tenant_of(request)
-    if tenant.name not in hubs:
+    hub = hubs.get(tenant.name)
+    if hub is None or hub.tenant is not tenant:  # (a tenant deleted and made again is another tenant)
         emulator = state.emulator
-        hubs[tenant.name] = LiveHub(tenant, lambda: emulator.webhooks(tenant))
-    return hubs[tenant.name]
+        hub = hubs[tenant.name] = LiveHub(tenant, lambda: emulator.webhooks(tenant))
+    return hub
 
 
 async def page(request: Request) -> Response:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 # A stream that falls this far behind is closed; the page reconnects and reloads what it shows.
 MAX_BACKLOG = 1000
 # The feed's topics and the event names the page gets for them.
-FEED_EVENTS = {"message": "message", "inbound": "inbound", "reset": "reset"}
+FEED_EVENTS = {"message": "message", "inbound": "inbound", "reset": "reset", "faults": "faults", "deleted": "deleted"}
 SignalHandler = Callable[[int, FrameType | None], Any]
 
 
@@ -120,6 +120,8 @@ class LiveHub:
         if topic == "reset":  # a reset puts the clock back too, perhaps between two of a stream's clock checks
             chunk += encode("clock", self.clock())
         self._broadcast(chunk)
+        if topic == "deleted":  # the tenant is gone: its streams end (the page says so)
+            self.close_all()
 
     def _on_webhook(self, delivery: dict[str, Any]) -> None:
         self._broadcast(encode("webhook", delivery))

@@ -23,10 +23,33 @@ class Lanes:
         self._waiting: dict[str, tuple[float, float, int]] = {}  # recipient -> real_due, emu_due, token
         self._timers: list[tuple[float, int, str]] = []  # heap of (real_due, token, recipient), lazy
         self._tokens = itertools.count()
+        self._held: dict[str, list[str]] = {}  # recipient -> deliveries held back to go after the next one
         self.busy = 0
 
-    def add(self, recipient: str, delivery_id: str, *, wait: tuple[float, float] | None = None) -> None:
-        """Append a delivery to its recipient's lane; a new head is ready, or waits until ``wait``."""
+    def add(
+        self, recipient: str, delivery_id: str, *, wait: tuple[float, float] | None = None, hold: bool = False
+    ) -> None:
+        """Append a delivery to its recipient's lane; a new head is ready, or waits until ``wait``.
+
+        With ``hold`` it is kept out of the lane until the next delivery to the same recipient has
+        been added (it then goes right after that one), or until ``release_held``.
+        """
+        if hold:
+            self._held.setdefault(recipient, []).append(delivery_id)
+            return
+        self._put(recipient, delivery_id, wait)
+        for held in self._held.pop(recipient, []):
+            self._put(recipient, held, None)
+
+    def release_held(self) -> int:
+        """Put every held delivery in its lane; how many there were."""
+        held, self._held = self._held, {}
+        for recipient, ids in held.items():
+            for delivery_id in ids:
+                self._put(recipient, delivery_id, None)
+        return sum(len(ids) for ids in held.values())
+
+    def _put(self, recipient: str, delivery_id: str, wait: tuple[float, float] | None) -> None:
         lane = self._lanes.get(recipient)
         if lane is not None:
             lane.append(delivery_id)

@@ -29,6 +29,11 @@ No URL
     with ``retries=True`` backing off does not count as settled (so a flaky receiver is retried
     until it answers 200 or the deadline passes). Raises TimeoutError past ``timeout`` seconds.
 
+Faults
+    The fault rules (``emulator/faults/webhooks.py``) may duplicate a new delivery, delay it, hold it
+    back until the next one to its recipient (``drain()`` lets it go), or fail attempts without
+    contacting the receiver (a dropped first attempt, an outage); all of it shows in the log.
+
 ``redeliver()``
     Enqueues a *new* delivery of the same content (with ``redelivery_of``), leaving the old
     document and its attempts untouched, so the log keeps the whole history.
@@ -47,6 +52,7 @@ from typing import Any
 import httpx
 
 from emulator.clock import Clock
+from emulator.faults.webhooks import Fail, Wait, WebhookFaults
 from emulator.store.base import Doc, Store
 from emulator.webhooks import sender
 from emulator.webhooks.config import WebhookConfig
@@ -57,6 +63,7 @@ from emulator.webhooks.sender import FAILED, PENDING
 logger = logging.getLogger("emulator.webhooks")
 
 KIND = "deliveries"
+REORDER_HOLD_S = 5.0  # real seconds a reordered delivery waits for a next one before it goes anyway
 
 Subscriber = Callable[[Doc], None]
 DocList = list[Doc]  # an alias: inside the class ``list`` names the method
@@ -72,8 +79,10 @@ class DeliveryQueue:
         clock: Clock,
         http_client: httpx.AsyncClient,
         config: Callable[[], WebhookConfig],
+        faults: WebhookFaults | None = None,
     ) -> None:
         self._store = store
+        self._faults = faults
         self._tenant = tenant
         self._clock = clock
         self._http = http_client
@@ -93,6 +102,7 @@ class DeliveryQueue:
         self._drainers: list[tuple[int, bool, asyncio.Future[None]]] = []
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
+        self._release: asyncio.TimerHandle | None = None  # lets reordered deliveries go if nothing follows
 
     # -- the API ----------------------------------------------------------------------------
 
@@ -108,7 +118,8 @@ class DeliveryQueue:
 
         ``format`` is the wire format the content was rendered for (the config's at send time if None).
         """
-        return self._add(content, recipient, delivery_id, {} if format is None else {"format": format})
+        extra = {} if format is None else {"format": format}
+        return self._add(content, recipient, delivery_id, extra, faulted=self._faults is not None)
 
     def get(self, delivery_id: str) -> Doc | None:
         """One delivery document, or None."""
@@ -174,6 +185,9 @@ class DeliveryQueue:
         if self._timer is not None:
             self._timer.cancel()
         self._timer = self._timer_at = None
+        if self._release is not None:
+            self._release.cancel()
+            self._release = None
         for _, _, future in self._drainers:
             if not future.done():
                 future.set_exception(RuntimeError("the webhook delivery queue was stopped"))
@@ -184,6 +198,7 @@ class DeliveryQueue:
         if self._worker is None:
             raise RuntimeError("the webhook delivery queue is not started")
         entry = (self._passes, retries, asyncio.get_running_loop().create_future())
+        self._lanes.release_held()  # deliveries held back for reordering go now: nothing else may follow
         self._drainers.append(entry)
         self.kick()
         try:
@@ -201,7 +216,9 @@ class DeliveryQueue:
 
     # -- bookkeeping ------------------------------------------------------------------------
 
-    def _add(self, content: Mapping[str, Any], recipient: str, delivery_id: str | None, extra: Doc) -> Doc:
+    def _add(
+        self, content: Mapping[str, Any], recipient: str, delivery_id: str | None, extra: Doc, *, faulted: bool = False
+    ) -> Doc:
         check_content(content)
         if delivery_id is None:
             delivery_id = self._new_id()
@@ -220,12 +237,27 @@ class DeliveryQueue:
             "next_attempt_at": now,
             **extra,
         }
+        plan = self._faults.plan(doc) if faulted and self._faults is not None else None
         self._store.put(self._tenant, KIND, delivery_id, doc)
         self._pending[delivery_id] = doc
-        self._lanes.add(recipient, delivery_id)
+        self._lanes.add(recipient, delivery_id, hold=plan is not None and plan.reorder)
+        if plan is not None and plan.reorder:
+            self._hold_timer()
         self._wake.set()
         self._notify(doc)
+        for _ in range(plan.copies if plan is not None else 0):
+            self._add(content, recipient, None, {**extra, "duplicate_of": delivery_id, "faults": doc["faults"]})
         return _snapshot(doc)
+
+    def _hold_timer(self) -> None:
+        """Reordered deliveries wait for the next one to their recipient, but not for ever."""
+        if self._release is None and self._worker is not None:
+            self._release = asyncio.get_running_loop().call_later(REORDER_HOLD_S, self._release_held)
+
+    def _release_held(self) -> None:
+        self._release = None
+        if self._lanes.release_held():
+            self._wake.set()
 
     def _new_id(self) -> str:
         while True:
@@ -321,7 +353,13 @@ class DeliveryQueue:
 
     async def _attempt(self, recipient: str, doc: Doc, cfg: WebhookConfig, epoch: int) -> None:
         try:
-            delay = await sender.attempt(doc, cfg, self._http, self._clock, self._verified)
+            fault = self._faults.before_attempt(doc) if self._faults is not None else None
+            if isinstance(fault, Wait):  # a delayed delivery: no attempt yet, due later on either clock
+                doc["next_attempt_at"] = self._clock.now() + fault.seconds
+                delay: float | None = fault.seconds
+            else:
+                injected = fault.error if isinstance(fault, Fail) else None
+                delay = await sender.attempt(doc, cfg, self._http, self._clock, self._verified, injected=injected)
         except Exception as exc:  # a bug: fail this delivery, keep the queue going
             logger.exception("webhook %s: internal error, delivery failed", doc["id"])
             doc.update(state=FAILED, next_attempt_at=None, finished_at=self._clock.now())

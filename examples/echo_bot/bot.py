@@ -13,6 +13,10 @@ verification handshake on ``GET /webhook`` and refuses (401) every ``POST /webho
 ``--register-webhook`` (the phone number's override). Either way it prints one line, ``bot listening on
 http://HOST:PORT``, once it is ready. Webhooks are answered 200 at once and handled one at a time by a
 worker, so a slow send never makes the API retry. Both modes hold the same conversation.
+
+The unhappy paths a production bot must survive (the emulator's fault rules make them happen): a
+call answered 429 or 5xx, a dropped connection or a timeout is tried again a few times with a
+growing pause; a message delivered twice by the webhook (at-least-once delivery) is answered once.
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ TEMPLATE = "order_confirmation"  # fixtures/templates.json: 4 body parameters; b
 AGENT_BUTTON_INDEX = "1"
 HELP = 'Say "hi" for the menu, or share your location and I will tell you where you are.'
 GRAPH_VERSION = "v22.0"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})  # throttled or the server's trouble: worth another try
+SEEN_LIMIT = 10_000  # inbound message ids remembered to spot a webhook delivered twice
 
 
 class Bot:
@@ -59,12 +65,24 @@ class Bot:
 
     language: ClassVar[Json] = {"policy": "deterministic", "code": "en_US"}  # of the template it sends
 
-    def __init__(self, api: httpx.AsyncClient, username: str = "admin", password: str = "secret") -> None:
+    def __init__(
+        self,
+        api: httpx.AsyncClient,
+        username: str = "admin",
+        password: str = "secret",
+        *,
+        retries: int = 3,
+        backoff_s: float = 0.2,
+    ) -> None:
         self.api = api
         self._credentials = (username, password)
         self._token = ""
         self._orders = 0
+        self._retries = retries
+        self._backoff_s = backoff_s
+        self._seen: dict[str, None] = {}  # inbound message ids already handled, oldest first
         self.statuses_seen = 0
+        self.duplicates_seen = 0
         self._inbox: asyncio.Queue[Json] | None = None
 
     # --- the On-Premises API -------------------------------------------------------------------
@@ -77,6 +95,25 @@ class Bot:
         logger.info("logged in to %s", self.api.base_url)
 
     async def call(self, method: str, path: str, body: Json) -> httpx.Response:
+        """One call, tried again on 429/5xx, a dropped connection or a timeout (with a growing pause)."""
+        for attempt in range(self._retries + 1):
+            last = attempt == self._retries
+            try:
+                response = await self._authenticated(method, path, body)
+            except httpx.TransportError as exc:
+                if last:
+                    raise
+                logger.warning("%s %s failed: %s; trying again", method, path, type(exc).__name__)
+            else:
+                if response.status_code not in RETRY_STATUSES or last:
+                    break
+                logger.warning("%s %s -> %d %s; trying again", method, path, response.status_code, response.text)
+            await asyncio.sleep(self._backoff_s * (attempt + 1))
+        if response.is_error:
+            logger.warning("%s %s -> %d %s", method, path, response.status_code, response.text)
+        return response
+
+    async def _authenticated(self, method: str, path: str, body: Json) -> httpx.Response:
         """One authenticated call; logs in again once if the token was refused (expired, revoked)."""
         for attempt in (1, 2):
             headers = {"Authorization": f"Bearer {self._token}"}
@@ -84,8 +121,6 @@ class Bot:
             if response.status_code != 401 or attempt == 2:
                 break
             await self.login()
-        if response.is_error:
-            logger.warning("%s %s -> %d %s", method, path, response.status_code, response.text)
         return response
 
     async def register_webhook(self, url: str) -> None:
@@ -129,11 +164,24 @@ class Bot:
     async def handle(self, payload: Json) -> None:
         """Handle one webhook payload: reply to each message, count statuses."""
         for message, name in self.inbound(payload):
+            if self._already_seen(message["id"]):
+                self.duplicates_seen += 1
+                logger.info("message %s delivered again: already answered", message["id"])
+                continue
             await self.mark_read(message["id"])
             await self.reply(message, name or "there")
         for status in self.statuses(payload):
             self.statuses_seen += 1
             logger.debug("status %s of %s (%d seen)", status["status"], status["id"], self.statuses_seen)
+
+    def _already_seen(self, message_id: str) -> bool:
+        """True for a message id handled before (webhooks are delivered at least once); remembers it."""
+        if message_id in self._seen:
+            return True
+        self._seen[message_id] = None
+        if len(self._seen) > SEEN_LIMIT:
+            del self._seen[next(iter(self._seen))]
+        return False
 
     async def reply(self, message: Json, name: str) -> None:
         """Answer one inbound message."""
@@ -251,13 +299,10 @@ class CloudBot(Bot):
     async def login(self) -> None:
         """Nothing to do: a Cloud access token is given, not obtained."""
 
-    async def call(self, method: str, path: str, body: Json) -> httpx.Response:
-        """One Graph call with the bearer access token."""
+    async def _authenticated(self, method: str, path: str, body: Json) -> httpx.Response:
+        """One Graph call with the bearer access token (``call`` tries it again on 429/5xx and timeouts)."""
         headers = {"Authorization": f"Bearer {self.access_token}"}
-        response = await self.api.request(method, path, json=body, headers=headers)
-        if response.is_error:
-            logger.warning("%s %s -> %d %s", method, path, response.status_code, response.text)
-        return response
+        return await self.api.request(method, path, json=body, headers=headers)
 
     async def register_webhook(self, url: str) -> None:
         """POST /{phone_number_id} ``webhook_configuration``: this bot as the number's callback override.
@@ -411,7 +456,7 @@ def make_bot(args: argparse.Namespace, api: httpx.AsyncClient) -> Bot:
 
 async def run(args: argparse.Namespace) -> None:
     """Log in (On-Prem), serve the webhook, register it (On-Prem, or Cloud if asked), announce it, serve."""
-    async with httpx.AsyncClient(base_url=args.base_url, timeout=30.0) as api:
+    async with httpx.AsyncClient(base_url=args.base_url, timeout=args.api_timeout) as api:
         bot = make_bot(args, api)
         await bot.login()
         config = uvicorn.Config(bot.app(), host=args.host, port=args.port, log_level="warning")
@@ -449,6 +494,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="address the webhook server listens on")
     parser.add_argument("--port", type=int, default=8080, help="port of the webhook server (0: a free one)")
     parser.add_argument("--public-url", default="", help="webhook URL to register, if not HOST:PORT/webhook")
+    parser.add_argument("--api-timeout", type=float, default=30.0, help="seconds one API call may take")
     parser.add_argument("--username", default="admin", help="On-Prem: the API user to log in as")
     parser.add_argument("--password", default="secret")
     for name, (variable, default, text) in CLOUD_OPTIONS.items():

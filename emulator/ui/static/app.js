@@ -11,6 +11,7 @@ import { countdown, dateTime, roughDuration } from "./format.js";
 import { openFlow, openProducts, openReactions } from "./actions.js";
 import { askLocation, openList } from "./sheets.js";
 import { chatItem, traits } from "./sidebar.js";
+import { renderFaults, setUpTenants } from "./tenancy.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -77,6 +78,7 @@ async function reloadAll() {
   try {
     await loadChats();
     await loadConversation();
+    await renderFaults($("faults"), toast);
     return true;
   } catch (error) {
     toast(error.message);
@@ -105,6 +107,12 @@ function connect() {
   on("message", onRecord);
   on("inbound", onRecord);
   on("webhook", onDelivery);
+  on("faults", () => renderFaults($("faults"), toast).catch((error) => toast(error.message)));
+  on("deleted", () => {
+    setLive("offline");
+    toast("This tenant was deleted (DELETE /_emulator/tenants/…)");
+    source.close();
+  });
   on("reset", () => {
     api.forgetMedia();
     state.records = new Map();
@@ -332,6 +340,7 @@ function start() {
   };
   setUpToolbar(page);
   setUpComposer(page);
+  setUpTenants($("tenant"), toast);
   const hash = decodeURIComponent(window.location.hash.slice(1));
   if (hash) state.selected = hash;
   renderConversation();
