@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 
 if TYPE_CHECKING:
     import httpx
+    from starlette.types import ASGIApp
 
 from emulator.clock import EmulatorClock
 from emulator.cloud.routes import routes as cloud_routes
@@ -19,10 +20,18 @@ from emulator.control.routes import routes as control_routes
 from emulator.domain.reasons import Refusal
 from emulator.errors import on_http_error, on_refusal, on_unexpected_error
 from emulator.onprem.routes import routes as onprem_routes
+from emulator.requestlog import RequestLog
 from emulator.runtime import Emulator
 from emulator.settings import Settings
 from emulator.store import Store
 from emulator.ui.routes import routes as ui_routes
+
+
+class EmulatorApp(Starlette):
+    """Starlette with the request log outermost, where it also sees the answer a bug gets."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return RequestLog(super().build_middleware_stack(), self.state.emulator)
 
 
 def create_app(
@@ -45,7 +54,7 @@ def create_app(
         finally:
             await emulator.stop()
 
-    app = Starlette(
+    app = EmulatorApp(
         routes=[*onprem_routes(), *control_routes(), *ui_routes(), *cloud_routes()],
         exception_handlers={
             Refusal: on_refusal,

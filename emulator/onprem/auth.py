@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.domain.reasons import Reason, Refusal
-from emulator.web import tenant_of
+from emulator.web import OWNER, tenant_of
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -33,6 +33,7 @@ def basic_credentials(request: Request) -> tuple[str, str]:
         raise Refusal(Reason.ACCESS_DENIED) from None
     if not sep:
         raise Refusal(Reason.ACCESS_DENIED)
+    request.scope[OWNER] = username  # who the call claims to be, even when the password is wrong
     return username, password
 
 
@@ -42,6 +43,7 @@ def authenticated(endpoint: Endpoint) -> Endpoint:
     @functools.wraps(endpoint)
     async def guarded(request: Request) -> Response:
         request.state.username = tenant_of(request).auth.authenticate(bearer_token(request))
+        request.scope[OWNER] = request.state.username
         return await endpoint(request)
 
     return guarded
