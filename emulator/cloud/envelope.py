@@ -49,7 +49,8 @@ def error_response(request: Request, refusal: Refusal) -> JSONResponse:
     status = TABLE.http(refusal.reason)
     if refusal.reason in (Reason.ACCESS_DENIED, Reason.PASSWORD_CHANGE_REQUIRED):
         status = request.app.state.emulator.settings.cloud_auth_status
-    message = body["error"]["message"].replace('"', "'")
+    # a header holds Latin-1 only: a path with other characters in the message would make the answer itself fail
+    message = body["error"]["message"].replace('"', "'").encode("ascii", "replace").decode()
     headers = {
         "www-authenticate": f'OAuth "Facebook Platform" "invalid_request" "{message}"',
         "x-fb-trace-id": body["error"]["fbtrace_id"],

@@ -5,6 +5,8 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from emulator.control import handlers as h
+from emulator.control import journal as j
+from emulator.control import reference
 
 
 def routes() -> list[Route]:
@@ -27,4 +29,7 @@ def routes() -> list[Route]:
         Route("/_emulator/webhooks/drain", h.drain_webhooks, methods=["POST"]),
         Route("/_emulator/webhooks/{delivery_id}", h.get_webhook, methods=["GET"]),
         Route("/_emulator/webhooks/{delivery_id}/redeliver", h.redeliver_webhook, methods=["POST"]),
+        Route("/_emulator/requests", j.list_requests, methods=["GET"]),
+        Route("/_emulator/requests/{request_id}", j.get_request, methods=["GET"]),
+        Route("/_emulator/openapi/{api}.json", reference.openapi, methods=["GET"]),
     ]
