@@ -8,6 +8,7 @@ import { setUpComposer, setUpToolbar } from "./controls.js";
 import { concerns, renderDetails } from "./details.js";
 import { avatar, el } from "./dom.js";
 import { countdown, dateTime, roughDuration } from "./format.js";
+import { RequestLog, renderRequestDetails } from "./requests.js";
 import { askLocation, openList } from "./sheets.js";
 import { chatItem, traits } from "./sidebar.js";
 
@@ -72,10 +73,12 @@ async function loadConversation() {
   renderConversation();
 }
 
+const log = new RequestLog((entry) => showRequest(entry));
+
 async function reloadAll() {
   try {
     await loadChats();
-    await loadConversation();
+    await Promise.all([loadConversation(), log.load()]);
     return true;
   } catch (error) {
     toast(error.message);
@@ -104,10 +107,12 @@ function connect() {
   on("message", onRecord);
   on("inbound", onRecord);
   on("webhook", onDelivery);
+  on("request", (entry) => log.add(entry));
   on("reset", () => {
     api.forgetMedia();
     state.records = new Map();
     state.deliveries = new Map();
+    log.clear();
     closeDetails();
     reloadAll(); // the clock comes back as an event of its own
   });
@@ -146,6 +151,17 @@ function onDelivery(delivery) {
   if (delivery.recipient !== state.selected) return;
   state.deliveries.set(delivery.id, delivery);
   if (state.details && concerns(delivery, state.details)) showDetails(state.details);
+}
+
+// -- the request log ----------------------------------------------------------------------------
+
+function showRequest(entry) {
+  if (!entry) return; // dropped from the log meanwhile
+  closeDetails();
+  log.select(entry.id);
+  const panel = $("details");
+  renderRequestDetails(panel, entry, closeDetails);
+  panel.hidden = false;
 }
 
 // -- the sidebar --------------------------------------------------------------------------------
@@ -246,6 +262,7 @@ async function sendAsUser(body) {
 function showDetails(id) {
   const record = state.records.get(id);
   if (!record) return;
+  closeDetails(); // a request's details, perhaps
   state.details = id;
   const deliveries = [...state.deliveries.values()].filter((d) => concerns(d, id)).sort((a, b) => Number(a.id) - Number(b.id));
   const panel = $("details");
@@ -258,6 +275,7 @@ function showDetails(id) {
 
 function closeDetails() {
   state.details = null;
+  log.select(null);
   $("details").hidden = true;
   for (const row of document.querySelectorAll(".row.selected")) row.classList.remove("selected");
 }
@@ -315,6 +333,7 @@ function start() {
   };
   setUpToolbar(page);
   setUpComposer(page);
+  for (const button of document.querySelectorAll(".tabs button")) button.addEventListener("click", () => log.showTab(button.dataset.tab));
   const hash = decodeURIComponent(window.location.hash.slice(1));
   if (hash) state.selected = hash;
   renderConversation();
