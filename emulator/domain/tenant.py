@@ -164,7 +164,7 @@ class Tenant:
 
     def _window_check(self, wa_id: str, message_type: str) -> None:
         if not self.window.allows(wa_id, message_type):
-            raise Refusal(Reason.WINDOW_CLOSED)
+            raise Refusal(Reason.WINDOW_CLOSED, self.window.closed_details(wa_id))
 
     def _restore_clock(self) -> None:
         saved = self.store.get(self.name, META, "clock")
