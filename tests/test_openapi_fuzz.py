@@ -99,3 +99,22 @@ def test_the_control_api_never_answers_500_and_refuses_in_its_envelope(case: Any
 def test_the_documents_are_loaded_whole(api: str) -> None:
     schema = {"onprem": ONPREM, "cloud": CLOUD, "control": CONTROL}[api]
     assert len(list(schema.get_all_operations())) >= 10
+
+
+# What the first run found, kept as plain tests.
+
+
+def test_a_cloud_path_with_characters_outside_latin_1_is_refused_in_graph_s_envelope(client: Any) -> None:
+    response = client.get("/0/%C4%80", headers={"Authorization": "Bearer wa-emulator-token"})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == 100
+    assert response.headers["www-authenticate"].isascii()
+
+
+def test_an_unknown_media_download_is_refused_in_graph_s_envelope(client: Any) -> None:
+    for query in ("?mid=", "?mid=123", ""):
+        response = client.get(
+            "/whatsapp_business/attachments/" + query, headers={"Authorization": "Bearer wa-emulator-token"}
+        )
+        assert response.status_code == 400, response.text
+        assert response.json()["error"]["error_subcode"] == 33
