@@ -158,7 +158,8 @@ def healthcheck(url: str | None, timeout: float) -> int:
     target = url.rstrip("/") + "/_emulator/health"
     try:
         with urllib.request.urlopen(target, timeout=timeout) as response:
-            body = json.loads(response.read() or b"{}")
+            found = json.loads(response.read() or b"{}")
+            body = found if isinstance(found, dict) else {}
     except urllib.error.HTTPError as exc:
         print(f"unhealthy: {target} answered HTTP {exc.code}", file=sys.stderr)
         return 1

@@ -3,7 +3,7 @@
 Bounded to stay well under a minute: a fixed number of examples per operation, derandomized, both
 valid and invalid data. Every answer must match its documented shape, which for any refusal is its
 API's envelope (On-Premises ``{"errors": [...], "meta"}``, Cloud ``{"error": {...}}``); every call
-must finish within ``TIMEOUT_S`` (long-polls and drains are asked not to wait).
+must finish within ``TIMEOUT_S`` (long-polls are asked not to wait, drains to wait a second at most).
 """
 
 from __future__ import annotations
