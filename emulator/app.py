@@ -13,6 +13,7 @@ from starlette.types import ASGIApp
 
 if TYPE_CHECKING:
     import httpx
+    from starlette.types import ASGIApp
 
 from emulator.clock import EmulatorClock
 from emulator.cloud.routes import routes as cloud_routes
@@ -21,6 +22,7 @@ from emulator.domain.reasons import Refusal
 from emulator.errors import on_http_error, on_refusal, on_unexpected_error
 from emulator.faults.middleware import FaultInjector
 from emulator.onprem.routes import routes as onprem_routes
+from emulator.requestlog import RequestLog
 from emulator.runtime import Emulator
 from emulator.settings import Settings
 from emulator.store import Store
@@ -29,11 +31,13 @@ from emulator.ui.routes import routes as ui_routes
 
 
 class EmulatorApp(Starlette):
-    """Starlette, with the tenant prefix and the API fault rules around everything else it runs."""
+    """Starlette, with the request log outermost (it also sees the answer a bug or a fault gets), then the
+    tenant prefix and the API fault rules around everything else it runs."""
 
     def build_middleware_stack(self) -> ASGIApp:
         """Outside the error middleware: a fault may close the server's connection (faults/middleware.py)."""
-        return TenantPrefix(FaultInjector(super().build_middleware_stack(), self.state.emulator))
+        inner = TenantPrefix(FaultInjector(super().build_middleware_stack(), self.state.emulator))
+        return RequestLog(inner, self.state.emulator)
 
 
 def create_app(

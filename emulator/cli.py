@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import logging
 import os
 import socket
@@ -109,8 +110,9 @@ def serve(settings: Settings) -> int:
     import uvicorn
 
     from emulator.app import create_app
+    from emulator.logs import configure
 
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure(settings.log_level, settings.log_format)
     try:
         app = create_app(settings)  # first: a bad setting or fixture is reported before the port is taken
     except (ValueError, OSError) as exc:
@@ -124,27 +126,67 @@ def serve(settings: Settings) -> int:
     host, port = sock.getsockname()[:2]
     if settings.port == 0:  # the port picked is where bots reach us (media URLs in Cloud webhooks)
         app = create_app(settings.replace(port=port))
-    log.info("wa-emulator %s listening on http://%s:%s", __version__, host, port)
+    log.info("wa-emulator %s listening on %s", __version__, _url(host, port))
+    for line in banner(settings, _url(_reachable(host), port)):
+        log.info("%s", line)
     # ws="none": no websocket routes, and loading a websocket implementation costs start-up time
     # timeout_graceful_shutdown: an open long-poll (?wait= up to 60 s) must not outlast `docker stop`'s 10 s
+    # log_config=None, no log_level: uvicorn's loggers keep the handler and levels emulator.logs gave them
     config = uvicorn.Config(
-        app, log_level=settings.log_level, access_log=False, lifespan="on", ws="none", timeout_graceful_shutdown=3
+        app, log_config=None, access_log=False, lifespan="on", ws="none", timeout_graceful_shutdown=3
     )
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 
 
+GRAPH_VERSION = "v22.0"  # the version the start-up lines show; any vNN.N (or none) is accepted
+
+
+def banner(settings: Settings, base: str) -> list[str]:
+    """The start-up lines: where each API is, the page, and the credentials to use."""
+    base = settings.public_url.rstrip("/") or base
+    password = "secret" if settings.admin_password == "secret" else "the --admin-password"
+    tokens = sorted(settings.access_tokens)
+    token = tokens[0] if tokens == ["wa-emulator-token"] else "one of the --access-token values"
+    return [
+        f"On-Premises API  {base}/v1  (POST /v1/users/login with Basic admin / {password})",
+        f"Cloud API        {base}/{GRAPH_VERSION}/{settings.phone_number_id}  (Authorization: Bearer {token})",
+        f"page             {base}/_emulator/ui  (every conversation, and every request in its Requests tab)",
+        f"API reference    {base}/_emulator/ui/api  (OpenAPI: {base}/_emulator/openapi/{{onprem,cloud,control}}.json)",
+    ]
+
+
+def _url(host: str, port: int | str) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _reachable(host: str) -> str:
+    """An address a client on this machine can use for a wildcard bind."""
+    return {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+
+
 def healthcheck(url: str | None, timeout: float) -> int:
-    """0 when ``/_emulator/health`` answers 200, 1 otherwise (used by the Docker healthcheck)."""
+    """0 when ``/_emulator/health`` answers 200, 1 otherwise (used by the Docker healthcheck); says what it found."""
     import urllib.error  # imported here: urllib.request alone costs ~40 ms of every serve's start
     import urllib.request
 
     if url is None:
-        host = os.environ.get(ENV_PREFIX + "HOST", "127.0.0.1")
-        host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-        url = f"http://{host}:{os.environ.get(ENV_PREFIX + 'PORT', '9090')}"
+        host = _reachable(os.environ.get(ENV_PREFIX + "HOST", "127.0.0.1"))
+        url = _url(host, os.environ.get(ENV_PREFIX + "PORT") or "9090")
+    target = url.rstrip("/") + "/_emulator/health"
     try:
-        with urllib.request.urlopen(url.rstrip("/") + "/_emulator/health", timeout=timeout) as response:
-            return 0 if response.status == 200 else 1
-    except (urllib.error.URLError, OSError):
+        with urllib.request.urlopen(target, timeout=timeout) as response:
+            found = json.loads(response.read() or b"{}")
+            body = found if isinstance(found, dict) else {}
+    except urllib.error.HTTPError as exc:
+        print(f"unhealthy: {target} answered HTTP {exc.code}", file=sys.stderr)
         return 1
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        print(f"unreachable: {target}: {reason}", file=sys.stderr)
+        return 1
+    print(
+        f"ok: wa-emulator {body.get('version', '?')} at {url.rstrip('/')}, store {body.get('store', '?')}, "
+        f"up {body.get('uptime_s', 0):.1f} s"
+    )
+    return 0

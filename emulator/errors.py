@@ -14,18 +14,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.cloud import envelope as cloud
+from emulator.cloud.codes import TABLE as CLOUD_TABLE
 from emulator.cloud.routes import is_cloud_path
 from emulator.domain.reasons import Reason, Refusal
 from emulator.onprem import envelope as onprem
+from emulator.onprem.codes import TABLE as ONPREM_TABLE
 from emulator.tenancy import PREFIX, route_path
 from emulator.tenants import NAME_RULE
+from emulator.web import ERROR
 
 log = logging.getLogger("wa_emulator")
 
 
 def render(request: Request, refusal: Refusal) -> Response:
-    """The refusal in the envelope of the API the request addressed."""
-    if is_cloud_path(route_path(request.scope)):
+    """The refusal in the envelope of the API the request addressed (noted for the access log and journal)."""
+    cloud_path = is_cloud_path(route_path(request.scope))
+    table = CLOUD_TABLE if cloud_path else ONPREM_TABLE
+    reason = refusal.reason
+    request.scope[ERROR] = (table.code(reason), table.title(reason), table.details(reason, refusal.details))
+    if cloud_path:
         return cloud.error_response(request, refusal)
     return onprem.error_response(request, refusal)
 

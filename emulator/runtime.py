@@ -29,6 +29,7 @@ from emulator.domain.reasons import Reason, Refusal
 from emulator.domain.tenant import Tenant
 from emulator.faults.rules import FaultBook
 from emulator.fixtures import Fixtures, load_fixtures
+from emulator.journal import Journal
 from emulator.resources import data_dir
 from emulator.schemas import SchemaSet
 from emulator.settings import Settings
@@ -63,6 +64,7 @@ class Emulator:
         self.store = store if store is not None else open_store(settings.store)
         self.schemas = schemas if schemas is not None else SchemaSet(data_dir("schemas"))
         self.fixtures = fixtures if fixtures is not None else load_fixtures(settings.fixtures)
+        self.journal = Journal(settings.journal_size, settings.journal_body_bytes)
         self._owns_http_client = http_client is None
         self._http_client = http_client
         self.clock = clock or EmulatorClock()
@@ -236,10 +238,11 @@ class Emulator:
         self.store.close()
 
     async def reset(self, tenant: Tenant, *, keep: Iterable[str] = ()) -> None:
-        """Back to the fixture state (see ``Tenant.reset``); the delivery log is emptied too."""
+        """Back to the fixture state (see ``Tenant.reset``); the delivery log and the request journal emptied."""
         if tenant.name in self._queues:
             self._queues[tenant.name].clear()
         self.faults.clear(tenant.name)
+        self.journal.clear(tenant.name)
         tenant.reset(keep=frozenset(keep))
 
     async def clock_moved(self, tenant: Tenant) -> None:

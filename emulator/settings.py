@@ -164,6 +164,9 @@ class Settings:
     media_max_bytes: int = _opt(100 * 1024 * 1024, _positive_int, "largest media upload accepted (413 above)")
     control_token: str = _opt("", _str, "if set, /_emulator calls need 'Authorization: Bearer <this>'")
     log_level: str = _opt("info", _choice("debug", "info", "warning", "error"), "log level")
+    log_format: str = _opt("text", _choice("text", "json"), "log lines as 'text' (coloured on a terminal) or 'json'")
+    journal_size: int = _opt(1000, _positive_int, "calls kept in GET /_emulator/requests (the oldest are dropped)")
+    journal_body_bytes: int = _opt(16384, _non_negative_int, "bytes of each request and answer body the journal keeps")
     access_token: str = _opt(
         "wa-emulator-token",
         _tokens,

@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from emulator.domain.tenant import Tenant
 
 MAX_DEPTH = 64
+# What a request did that only a handler knows, noted in its ASGI scope for the access log and the
+# request journal (emulator/requestlog.py): who the token belongs to, and the error answered.
+OWNER = "wa_emulator.owner"
+ERROR = "wa_emulator.error"
 _JSON_TYPES = ("application/json", "text/json")
 
 

@@ -138,3 +138,12 @@ def test_receiver_refuses_a_bad_signature() -> None:
     request = httpx.Request("POST", HOOK, content=body_of(payload), headers={"x-hub-signature-256": "sha256=00"})
     assert receiver.handle(request).status_code == 401
     assert receiver.invalid
+
+
+def test_an_override_with_no_host_is_refused_with_2200_not_a_500() -> None:
+    """Found by the property-based run: ``http:///`` reached the HTTP client, which raised."""
+    with emulator_with_receiver(CLOUD) as (client, _):
+        body = {"webhook_configuration": {"override_callback_uri": "http:///", "verify_token": "t"}}
+        response = client.post(PHONE, json=body, headers=TOKEN)
+        assert response.status_code == 400, response.text
+        assert response.json()["error"]["code"] in (2200, 131009, 100)

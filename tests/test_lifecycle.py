@@ -231,3 +231,21 @@ def test_a_link_to_the_reserved_invalid_domain_fails_to_download(clock: Emulator
         [failed] = receiver.statuses(broken)
         assert failed["status"] == "failed" and failed["errors"][0]["code"] == code
         assert record(client, broken)["errors"][0]["details"] == f"$.image.link: could not download {broken_link}"
+
+
+def test_the_470_says_never_wrote_only_when_the_user_never_wrote(env: tuple[TestClient, Receiver]) -> None:
+    client, receiver = env
+    never = send(client, TEXT)
+    user_says(client)
+    client.post("/_emulator/clock", json={"advance": 24 * 3600 + 1})
+    lapsed = send(client, TEXT)
+    drain(client)
+    assert "the customer never wrote to this number" in receiver.statuses(never)[-1]["errors"][0]["details"]
+    assert "never wrote" not in receiver.statuses(lapsed)[-1]["errors"][0]["details"]
+    assert receiver.statuses(lapsed)[-1]["errors"][0]["details"].startswith("Message failed to send because more than")
+
+
+def test_a_sync_470_says_never_wrote_too(clock: EmulatorClock) -> None:
+    with emulator_with_receiver(Settings(window_error="sync"), clock=clock) as (client, _):
+        error = assert_error(client.post("/v1/messages", json=TEXT), 400, 470)
+        assert "the customer never wrote to this number" in error["details"]

@@ -231,3 +231,16 @@ def test_a_stopping_server_ends_open_streams_instead_of_waiting_on_them(served: 
         assert all(not line.startswith("event: ") or line == "event: clock" for line in rest)
     served.process.wait(timeout=10)  # uvicorn re-raises the signal once it has shut down gracefully
     assert time.monotonic() - stopped_at < 5  # without the stream ending, uvicorn would wait on it for ever
+
+
+@pytest.mark.parametrize("path", ["/", "/_emulator", "/_emulator/"])
+def test_the_root_and_the_control_prefix_lead_to_the_page(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200 and response.url.path == "/_emulator/ui"
+    assert response.history[-1].headers["location"].endswith("_emulator/ui")
+
+
+def test_the_api_reference_page_is_served_without_a_token(client: TestClient) -> None:
+    page = client.get("/_emulator/ui/api")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert '<script type="module" src="static/reference.js">' in page.text

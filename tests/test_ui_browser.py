@@ -567,3 +567,41 @@ def test_a_tenants_page_picks_tenants_and_lists_its_active_faults(
         expect(page.locator("#tenant")).to_have_value("default")
     finally:
         page.close()
+
+
+def test_the_requests_tab_shows_refused_calls_in_red_and_their_body_and_answer(page: Page, api: httpx.Client) -> None:
+    user_says(api, "hi")
+    accepted = bot_sends(api, "text", {"body": "Ciao"})
+    refused = api.post("/v1/messages", json={"to": ALICE, "type": "text", "text": {"body": ""}})
+    assert refused.status_code == 400
+    expect(page.locator("#refused-count")).to_have_text("1")
+    page.locator("#tab-requests").click()
+    expect(page.locator("#refused-count")).to_be_hidden()
+    items = page.locator(".request-item")
+    expect(items).to_have_count(2)  # newest first: the refused send, then the accepted one
+    expect(items.first).to_have_class("request-item refused")
+    expect(items.first.locator(".request-error")).to_have_text("1009 Parameter value is not valid")
+    expect(items.nth(1).locator(".request-status")).to_have_text("201")
+    items.first.click()
+    details = page.locator("#details")
+    expect(details.locator("h2")).to_have_text("POST /v1/messages")
+    expect(details.locator(".request-refusal")).to_contain_text("$.text.body: must not be empty")
+    expect(details.locator("pre.json").first).to_contain_text('"body": ""')
+    expect(details.locator("pre.json").nth(1)).to_contain_text('"code": 1009')
+    items.nth(1).click()
+    expect(details.locator(".request-accepted")).to_have_text(f"HTTP 201 · message {accepted}")
+
+
+def test_the_api_reference_shows_each_api_s_operations_and_schemas(
+    browser: BrowserContext, emulator: RunningEmulator
+) -> None:
+    page = browser.new_page()
+    page.goto(f"{emulator.url}/_emulator/ui/api#cloud")
+    operation = page.locator("#post_phone_number_id_messages")
+    expect(operation.locator(".path")).to_have_text("/{version}/{phone_number_id}/messages")
+    operation.locator("summary").click()
+    operation.locator("a.ref", has_text="cloud.messages.message").click()
+    expect(page.locator("#schema-cloud\\.messages\\.message")).to_have_attribute("open", "")
+    page.locator("#apis button[data-api='onprem']").click()
+    expect(page.locator("#post_v1_messages .path")).to_have_text("/v1/messages")
+    page.close()

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.domain.reasons import Reason, Refusal
+from emulator.web import OWNER
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -33,6 +34,7 @@ def check_token(request: Request) -> None:
     tokens = request.app.state.emulator.settings.access_tokens
     if not any(hmac.compare_digest(token, known) for known in tokens):
         raise Refusal(Reason.ACCESS_DENIED, INVALID)
+    request.scope[OWNER] = "access token " + token
 
 
 def authorized(endpoint: Endpoint) -> Endpoint:

@@ -65,7 +65,8 @@ def code_response(request: Request, code: int, details: str, status: int) -> JSO
 
 
 def _answer(request: Request, body: dict[str, Any], status: int) -> JSONResponse:
-    message = body["error"]["message"].replace('"', "'")
+    # a header holds Latin-1 only: a path with other characters in the message would make the answer itself fail
+    message = body["error"]["message"].replace('"', "'").encode("ascii", "replace").decode()
     headers = {
         "www-authenticate": f'OAuth "Facebook Platform" "invalid_request" "{message}"',
         "x-fb-trace-id": body["error"]["fbtrace_id"],

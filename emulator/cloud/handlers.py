@@ -102,8 +102,8 @@ async def download_media(request: Request) -> Response:
     check_token(request)
     media_id = request.query_params.get("mid", "")
     blob = tenant_of(request).store.get_blob(tenant_of(request).name, media_id) if media_id else None
-    if blob is None:
-        return Response(status_code=404)
+    if blob is None:  # in Graph's envelope, as every error of this API
+        raise unknown_node(request.method, media_id)
     mime, data = blob
     return Response(data, media_type=mime)
 

@@ -6,6 +6,8 @@ from starlette.routing import Route
 
 from emulator.control import faults as f
 from emulator.control import handlers as h
+from emulator.control import journal as j
+from emulator.control import reference
 from emulator.control import tenants as t
 
 
@@ -39,4 +41,7 @@ def routes() -> list[Route]:
         Route("/_emulator/faults", f.clear_faults, methods=["DELETE"]),
         Route("/_emulator/faults/{fault_id}", f.get_fault, methods=["GET"]),
         Route("/_emulator/faults/{fault_id}", f.delete_fault, methods=["DELETE"]),
+        Route("/_emulator/requests", j.list_requests, methods=["GET"]),
+        Route("/_emulator/requests/{request_id}", j.get_request, methods=["GET"]),
+        Route("/_emulator/openapi/{api}.json", reference.openapi, methods=["GET"]),
     ]

@@ -60,9 +60,7 @@ class StatusLifecycle:
             path, link = broken
             self._fail(record, user, Failure(Reason.MEDIA_DOWNLOAD_FAILED, f"{path}: could not download {link}"))
         elif not self._window.allows(record["to"], record["type"]):
-            self._fail(
-                record, user, Failure(Reason.WINDOW_CLOSED, _window_details(self._window.expires_at(record["to"])))
-            )
+            self._fail(record, user, Failure(Reason.WINDOW_CLOSED, self._window.closed_details(record["to"])))
         elif user["incapable"] or record["type"] in user.get("unsupported_types", []):
             self._fail(record, user, Failure(Reason.RECEIVER_INCAPABLE, _incapable_details(record, user)))
         elif cap is not None and (capped := cap(record)) is not None:
@@ -128,17 +126,6 @@ def _next_step(status: str, user: Doc) -> tuple[str, float] | None:
     if status == "delivered" and user["read_receipts"]:
         return "read", float(user.get("read_delay_s", 0))
     return None
-
-
-def _window_details(expires_at: float | None) -> str:
-    if expires_at is None:
-        return (
-            "Message failed to send because more than 24 hours have passed since the customer last replied to "
-            "this number: the customer never wrote to it. Only a template can start the conversation."
-        )
-    return (
-        "Message failed to send because more than 24 hours have passed since the customer last replied to this number."
-    )
 
 
 def _incapable_details(record: Doc, user: Doc) -> str:

@@ -181,7 +181,7 @@ class Tenant:
 
     def _before_record(self, wa_id: str, message_type: str, channel: Channel) -> None:
         if self.settings.window_error == "sync" and not self.window.allows(wa_id, message_type):
-            raise Refusal(Reason.WINDOW_CLOSED)
+            raise Refusal(Reason.WINDOW_CLOSED, self.window.closed_details(wa_id))
         if channel.limited:
             self.limits.check(wa_id)
 

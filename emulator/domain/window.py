@@ -13,6 +13,11 @@ from emulator.store import Doc, Store
 KIND = "windows"
 WINDOW_S = 24 * 3600
 TEMPLATE_TYPES = frozenset({"template", "hsm"})
+LAPSED = "Message failed to send because more than 24 hours have passed since the customer last replied to this number."
+NEVER_WROTE = (
+    LAPSED[:-1] + ": the customer never wrote to this number. Only a template can start the conversation; any "
+    "message from the customer opens the 24-hour window."
+)
 
 
 class WindowService:
@@ -49,6 +54,12 @@ class WindowService:
     def allows(self, wa_id: str, message_type: str) -> bool:
         """Templates go through at any time; anything else needs an open window."""
         return message_type in TEMPLATE_TYPES or self.is_open(wa_id)
+
+    def closed_details(self, wa_id: str) -> str:
+        """Why a free-form message to ``wa_id`` cannot go now: Meta's sentence, and "never wrote" when that is so."""
+        if self.expires_at(wa_id) is None:
+            return NEVER_WROTE
+        return LAPSED
 
     def view(self, wa_id: str) -> Doc:
         """``{"open", "expires_at", "remaining_s"}`` for the control API and the page."""

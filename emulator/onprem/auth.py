@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from emulator.domain.auth import ADMIN
 from emulator.domain.reasons import Reason, Refusal
-from emulator.web import tenant_of
+from emulator.web import OWNER, tenant_of
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -34,6 +34,7 @@ def basic_credentials(request: Request) -> tuple[str, str]:
         raise Refusal(Reason.ACCESS_DENIED) from None
     if not sep:
         raise Refusal(Reason.ACCESS_DENIED)
+    request.scope[OWNER] = username  # who the call claims to be, even when the password is wrong
     return username, password
 
 
@@ -47,6 +48,7 @@ def authenticated(endpoint: Endpoint) -> Endpoint:
             request.state.username = ADMIN  # a long-lived access token skips the login (as turn-python does)
         else:
             request.state.username = tenant_of(request).auth.authenticate(token)
+        request.scope[OWNER] = request.state.username
         return await endpoint(request)
 
     return guarded

@@ -6,7 +6,7 @@ import hmac
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 
 from emulator.domain.reasons import Reason, Refusal
 from emulator.onprem.auth import bearer_token
@@ -38,13 +38,23 @@ def _hub(request: Request) -> LiveHub:
     hub = hubs.get(tenant.name)
     if hub is None or hub.tenant is not tenant:  # (a tenant deleted and made again is another tenant)
         emulator = state.emulator
-        hub = hubs[tenant.name] = LiveHub(tenant, lambda: emulator.webhooks(tenant))
+        hub = hubs[tenant.name] = LiveHub(tenant, lambda: emulator.webhooks(tenant), emulator.journal)
     return hub
 
 
 async def page(request: Request) -> Response:
     """GET /_emulator/ui: the page (static; it holds no data, so it needs no token)."""
     return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+async def to_page(request: Request) -> Response:
+    """GET / and GET /_emulator: to the page (a relative address, so it works behind a path prefix too)."""
+    return RedirectResponse("_emulator/ui", status_code=302)
+
+
+async def api_reference(request: Request) -> Response:
+    """GET /_emulator/ui/api: the OpenAPI documents, readable (a static page that fetches them)."""
+    return FileResponse(STATIC / "api.html", headers={"Cache-Control": "no-cache"})
 
 
 async def chats(request: Request) -> Response:

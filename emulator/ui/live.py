@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from emulator.domain.tenant import Tenant
+from emulator.journal import Journal, entry_view
 from emulator.views import record_view
 
 if TYPE_CHECKING:
@@ -77,9 +78,10 @@ class Stream:
 class LiveHub:
     """A tenant's changes for its open streams; subscribed to the feed only while one is open."""
 
-    def __init__(self, tenant: Tenant, webhooks: Callable[[], DeliveryQueue]) -> None:
+    def __init__(self, tenant: Tenant, webhooks: Callable[[], DeliveryQueue], journal: Journal) -> None:
         self.tenant = tenant
         self._webhooks = webhooks
+        self._journal = journal
         self._streams: set[Stream] = set()
         self._hooks: dict[int, tuple[SignalHandler, SignalHandler]] = {}  # signal: (hook, handler it wraps)
 
@@ -89,6 +91,7 @@ class LiveHub:
         if not self._streams:
             self.tenant.feed.listeners.append(self._on_change)
             self._webhooks().on_change.append(self._on_webhook)
+            self._journal.feed.listeners.append(self._on_request)
         self._streams.add(stream)
         self._hook_stop_signals()
         return stream
@@ -100,6 +103,7 @@ class LiveHub:
         if not self._streams:
             _remove(self.tenant.feed.listeners, self._on_change)
             _remove(self._webhooks().on_change, self._on_webhook)
+            _remove(self._journal.feed.listeners, self._on_request)
             self._unhook_stop_signals()
 
     def close_all(self) -> None:
@@ -125,6 +129,13 @@ class LiveHub:
 
     def _on_webhook(self, delivery: dict[str, Any]) -> None:
         self._broadcast(encode("webhook", delivery))
+
+    def _on_request(self, topic: str, doc: dict[str, Any]) -> None:
+        if doc.get("tenant") != self.tenant.name:
+            return
+        entry = self._journal.find(doc["id"])
+        if entry is not None:
+            self._broadcast(encode("request", entry_view(entry)))
 
     def _broadcast(self, chunk: bytes) -> None:
         for stream in list(self._streams):

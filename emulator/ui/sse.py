@@ -6,6 +6,7 @@ Events (each ``data`` is one line of JSON):
 - ``message``: an outbound record (as ``GET /_emulator/messages/{id}``), when created or its status changes;
 - ``inbound``: an inbound record (as in ``GET /_emulator/conversations/{wa_id}``), when sent or marked read;
 - ``webhook``: a delivery (as ``GET /_emulator/webhooks/{id}``), when queued and after every attempt;
+- ``request``: a call to ``/v1`` or the Cloud API (as ``GET /_emulator/requests/{id}``), once answered;
 - ``reset``: ``{}`` after ``POST /_emulator/reset``.
 
 A comment line every ``HEARTBEAT_S`` keeps proxies from closing an idle stream.

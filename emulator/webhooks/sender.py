@@ -104,7 +104,7 @@ async def handshake(
     started = time.perf_counter()
     try:
         response = await client.get(url, params=params, timeout=timeout_s)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, ValueError) as exc:  # ValueError: a URL no transport can reach (no host)
         record["error"] = "callback verification failed: " + error_text(exc)
     else:
         record["status_code"] = response.status_code
@@ -142,7 +142,7 @@ async def post(
         headers["x-hub-signature-256"] = signature(body, app_secret)
     try:
         response = await client.post(url, content=body, headers=headers, timeout=timeout_s)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, ValueError) as exc:  # ValueError: a URL no transport can reach (no host)
         record["error"] = error_text(exc)
     else:
         record["status_code"] = response.status_code

@@ -9,6 +9,7 @@ import { concerns, renderDetails } from "./details.js";
 import { avatar, el } from "./dom.js";
 import { countdown, dateTime, roughDuration } from "./format.js";
 import { openFlow, openProducts, openReactions } from "./actions.js";
+import { RequestLog, renderRequestDetails } from "./requests.js";
 import { askLocation, openList } from "./sheets.js";
 import { chatItem, traits } from "./sidebar.js";
 import { renderFaults, setUpTenants } from "./tenancy.js";
@@ -74,10 +75,12 @@ async function loadConversation() {
   renderConversation();
 }
 
+const log = new RequestLog((entry) => showRequest(entry));
+
 async function reloadAll() {
   try {
     await loadChats();
-    await loadConversation();
+    await Promise.all([loadConversation(), log.load()]);
     await renderFaults($("faults"), toast);
     return true;
   } catch (error) {
@@ -113,10 +116,12 @@ function connect() {
     toast("This tenant was deleted (DELETE /_emulator/tenants/…)");
     source.close();
   });
+  on("request", (entry) => log.add(entry));
   on("reset", () => {
     api.forgetMedia();
     state.records = new Map();
     state.deliveries = new Map();
+    log.clear();
     closeDetails();
     reloadAll(); // the clock comes back as an event of its own
   });
@@ -155,6 +160,17 @@ function onDelivery(delivery) {
   if (delivery.recipient !== state.selected) return;
   state.deliveries.set(delivery.id, delivery);
   if (state.details && concerns(delivery, state.details)) showDetails(state.details);
+}
+
+// -- the request log ----------------------------------------------------------------------------
+
+function showRequest(entry) {
+  if (!entry) return; // dropped from the log meanwhile
+  closeDetails();
+  log.select(entry.id);
+  const panel = $("details");
+  renderRequestDetails(panel, entry, closeDetails);
+  panel.hidden = false;
 }
 
 // -- the sidebar --------------------------------------------------------------------------------
@@ -271,6 +287,7 @@ async function sendAsUser(body) {
 function showDetails(id) {
   const record = state.records.get(id);
   if (!record) return;
+  closeDetails(); // a request's details, perhaps
   state.details = id;
   const deliveries = [...state.deliveries.values()].filter((d) => concerns(d, id)).sort((a, b) => Number(a.id) - Number(b.id));
   const panel = $("details");
@@ -283,6 +300,7 @@ function showDetails(id) {
 
 function closeDetails() {
   state.details = null;
+  log.select(null);
   $("details").hidden = true;
   for (const row of document.querySelectorAll(".row.selected")) row.classList.remove("selected");
 }
@@ -341,6 +359,7 @@ function start() {
   setUpToolbar(page);
   setUpComposer(page);
   setUpTenants($("tenant"), toast);
+  for (const button of document.querySelectorAll(".tabs button")) button.addEventListener("click", () => log.showTab(button.dataset.tab));
   const hash = decodeURIComponent(window.location.hash.slice(1));
   if (hash) state.selected = hash;
   renderConversation();
