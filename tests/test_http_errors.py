@@ -102,3 +102,25 @@ def test_a_refused_request_loses_nothing_already_recorded(api: TestClient) -> No
     assert api.get("/_emulator/users/4915123456789").json()["user"]["name"] == "Kept"
     settings = api.get("/v1/settings/application").json()["settings"]["application"]
     assert settings["webhooks"]["url"] == "http://127.0.0.1:9/hook"
+
+
+LATIN_1_BEARER = {"Authorization": "Bearer \u00e9t\u00e9".encode("latin-1")}  # found by fuzzing: were 500s
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/_emulator/users", LATIN_1_BEARER),
+        ("/_emulator/ui/chats", LATIN_1_BEARER),
+        ("/_emulator/ui/chats?token=%C3%A9", {}),
+        ("/v1/health", LATIN_1_BEARER),
+        ("/v18.0/106540352242922/phone_numbers", LATIN_1_BEARER),
+        ("/v18.0/106540352242922?access_token=%C3%A9", {}),
+    ],
+)
+def test_a_token_that_is_not_ascii_is_refused_with_401_not_a_500(
+    clock: EmulatorClock, path: str, headers: dict[str, bytes]
+) -> None:
+    app = create_app(Settings(control_token="secret-token"), store=MemoryStore(), clock=clock)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get(path, headers=headers).status_code == 401

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hmac
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -16,7 +15,7 @@ from emulator.domain.reasons import Reason, Refusal
 from emulator.domain.templates import definitions_in
 from emulator.onprem.auth import bearer_token
 from emulator.views import record_view, records_view
-from emulator.web import JSONResponse, read_json, read_json_value, tenant_of
+from emulator.web import JSONResponse, read_json, read_json_value, secret_matches, tenant_of
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -27,7 +26,7 @@ def control(endpoint: Endpoint) -> Endpoint:
     @functools.wraps(endpoint)
     async def guarded(request: Request) -> Response:
         expected = request.app.state.emulator.settings.control_token
-        if expected and not hmac.compare_digest(bearer_token(request) or "", expected):
+        if expected and not secret_matches(bearer_token(request) or "", expected):
             raise Refusal(Reason.ACCESS_DENIED, "This control API needs 'Authorization: Bearer <control token>'.")
         return await endpoint(request)
 
