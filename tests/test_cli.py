@@ -44,6 +44,7 @@ def test_variables_are_read_and_flags_win() -> None:
         ({"WA_EMULATOR_REQUIRE_PASSWORD_CHANGE": "maybe"}, "--require-password-change"),
         ({"WA_EMULATOR_LOG_LEVEL": "loud"}, "--log-level"),
         ({"WA_EMULATOR_BUSINESS_WA_ID": "+1555"}, "--business-wa-id"),
+        ({"WA_EMULATOR_TOKEN_TTL_SECONDS": "999999999999999"}, "--token-ttl-seconds .*100 years"),
     ],
 )
 def test_a_bad_value_names_the_setting(env: dict[str, str], named: str) -> None:

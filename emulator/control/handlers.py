@@ -13,6 +13,7 @@ from starlette.responses import Response
 from emulator import __version__
 from emulator.domain.reasons import Reason, Refusal
 from emulator.domain.templates import definitions_in
+from emulator.durations import parse_duration
 from emulator.onprem.auth import bearer_token
 from emulator.views import record_view, records_view
 from emulator.web import JSONResponse, read_json, read_json_value, secret_matches, tenant_of
@@ -73,13 +74,8 @@ async def move_clock(request: Request) -> Response:
     body = await read_json(request)
     _validate(request, "control/clock.json", body)
     tenant = tenant_of(request)
-    if "freeze" in body:
-        tenant.clock.freeze(body["freeze"])
-    if "advance" in body:
-        tenant.clock.advance(body["advance"])
-    if "set" in body:
-        tenant.clock.set(body["set"])
-    tenant.save_clock()
+    advance = parse_duration(body["advance"]) if "advance" in body else None
+    tenant.move_clock(advance=advance, to=body.get("set"), freeze=body.get("freeze"))
     await request.app.state.emulator.clock_moved(tenant)
     return JSONResponse(_clock_view(request))
 

@@ -20,6 +20,7 @@ from emulator.domain.reasons import Channel, Reason, Refusal
 from emulator.domain.scheduler import Scheduler
 from emulator.domain.simulate import UserActions
 from emulator.domain.templates import TemplateRegistry
+from emulator.domain.timeline import check_target
 from emulator.domain.users import UsersService
 from emulator.domain.window import WindowService
 from emulator.fixtures import Fixtures
@@ -158,6 +159,26 @@ class Tenant:
         self.save_clock()
         self.outbox.emit(Changed("reset", {}))
 
+    def move_clock(self, *, advance: float | None = None, to: float | None = None, freeze: bool | None = None) -> None:
+        """Freeze or thaw, then move the clock by ``advance`` seconds or ``to`` a Unix time, within the range.
+
+        Moving back never makes a 24-hour window longer than 24 hours (see ``WindowService.moved_back``).
+        """
+        before = self.clock.now()
+        if to is not None:
+            check_target(to, "set")
+        if advance is not None:
+            check_target(before + advance, "advance")
+        if freeze is not None:
+            self.clock.freeze(freeze)
+        if advance is not None:
+            self.clock.advance(advance)
+        if to is not None:
+            self.clock.set(to)
+        if self.clock.now() < before:
+            self.window.moved_back()
+        self.save_clock()
+
     def save_clock(self) -> None:
         """Persist the clock's offset so a restarted emulator keeps the time tests moved it to."""
         self.store.put(self.name, META, "clock", {"offset": self.clock.offset, "frozen_at": self.clock.frozen_at})
@@ -169,8 +190,7 @@ class Tenant:
     def _restore_clock(self) -> None:
         saved = self.store.get(self.name, META, "clock")
         if saved:
-            self.clock.offset = float(saved["offset"])
-            self.clock.frozen_at = saved["frozen_at"]
+            self.clock.restore(float(saved["offset"]), saved["frozen_at"])
 
     def _next_generation(self) -> int:
         boot = self.store.get(self.name, META, "boot") or {"generation": -1}

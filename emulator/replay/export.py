@@ -24,8 +24,9 @@ import yaml
 
 from emulator.domain.phone import normalize
 from emulator.domain.users import DEFAULTS, magic_traits
+from emulator.durations import format_duration
 from emulator.replay.expect import REPLY_KINDS, Record, button_ids, failed_code, row_ids, template_view, text_of
-from emulator.replay.script import REGEX, format_duration
+from emulator.replay.script import REGEX
 from emulator.replay.traffic import LogError, read_log
 
 CLOCK_GAP_S = 3600.0  # a shorter pause does not change what the emulator does

@@ -18,9 +18,10 @@ from typing import Any
 
 import httpx
 
+from emulator.durations import format_duration
 from emulator.replay.diff import describe_expectation, mismatch_report, missing_report
 from emulator.replay.expect import REPLY_KINDS, Record, button_ids, mismatches, quick_replies, row_ids, show
-from emulator.replay.script import Script, ScriptError, Step, format_duration, load_script
+from emulator.replay.script import Script, ScriptError, Step, load_script
 from emulator.replay.session import ControlError, Session
 
 Out = Callable[[str], None]
