@@ -184,11 +184,18 @@ class Emulator:
         self._wake(tenant)
         self._kick(tenant)
 
-    async def drain(self, tenant: Tenant, timeout: float = 5.0) -> None:
-        """Wait until due statuses are done and webhook deliveries are settled (for tests)."""
+    async def drain(self, tenant: Tenant, timeout: float = 5.0, *, lenient: bool = False) -> list[dict[str, Any]]:
+        """Wait until due statuses are done and webhook deliveries settled (for tests); those that did not go out.
+
+        Strict (the default): retries that come due within ``timeout`` are waited for, and every delivery
+        still pending then is returned with why. ``lenient``: settled as the queue sees it, nothing returned.
+        """
         tenant.scheduler.run_due()
-        if tenant.name in self._queues:
-            await self._queues[tenant.name].drain(timeout)
+        queue = self._queues.get(tenant.name)
+        if queue is None:
+            return []
+        await queue.drain(timeout, due_retries=not lenient)
+        return [] if lenient else queue.unsettled()
 
     def _webhook_config(self, tenant: Tenant) -> WebhookConfig:
         """The tenant's delivery settings, rebuilt only when the application settings change."""

@@ -11,6 +11,7 @@ import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from emulator.replay.testing import WaEmulator
@@ -140,3 +141,23 @@ def test_the_plugin_in_another_project_reads_its_options_and_reports_like_pytest
             "E*the bot sent nothing within 0.2 s",
         ]
     )
+
+
+def test_drain_fails_when_the_bot_did_not_get_its_webhooks(bot: None, wa_emulator: WaEmulator) -> None:
+    user = wa_emulator.user("15550001111")
+    user.send_text("hi")
+    user.expect(type="interactive")
+    wa_emulator.drain()  # the bot is up: every webhook reached it
+    settings = httpx.Client(base_url=wa_emulator.url)
+    login = settings.post("/v1/users/login", auth=("admin", "secret")).json()
+    settings.headers["Authorization"] = "Bearer " + login["users"][0]["token"]
+    hooks = settings.get("/v1/settings/application").json()["settings"]["application"]["webhooks"]
+    try:
+        settings.patch("/v1/settings/application", json={"webhooks": {"url": ""}})
+        user.send_text("anyone there?")
+        with pytest.raises(AssertionError, match=r"webhooks not delivered: 1 webhook delivery has not reached"):
+            wa_emulator.drain()
+        wa_emulator.drain(lenient=True)
+    finally:
+        settings.patch("/v1/settings/application", json={"webhooks": {"url": hooks["url"]}})
+        settings.close()

@@ -7,6 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -14,9 +15,11 @@ from emulator import __version__
 from emulator.domain.reasons import Reason, Refusal
 from emulator.domain.templates import definitions_in
 from emulator.durations import parse_duration
+from emulator.errors import render
 from emulator.onprem.auth import bearer_token
 from emulator.views import record_view, records_view
 from emulator.web import JSONResponse, read_json, read_json_value, secret_matches, tenant_of
+from emulator.webhooks import settling
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -222,15 +225,32 @@ async def redeliver_webhook(request: Request) -> Response:
 
 @control
 async def drain_webhooks(request: Request) -> Response:
-    """POST /_emulator/webhooks/drain?timeout=S: wait until due statuses ran and deliveries settled."""
+    """POST /_emulator/webhooks/drain?timeout=S&lenient=B: wait until due statuses ran and every delivery went out."""
     timeout = _seconds(request.query_params.get("timeout", "5"), "timeout")
+    lenient = _flag(request.query_params.get("lenient"), "lenient")
     emulator = request.app.state.emulator
     tenant = tenant_of(request)
     try:
-        await emulator.drain(tenant, timeout)
+        unsettled = await emulator.drain(tenant, timeout, lenient=lenient)
     except TimeoutError as exc:
         raise Refusal(Reason.NOT_READY, str(exc)) from None
     counts: dict[str, int] = {}
     for delivery in emulator.webhooks(tenant).list():
         counts[delivery["state"]] = counts.get(delivery["state"], 0) + 1
-    return JSONResponse({"settled": True, "states": counts})
+    if not unsettled:
+        return JSONResponse({"settled": True, "states": counts})
+    no_url = any(item["why"] == settling.NO_URL for item in unsettled)
+    refusal = Refusal(
+        Reason.WEBHOOK_URL_MISSING if no_url else Reason.NOT_READY, settling.explain(unsettled, tenant.clock.now())
+    )
+    answer = render(request, refusal)
+    body = {**orjson.loads(answer.body), "settled": False, "states": counts, "unsettled": unsettled}
+    return JSONResponse(body, status_code=answer.status_code)
+
+
+def _flag(raw: str | None, name: str) -> bool:
+    if raw is None or raw.lower() in ("false", "0", ""):
+        return False
+    if raw.lower() in ("true", "1"):
+        return True
+    raise Refusal(Reason.INVALID_PARAMETER, f"{name}: must be true or false (got {raw!r})")

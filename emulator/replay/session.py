@@ -128,9 +128,10 @@ class Session:
         fresh: Record = self.call("GET", f"/_emulator/messages/{record['id']}")
         return fresh
 
-    def drain(self, timeout: float = 5.0) -> None:
-        """``POST /_emulator/webhooks/drain``: due statuses performed, deliveries settled."""
-        self.call("POST", "/_emulator/webhooks/drain", params={"timeout": min(timeout, MAX_WAIT_S)})
+    def drain(self, timeout: float = 5.0, *, lenient: bool = False) -> None:
+        """``POST /_emulator/webhooks/drain``: due statuses performed, every delivery out (ControlError if not)."""
+        params = {"timeout": min(timeout, MAX_WAIT_S), "lenient": str(lenient).lower()}
+        self.call("POST", "/_emulator/webhooks/drain", params=params)
 
     def advance_clock(self, seconds: float) -> float:
         """Move the emulator clock forward; the new emulator time."""

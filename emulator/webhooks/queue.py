@@ -27,7 +27,9 @@ No URL
     Waits until the queue is settled: no attempt in flight and no delivery that could be
     attempted now. Settled deliveries are delivered, failed, waiting for a URL, or backing off;
     with ``retries=True`` backing off does not count as settled (so a flaky receiver is retried
-    until it answers 200 or the deadline passes). Raises TimeoutError past ``timeout`` seconds.
+    until it answers 200 or the deadline passes), with ``due_retries=True`` only a backoff ending
+    after the deadline does. Raises TimeoutError past ``timeout`` seconds. ``unsettled()`` then
+    says which deliveries are still pending and why (``emulator.webhooks.settling``).
 
 ``redeliver()``
     Enqueues a *new* delivery of the same content (with ``redelivery_of``), leaving the old
@@ -41,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -48,7 +51,7 @@ import httpx
 
 from emulator.clock import Clock
 from emulator.store.base import Doc, Store
-from emulator.webhooks import sender
+from emulator.webhooks import sender, settling
 from emulator.webhooks.config import WebhookConfig
 from emulator.webhooks.lanes import Lanes
 from emulator.webhooks.payloads import check_content
@@ -90,7 +93,7 @@ class DeliveryQueue:
         self._passes = 0
         self._worker: asyncio.Task[None] | None = None
         self._attempts: set[asyncio.Task[None]] = set()
-        self._drainers: list[tuple[int, bool, asyncio.Future[None]]] = []
+        self._drainers: list[tuple[int, float, asyncio.Future[None]]] = []  # pass, wait for backoffs until
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
 
@@ -129,6 +132,10 @@ class DeliveryQueue:
             raise KeyError(delivery_id)
         extra = {"redelivery_of": delivery_id, **({"format": old["format"]} if "format" in old else {})}
         return self._add(old["content"], old["recipient"], None, extra)
+
+    def unsettled(self) -> DocList:
+        """The deliveries still pending, each with why (call once drained: see ``settling.unsettled``)."""
+        return settling.unsettled(self._pending.values(), self._config().url)
 
     def clear(self) -> None:
         """Forget every delivery (for reset): attempts in flight are cancelled, ids start again at 1."""
@@ -179,11 +186,13 @@ class DeliveryQueue:
                 future.set_exception(RuntimeError("the webhook delivery queue was stopped"))
         self._drainers.clear()
 
-    async def drain(self, timeout: float = 5.0, *, retries: bool = False) -> None:
+    async def drain(self, timeout: float = 5.0, *, retries: bool = False, due_retries: bool = False) -> None:
         """Wait until the queue is settled (see the module docstring); TimeoutError past ``timeout``."""
         if self._worker is None:
             raise RuntimeError("the webhook delivery queue is not started")
-        entry = (self._passes, retries, asyncio.get_running_loop().create_future())
+        loop = asyncio.get_running_loop()
+        until = math.inf if retries else loop.time() + timeout if due_retries else -math.inf
+        entry = (self._passes, until, loop.create_future())
         self._drainers.append(entry)
         self.kick()
         try:
@@ -312,9 +321,10 @@ class DeliveryQueue:
         lanes = self._lanes
         if lanes.busy or (cfg.url and lanes.ready):
             return
+        next_due = lanes.next_real_due() if cfg.url else None
         for entry in list(self._drainers):
-            since, retries, future = entry
-            if self._passes > since and not (retries and cfg.url and lanes.waiting):
+            since, until, future = entry
+            if self._passes > since and not (next_due is not None and next_due <= until):
                 if not future.done():
                     future.set_result(None)
                 self._drainers.remove(entry)
