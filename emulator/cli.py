@@ -103,7 +103,7 @@ def serve(settings: Settings) -> int:
     try:
         sock = socket.create_server((settings.host, settings.port), reuse_port=False)
     except OSError as exc:
-        log.error("cannot listen on %s:%s: %s", settings.host, settings.port, exc)
+        log.error("cannot start: --host / --port: cannot listen on %s:%s: %s", settings.host, settings.port, exc)
         return 2
     host, port = sock.getsockname()[:2]
     log.info("wa-emulator %s listening on http://%s:%s", __version__, host, port)

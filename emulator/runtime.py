@@ -57,7 +57,7 @@ class Emulator:
         self.settings = settings
         self.store = store if store is not None else open_store(settings.store)
         self.schemas = schemas if schemas is not None else SchemaSet(data_dir("schemas"))
-        self.fixtures = fixtures if fixtures is not None else load_fixtures(settings.fixtures)
+        self.fixtures = fixtures if fixtures is not None else load_fixtures(settings.fixtures, self.schemas)
         self._owns_http_client = http_client is None
         self._http_client = http_client
         tenant = Tenant(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -113,3 +114,82 @@ def test_an_open_long_poll_does_not_hold_up_shutdown() -> None:
         emulator.process.send_signal(signal.SIGTERM)
         emulator.process.wait(timeout=30)
         assert time.monotonic() - started < 10
+
+
+@pytest.fixture
+def never_serve(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server that would start fails the test instead of serving for ever."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        pytest.fail("the server started despite the bad setting")
+
+    monkeypatch.setattr("uvicorn.Server.run", refuse)
+
+
+def _invalid_fixtures(tmp_path: Path, name: str, content: str) -> Path:
+    directory = tmp_path / "fixtures"
+    directory.mkdir()
+    (directory / name).write_text(content)
+    return directory
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [
+        (["--store", "sqlite:{tmp}/a-file/e.sqlite"], r"--store / WA_EMULATOR_STORE: cannot open the SQLite database"),
+        (["--store", "sqlite:{tmp}/a-file"], r"--store / WA_EMULATOR_STORE: .*a-file': file is not a database"),
+        (["--store", "sqlite:{tmp}"], r"--store / WA_EMULATOR_STORE: cannot open the SQLite database"),
+        (["--fixtures", "{tmp}/missing"], r"--fixtures / WA_EMULATOR_FIXTURES: .*missing is not a directory"),
+    ],
+)
+@pytest.mark.usefixtures("never_serve")
+def test_a_store_or_fixtures_that_cannot_be_used_exit_2_naming_the_flag(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, flags: list[str], named: str
+) -> None:
+    (tmp_path / "a-file").write_text("not a database")
+    with caplog.at_level("ERROR"):
+        assert main(["serve", *(f.format(tmp=tmp_path) for f in flags)]) == 2  # was a traceback for the store
+    assert re.search(named, caplog.text), caplog.text
+    assert "Traceback" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "named"),
+    [
+        (
+            "templates.json",
+            '[{"name": "Bad Name", "language": "en", "category": "UTILITY", "components": []}]',
+            r"templates.json: \$\[0\]\.(name|components)",
+        ),
+        (
+            "templates.json",
+            '{"data": [{"name": "x", "language": "en", "category": "NEWS", "components": []}]}',
+            r"templates.json: \$\.data\[0\]",
+        ),
+        ("templates.json", "[1,", r"templates.json: not valid JSON"),
+        (
+            "users.json",
+            '[{"wa_id": "15550001111", "status": "asleep"}]',
+            r"users.json: \$\[0\]\.status: must be one of",
+        ),
+        ("users.json", '[{"name": "No Number"}]', r"users.json: \$\[0\]: a user is an object with a wa_id"),
+        ("users.json", '{"wa_id": "15550001111"}', r"users.json: expected a JSON list of users"),
+    ],
+)
+@pytest.mark.usefixtures("never_serve")
+def test_invalid_fixture_files_exit_2_naming_the_flag_the_file_and_the_problem(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, name: str, content: str, named: str
+) -> None:
+    directory = _invalid_fixtures(tmp_path, name, content)
+    with caplog.at_level("ERROR"):
+        assert main(["serve", "--fixtures", str(directory)]) == 2  # an invalid template loaded silently before
+    assert re.search(r"--fixtures / WA_EMULATOR_FIXTURES: .*" + named, caplog.text), caplog.text
+
+
+def test_the_built_in_fixtures_are_valid() -> None:
+    from emulator.fixtures import load_fixtures
+    from emulator.resources import data_dir
+    from emulator.schemas import SchemaSet
+
+    fixtures = load_fixtures("", SchemaSet(data_dir("schemas")))
+    assert fixtures.users and fixtures.templates

@@ -35,9 +35,13 @@ class SqliteStore:
         # connection shared behind a lock is simplest and fast enough for an emulator.
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error:  # not a database, read-only, locked: the caller says which file
+            self._db.close()
+            raise
 
     def get(self, tenant: str, kind: str, key: str) -> Doc | None:
         with self._lock:
