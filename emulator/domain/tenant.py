@@ -55,7 +55,7 @@ class Tenant:
         self.feed = ChangeFeed()
         self.outbox = Outbox()
         self.outbox.connect(self.publish)  # the runtime connects its own sink, which also delivers webhooks
-        self.scheduler = Scheduler(clock.now, self.outbox)
+        self.scheduler = Scheduler(store, name, clock.now, self.outbox)
         self._seq = store.count(name, MESSAGES) + store.count(name, INBOUND)
         self.auth = AuthService(
             store,
