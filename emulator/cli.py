@@ -93,6 +93,7 @@ def serve(settings: Settings) -> int:
     import uvicorn
 
     from emulator.app import create_app
+    from emulator.serving import EmulatorServer
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -108,11 +109,15 @@ def serve(settings: Settings) -> int:
     host, port = sock.getsockname()[:2]
     log.info("wa-emulator %s listening on http://%s:%s", __version__, host, port)
     # ws="none": no websocket routes, and loading a websocket implementation costs start-up time
-    # timeout_graceful_shutdown: an open long-poll (?wait= up to 60 s) must not outlast `docker stop`'s 10 s
+    # timeout_graceful_shutdown: long-polls and streams end at once (EmulatorServer); a slow upload may not
+    # outlast `docker stop`'s 10 s
     config = uvicorn.Config(
         app, log_level=settings.log_level, access_log=False, lifespan="on", ws="none", timeout_graceful_shutdown=3
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        EmulatorServer(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn raises Ctrl-C again once it has shut down gracefully
+        return 130
     return 0
 
 

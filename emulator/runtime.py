@@ -173,6 +173,13 @@ class Emulator:
             await self._http_client.aclose()
         self.store.close()
 
+    def closing(self) -> None:
+        """The server is stopping: answer long-polls, end event streams and drains now, rather than be waited on."""
+        for tenant in self.tenants.values():
+            tenant.feed.close()
+        for queue in self._queues.values():
+            queue.interrupt_drains("the emulator is stopping")
+
     async def reset(self, tenant: Tenant, *, keep: Iterable[str] = ()) -> None:
         """Back to the fixture state (see ``Tenant.reset``); the delivery log is emptied too."""
         if tenant.name in self._queues:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -95,25 +97,47 @@ def test_docker_compose_service_command_serves_without_docker() -> None:
         assert httpx.get(emulator.url + "/_emulator/health").status_code == 200
 
 
-def test_an_open_long_poll_does_not_hold_up_shutdown() -> None:
-    import contextlib
-    import signal
-    import threading
-    import time
+def _read_response(sock: socket.socket) -> bytes:
+    """One whole HTTP/1.1 response with a Content-Length (or what came before the connection closed)."""
+    data = b""
+    while b"\r\n\r\n" not in data or len(data.partition(b"\r\n\r\n")[2]) < _length(data):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
 
+
+def _length(data: bytes) -> int:
+    found = re.search(rb"content-length: (\d+)", data.partition(b"\r\n\r\n")[0], re.IGNORECASE)
+    return int(found.group(1)) if found else 0
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_a_stop_ends_an_open_long_poll_and_event_stream_at_once_without_a_traceback(stop: signal.Signals) -> None:
     with running_emulator() as emulator:
-
-        def long_poll() -> None:
-            with contextlib.suppress(httpx.HTTPError):  # the server cuts it off while stopping
-                httpx.get(emulator.url + "/_emulator/messages?wait=60", timeout=70)
-
-        poll = threading.Thread(target=long_poll, daemon=True)
-        poll.start()
-        httpx.get(emulator.url + "/_emulator/health")  # the poll is in flight by the time this answers
-        started = time.monotonic()
-        emulator.process.send_signal(signal.SIGTERM)
+        host, port = emulator.url.removeprefix("http://").split(":")
+        with (
+            socket.create_connection((host, int(port)), timeout=30) as poll,
+            httpx.Client(base_url=emulator.url, timeout=30) as client,
+            client.stream("GET", "/_emulator/events") as stream,
+        ):
+            lines = stream.iter_lines()
+            assert next(lines) == "retry: 1000"  # the stream is open
+            # pipelined: once the health answer is back, the long-poll behind it is being handled
+            poll.sendall(
+                b"GET /_emulator/health HTTP/1.1\r\nHost: x\r\n\r\n"
+                b"GET /_emulator/messages?wait=60 HTTP/1.1\r\nHost: x\r\n\r\n"
+            )
+            assert _read_response(poll).startswith(b"HTTP/1.1 200")
+            emulator.process.send_signal(stop)
+            answer = _read_response(poll)  # was: nothing for 3 s, then the connection cut
+            assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b'{"messages":[]}'), answer
+            assert all(not line.startswith("event: ") or line == "event: clock" for line in lines)  # it ends
         emulator.process.wait(timeout=30)
-        assert time.monotonic() - started < 10
+    output = "".join(emulator.output)
+    assert "Traceback" not in output and "timeout graceful shutdown exceeded" not in output, output
+    assert "Application shutdown complete" in output
 
 
 @pytest.fixture

@@ -127,7 +127,7 @@ async def list_messages(request: Request) -> Response:
     while True:
         found = tenant.messages.list(**filters)
         remaining = deadline - time.monotonic()
-        if found or remaining <= 0:
+        if found or remaining <= 0 or tenant.feed.closed:  # closed: the process is stopping
             return JSONResponse({"messages": records_view(found)})
         await tenant.feed.wait(remaining)
 
@@ -232,7 +232,7 @@ async def drain_webhooks(request: Request) -> Response:
     tenant = tenant_of(request)
     try:
         unsettled = await emulator.drain(tenant, timeout, lenient=lenient)
-    except TimeoutError as exc:
+    except (TimeoutError, RuntimeError) as exc:  # RuntimeError: the process is stopping
         raise Refusal(Reason.NOT_READY, str(exc)) from None
     counts: dict[str, int] = {}
     for delivery in emulator.webhooks(tenant).list():

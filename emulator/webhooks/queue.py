@@ -181,9 +181,13 @@ class DeliveryQueue:
         if self._timer is not None:
             self._timer.cancel()
         self._timer = self._timer_at = None
+        self.interrupt_drains("the webhook delivery queue was stopped")
+
+    def interrupt_drains(self, why: str) -> None:
+        """End every ``drain()`` waiting now with RuntimeError(``why``) (the process is stopping)."""
         for _, _, future in self._drainers:
             if not future.done():
-                future.set_exception(RuntimeError("the webhook delivery queue was stopped"))
+                future.set_exception(RuntimeError(why))
         self._drainers.clear()
 
     async def drain(self, timeout: float = 5.0, *, retries: bool = False, due_retries: bool = False) -> None:
