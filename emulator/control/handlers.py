@@ -25,12 +25,16 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def control(endpoint: Endpoint) -> Endpoint:
-    """Guard a control endpoint with the control token, when one is configured."""
+    """Guard a control endpoint with the control token, when one is configured.
+
+    A GET may give it as ``?token=`` too: a link (the page's "Download script") cannot send a header.
+    """
 
     @functools.wraps(endpoint)
     async def guarded(request: Request) -> Response:
         expected = request.app.state.emulator.settings.control_token
-        if expected and not secret_matches(bearer_token(request) or "", expected):
+        given = bearer_token(request) or (request.query_params.get("token") if request.method == "GET" else None)
+        if expected and not secret_matches(given or "", expected):
             raise Refusal(Reason.ACCESS_DENIED, "This control API needs 'Authorization: Bearer <control token>'.")
         return await endpoint(request)
 
