@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 from starlette.requests import Request
@@ -15,6 +17,9 @@ if TYPE_CHECKING:
     from emulator.domain.tenant import Tenant
 
 MAX_DEPTH = 64
+SLICE = 100  # items one request works on before it lets other requests run
+T = TypeVar("T")
+R = TypeVar("R")
 _JSON_TYPES = ("application/json", "text/json")
 
 
@@ -28,6 +33,27 @@ class JSONResponse(StarletteJSONResponse):
 def secret_matches(given: str, expected: str) -> bool:
     """A constant-time comparison of a token from a request (any characters at all) with a configured one."""
     return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+
+
+async def collect(pages: Iterable[list[T]], limit: int | None = None) -> tuple[list[T], bool]:
+    """Up to ``limit`` items from pages read one by one, other requests running between pages; and if more came."""
+    found: list[T] = []
+    for page in pages:
+        found.extend(page)
+        if limit is not None and len(found) > limit:
+            return found[:limit], True
+        await asyncio.sleep(0)
+    return found, False
+
+
+async def in_slices(items: Sequence[T], work: Callable[[Sequence[T]], list[R]], size: int = SLICE) -> list[R]:
+    """``work`` over ``items`` a slice at a time, other requests running between slices; the results in order."""
+    done: list[R] = []
+    for start in range(0, len(items), size):
+        done.extend(work(items[start : start + size]))
+        if start + size < len(items):
+            await asyncio.sleep(0)
+    return done
 
 
 def tenant_of(request: Request) -> Tenant:

@@ -11,9 +11,9 @@ import yaml
 from starlette.testclient import TestClient
 
 from emulator.cli import main
-from emulator.replay.export import log_script, stable_matcher
 from emulator.replay.script import parse_script
-from emulator.replay.traffic import LogError
+from emulator.replay.traffic import LogError, log_script
+from emulator.transcripts.export import stable_matcher
 from tests.conftest import assert_error
 
 USER = "15550001111"

@@ -8,17 +8,21 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator import __version__
+from emulator.control import listing
+from emulator.control.listing import limit_of
 from emulator.domain.reasons import Reason, Refusal
 from emulator.domain.templates import definitions_in
+from emulator.domain.users import usual_traits
 from emulator.durations import parse_duration
 from emulator.errors import render
 from emulator.onprem.auth import bearer_token
 from emulator.views import record_view, records_view
-from emulator.web import JSONResponse, read_json, read_json_value, secret_matches, tenant_of
+from emulator.web import JSONResponse, collect, read_json, read_json_value, secret_matches, tenant_of
 from emulator.webhooks import settling
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -94,8 +98,10 @@ def _clock_view(request: Request) -> dict[str, Any]:
 
 @control
 async def list_users(request: Request) -> Response:
-    """GET /_emulator/users."""
-    return JSONResponse({"users": tenant_of(request).users.list()})
+    """GET /_emulator/users: in order of first appearance; ``limit``, ``after`` (a wa_id)."""
+    pages = tenant_of(request).users.pages(after=request.query_params.get("after"))
+    found, more = await collect(pages, limit_of(request))
+    return JSONResponse(listing.answer("users", found, more, "wa_id"))
 
 
 @control
@@ -122,17 +128,18 @@ MAX_WAIT_S = 60.0
 
 @control
 async def list_messages(request: Request) -> Response:
-    """GET /_emulator/messages: filters ``to``, ``type``, ``status``, ``after``; ``wait`` long-polls."""
+    """GET /_emulator/messages: filters ``to``, ``type``, ``status``, ``after``; ``limit``; ``wait`` long-polls."""
     query = request.query_params
     filters = {k: query.get(k) for k in ("to", "type", "status", "after")}
     wait = _seconds(query.get("wait"), "wait")
+    limit = limit_of(request)
     tenant = tenant_of(request)
     deadline = time.monotonic() + wait
     while True:
-        found = tenant.messages.list(**filters)
+        found, more = await collect(tenant.messages.pages(**filters), limit)
         remaining = deadline - time.monotonic()
         if found or remaining <= 0 or tenant.feed.closed:  # closed: the process is stopping
-            return JSONResponse({"messages": records_view(found)})
+            return JSONResponse(listing.answer("messages", records_view(found), more, "id"))
         await tenant.feed.wait(remaining)
 
 
@@ -187,24 +194,31 @@ async def conversation(request: Request) -> Response:
     """GET /_emulator/conversations/{wa_id}: both directions in order; ``?format=script`` as a replay script."""
     wa_id = request.path_params["wa_id"]
     _validate(request, "control/user.json", {"wa_id": wa_id})
-    view = tenant_of(request).conversation(wa_id)
-    view["messages"] = records_view(view["messages"])
     output = request.query_params.get("format", "json")
-    if output == "script":
-        from emulator.replay.export import conversation_yaml  # only this format needs yaml and the replay code
-
-        return Response(conversation_yaml(view), media_type="application/yaml")
-    if output != "json":
+    if output not in ("json", "script"):
         raise Refusal(Reason.INVALID_PARAMETER, f"format: must be 'json' or 'script' (got {output!r})")
+    limit = limit_of(request)
+    tenant = tenant_of(request)
+    messages, _ = await collect(tenant.conversation_pages(wa_id))
+    view = tenant.conversation(wa_id, messages)
+    shown, more = listing.window(view["messages"], request.query_params.get("after"), limit, "id")
+    view = {**view, **listing.answer("messages", records_view(shown), more, "id")}
+    if output == "script":
+        from emulator.transcripts.export import conversation_yaml  # only this format needs yaml
+
+        text = await run_in_threadpool(conversation_yaml, view, usual_traits)  # the view is this request's own
+        return Response(text, media_type="application/yaml")
     return JSONResponse(view)
 
 
 @control
 async def list_webhooks(request: Request) -> Response:
-    """GET /_emulator/webhooks: the delivery log; filters ``state`` and ``recipient``."""
+    """GET /_emulator/webhooks: the delivery log; filters ``state`` and ``recipient``; ``limit``, ``after``."""
     query = request.query_params
     queue = request.app.state.emulator.webhooks(tenant_of(request))
-    return JSONResponse({"webhooks": queue.list(state=query.get("state"), recipient=query.get("recipient"))})
+    pages = queue.pages(query.get("state"), query.get("recipient"), query.get("after"))
+    found, more = await collect(pages, limit_of(request))
+    return JSONResponse(listing.answer("webhooks", found, more, "id"))
 
 
 @control

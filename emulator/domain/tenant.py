@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from emulator.clock import EmulatorClock
 from emulator.domain.app_settings import AppSettingsService, default_settings
@@ -13,7 +13,7 @@ from emulator.domain.contacts import ContactsService
 from emulator.domain.feed import ChangeFeed
 from emulator.domain.lifecycle import StatusLifecycle
 from emulator.domain.media import MediaService
-from emulator.domain.messages import INBOUND, MessagesService
+from emulator.domain.messages import INBOUND, MessagesService, by_id
 from emulator.domain.messages import KIND as MESSAGES
 from emulator.domain.outbox import Changed, Event, Outbox
 from emulator.domain.reasons import Channel, Reason, Refusal
@@ -26,7 +26,7 @@ from emulator.domain.window import WindowService
 from emulator.fixtures import Fixtures
 from emulator.ids import IdFactory
 from emulator.settings import Settings
-from emulator.store import Doc, Store
+from emulator.store import Doc, Page, Store, pages
 
 META = "meta"
 # What reset clears; tokens, accounts and application settings survive so a running bot keeps working.
@@ -125,16 +125,24 @@ class Tenant:
         self.lifecycle.accepted(record, user)
         return record
 
-    def conversation(self, wa_id: str) -> Doc:
-        """Both directions with one user, in order, with the user and the state of the window."""
-        outbound = self.messages.list(to=wa_id)
-        inbound = [m for m in self.store.items(self.name, INBOUND) if m["from"] == wa_id]
+    def conversation(self, wa_id: str, messages: list[Doc] | None = None) -> Doc:
+        """Both directions with one user, in order, with the user and the state of the window.
+
+        ``messages``: those of ``conversation_pages`` already read (else they are read here).
+        """
+        found = messages if messages is not None else [m for page in self.conversation_pages(wa_id) for m in page]
         return {
             "wa_id": wa_id,
             "user": self.users.peek(wa_id),
             "window": self.window.view(wa_id),
-            "messages": sorted(outbound + inbound, key=lambda m: m["seq"]),
+            "messages": sorted(found, key=lambda m: m["seq"]),
         }
+
+    def conversation_pages(self, wa_id: str) -> Iterator[Page]:
+        """The messages to and from one user, a store page at a time, in no particular order."""
+        yield from self.messages.pages(to=wa_id)
+        for page in pages(self.store, self.name, INBOUND, by_id):
+            yield [m for m in page if m["from"] == wa_id]
 
     def next_seq(self) -> int:
         """The next number of the tenant's one ordering of inbound and outbound messages."""

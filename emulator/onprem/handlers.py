@@ -8,7 +8,7 @@ from starlette.responses import Response
 from emulator.onprem.auth import authenticated, basic_credentials, bearer_token
 from emulator.onprem.codes import TABLE
 from emulator.onprem.envelope import respond
-from emulator.web import read_body, read_json, tenant_of
+from emulator.web import in_slices, read_body, read_json, tenant_of
 
 CHANNEL = TABLE.channel
 
@@ -38,8 +38,9 @@ async def check_contacts(request: Request) -> Response:
     """POST /v1/contacts: which numbers are WhatsApp users."""
     body = await read_json(request)
     _validate(request, "onprem/contacts.json", body)
-    results = tenant_of(request).contacts.check(body["contacts"], blocking=body.get("blocking", "no_wait"))
-    return respond(request, {"contacts": results})
+    contacts = tenant_of(request).contacts
+    results = await in_slices(body["contacts"], contacts.results)  # new numbers cost a profile each
+    return respond(request, {"contacts": contacts.answer(results, blocking=body.get("blocking", "no_wait"))})
 
 
 @authenticated

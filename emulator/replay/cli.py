@@ -17,12 +17,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from emulator.replay.export import conversation_script, dump_script, log_script
+import yaml
+
 from emulator.replay.junit import write_junit
 from emulator.replay.runner import Runner, ScriptResult, load_all, run_all, summary_line
 from emulator.replay.script import ScriptError, parse_script
-from emulator.replay.session import ControlError, Session
-from emulator.replay.traffic import LogError
+from emulator.replay.session import MAX_LIMIT, ControlError, Session
+from emulator.replay.traffic import LogError, log_script
+from emulator.transcripts.export import dump_script
 
 SCRIPT_SUFFIXES = (".yaml", ".yml")
 
@@ -138,8 +140,9 @@ def record(args: argparse.Namespace) -> int:
             if not args.user:
                 print("wa-emulator record: --emulator needs --user WA_ID", file=sys.stderr)
                 return 2
-            with Session(args.emulator, token=args.control_token) as session:
-                script = conversation_script(session.call("GET", f"/_emulator/conversations/{args.user}"))
+            with Session(args.emulator, token=args.control_token) as session:  # the emulator exports it
+                params = {"format": "script", "limit": MAX_LIMIT}
+                script = yaml.safe_load(session.call("GET", f"/_emulator/conversations/{args.user}", params=params))
             if args.name:
                 script["name"] = args.name
             comment = f"Recorded by wa-emulator from the conversation with {args.user} at {args.emulator}."

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.replay.expect import Mismatch, Record, is_absent, show, summary
-from emulator.replay.script import REGEX
+from emulator.replay.expect import Mismatch, is_absent, show, summary
+from emulator.transcripts.export import REGEX
+from emulator.transcripts.records import Record
 
 
 def describe_expectation(fields: dict[str, Any]) -> str:

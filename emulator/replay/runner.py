@@ -20,9 +20,10 @@ import httpx
 
 from emulator.durations import format_duration
 from emulator.replay.diff import describe_expectation, mismatch_report, missing_report
-from emulator.replay.expect import REPLY_KINDS, Record, button_ids, mismatches, quick_replies, row_ids, show
+from emulator.replay.expect import mismatches, show
 from emulator.replay.script import Script, ScriptError, Step, load_script
 from emulator.replay.session import ControlError, Session
+from emulator.transcripts.records import REPLY_KINDS, Record, button_ids, quick_replies, row_ids
 
 Out = Callable[[str], None]
 KEEP_ON_RESET = ("templates",)  # a registry loaded at CI start-up is not conversation state

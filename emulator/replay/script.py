@@ -19,6 +19,7 @@ import yaml
 from emulator.durations import parse_duration
 from emulator.resources import data_dir
 from emulator.schemas import SchemaSet, describe
+from emulator.transcripts.export import REGEX
 
 if TYPE_CHECKING:
     import jsonschema
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 SCHEMA = "control/script.json"
 DEFAULT_USER = "15550001111"
 DEFAULT_TIMEOUT_S = 10.0
-REGEX = "re:"
 USER_TURNS = ("text", "tap", "select", "quick_reply", "location", "send")
 ACTIONS = (*USER_TURNS, "expect", "clock", "set_user", "call")
 _MODIFIERS = ("user", "reply_to", "timeout")

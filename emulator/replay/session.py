@@ -16,9 +16,10 @@ from typing import Any
 
 import httpx
 
-from emulator.replay.expect import REPLY_KINDS, Record
+from emulator.transcripts.records import REPLY_KINDS, Record
 
 MAX_WAIT_S = 60.0  # the longest long-poll the control API accepts
+MAX_LIMIT = 10_000  # the most one control listing answers (?limit=)
 
 
 class ControlError(Exception):

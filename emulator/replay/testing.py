@@ -10,19 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from emulator.replay.expect import (
-    REPLY_KINDS,
-    Record,
-    button_ids,
-    failed_code,
-    row_ids,
-    summary,
-    template_view,
-    text_of,
-)
+from emulator.replay.expect import summary
 from emulator.replay.runner import KEEP_ON_RESET, Runner, StepFailed, reply_message
 from emulator.replay.script import load_script
 from emulator.replay.session import ControlError, Session
+from emulator.transcripts.records import REPLY_KINDS, Record, button_ids, failed_code, row_ids, template_view, text_of
 
 DEFAULT_TIMEOUT_S = 5.0
 

@@ -1,4 +1,4 @@
-"""Traffic a deployment logged, read back: the bot's inbound webhooks and outbound sends, in order.
+"""Traffic a deployment logged, read back as a script: the bot's inbound webhooks and outbound sends, in order.
 
 The log format (one JSON object a line; blank lines and lines starting with ``#`` are skipped):
 
@@ -16,8 +16,9 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from emulator.domain.phone import normalize
-from emulator.replay.expect import Record
+from emulator.phone import normalize
+from emulator.transcripts.export import script_from_messages
+from emulator.transcripts.records import Record
 
 
 class LogError(ValueError):
@@ -112,3 +113,18 @@ def _apply_status(message: Record | None, status: Record) -> None:
         return
     message["status"] = "failed"
     message["errors"] = [{"code": e.get("code")} for e in status.get("errors") or [{}]]
+
+
+def log_script(lines: Iterable[str], *, user: str | None = None, name: str = "") -> dict[str, Any]:
+    """The script of a JSONL traffic log (format in the module docstring), for one user or all."""
+    messages, profiles = read_log(lines)
+    if user is not None:
+        wanted = normalize(user) or user
+        messages = [m for m in messages if wanted in (m.get("from"), m.get("to"))]
+    first = next((m.get("from") or m.get("to") for m in messages), None)
+    main = (normalize(user) or user) if user else first
+    if main is None:
+        raise LogError(0, "the log has no message to or from " + (user or "any user"))
+    seen = {m.get("from") or m.get("to") for m in messages}
+    users = {wa: {"name": profiles[wa], "source": "log"} for wa in profiles if wa in seen}
+    return script_from_messages(main, messages, name=name or f"conversation with {main}", users=users)

@@ -49,7 +49,7 @@ async def chats(request: Request) -> Response:
     """GET /_emulator/ui/chats: every user with the window and the latest message, for the sidebar."""
     _guard(request)
     tenant = tenant_of(request)
-    return JSONResponse({"now": tenant.clock.now(), "chats": views.chats(tenant)})
+    return JSONResponse({"now": tenant.clock.now(), "chats": await views.chats(tenant)})
 
 
 async def events(request: Request) -> Response:

@@ -44,13 +44,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import httpx
 
 from emulator.clock import Clock
-from emulator.store.base import Doc, Store
+from emulator.store.base import Doc, Store, pages
 from emulator.webhooks import sender, settling
 from emulator.webhooks.config import WebhookConfig
 from emulator.webhooks.lanes import Lanes
@@ -119,11 +119,14 @@ class DeliveryQueue:
 
     def list(self, state: str | None = None, recipient: str | None = None) -> DocList:
         """Deliveries oldest first, optionally only those in ``state`` or for ``recipient``."""
-        return [
-            doc
-            for doc in self._store.items(self._tenant, KIND)
-            if state in (None, doc["state"]) and recipient in (None, doc["recipient"])
-        ]
+        return [doc for page in self.pages(state, recipient) for doc in page]
+
+    def pages(
+        self, state: str | None = None, recipient: str | None = None, after: str | None = None
+    ) -> Iterator[DocList]:
+        """What ``list`` gives (after the delivery ``after``), a store page at a time."""
+        for page in pages(self._store, self._tenant, KIND, lambda doc: str(doc["id"]), after=after):
+            yield [doc for doc in page if state in (None, doc["state"]) and recipient in (None, doc["recipient"])]
 
     def redeliver(self, delivery_id: str) -> Doc:
         """Enqueue a new delivery of the same content and recipient; KeyError if there is no such delivery."""
