@@ -105,6 +105,14 @@ def test_a_failed_step_stops_the_script_and_says_what_differs(setup: Setup) -> N
     assert lines[-1] == "        (1 more step not run)"
 
 
+def test_a_failed_expectation_of_several_names_its_own_line(setup: Setup) -> None:
+    script = "steps:\n  - text: ping\n  - expect:\n      - {text: pong}\n      - {text: again}\n    timeout: 0.3\n"
+    result, _ = run(setup, script)
+    assert (result.failure or "").startswith(
+        'test.yaml:5: step 2 (expect a message "pong" + a message "again") failed'
+    )  # not :3:
+
+
 def test_a_tap_on_a_button_the_message_lacks_is_reported_with_the_buttons_it_has(setup: Setup) -> None:
     result, _ = run(setup, "steps:\n  - text: buttons\n  - tap: maybe\n")
     assert not result.ok

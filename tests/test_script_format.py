@@ -127,8 +127,10 @@ def test_an_invalid_script_is_refused_with_its_line_and_reason(text: str, line: 
 
 
 def test_an_unreadable_script_is_refused_with_its_file(tmp_path: Path) -> None:
-    with pytest.raises(ScriptError, match=r"missing\.yaml:0: cannot read the script"):
+    with pytest.raises(ScriptError) as caught:
         load_script(tmp_path / "missing.yaml")
+    assert str(caught.value).startswith(f"{tmp_path / 'missing.yaml'}: cannot read the script")  # not ":0:"
+    assert caught.value.line is None
 
 
 @pytest.mark.parametrize(

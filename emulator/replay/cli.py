@@ -23,7 +23,7 @@ from emulator.replay.junit import write_junit
 from emulator.replay.runner import Runner, ScriptResult, load_all, run_all, summary_line
 from emulator.replay.script import ScriptError, parse_script
 from emulator.replay.session import MAX_LIMIT, ControlError, Session
-from emulator.replay.traffic import LogError, log_script
+from emulator.replay.traffic import LogError, Skipped, log_script
 from emulator.transcripts.export import dump_script
 
 SCRIPT_SUFFIXES = (".yaml", ".yml")
@@ -129,12 +129,30 @@ def _wait_for_bot(webhook: str, seconds: float, process: subprocess.Popen[bytes]
             time.sleep(0.05)  # polling a process that is starting, with a deadline
 
 
+SHOWN_SKIPS = 20  # lines of a log named one by one; the rest are counted
+
+
+def _say_skipped(log: str, skipped: list[Skipped]) -> None:
+    if not skipped:
+        return
+    print(f"wa-emulator record: skipped {len(skipped)} line(s) of {log}:", file=sys.stderr)
+    for number, why in skipped[:SHOWN_SKIPS]:
+        print(f"  line {number}: {why}", file=sys.stderr)
+    if len(skipped) > SHOWN_SKIPS:
+        print(f"  and {len(skipped) - SHOWN_SKIPS} more", file=sys.stderr)
+
+
 def record(args: argparse.Namespace) -> int:
     """Write a script from a traffic log (--from-log) or a running emulator's conversation (--emulator)."""
     try:
         if args.from_log:
             with open(args.from_log, encoding="utf-8") as lines:
-                script = log_script(lines, user=args.user, name=args.name or "")
+                try:
+                    script, skipped = log_script(lines, user=args.user, name=args.name or "")
+                except LogError as exc:
+                    _say_skipped(args.from_log, exc.skipped)
+                    raise
+            _say_skipped(args.from_log, skipped)
             comment = f"Recorded by wa-emulator from {args.from_log}."
         else:
             if not args.user:

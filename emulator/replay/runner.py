@@ -31,7 +31,12 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class StepFailed(Exception):
-    """A step did not go as the script says; the message is the report for a person."""
+    """A step did not go as the script says; the message is the report for a person.
+
+    ``line``: where in the script, when it is not the step's first line (one expectation of several).
+    """
+
+    line: int | None = None
 
 
 @dataclass
@@ -42,6 +47,7 @@ class StepResult:
     ok: bool
     seconds: float
     failure: str | None = None
+    line: int | None = None  # the line the failure is on, if not the step's own
 
 
 @dataclass
@@ -67,7 +73,7 @@ class ScriptResult:
         for result in self.steps:
             if not result.ok:
                 step = result.step
-                header = f"{self.source}:{step.line}: step {step.number} ({describe_step(step)}) failed"
+                header = f"{self.source}:{result.line or step.line}: step {step.number} ({describe_step(step)}) failed"
                 return f"{header}\n{result.failure}"
         return None
 
@@ -121,7 +127,7 @@ class Runner:
                 self._step(script, step, labels)
                 outcome = StepResult(step, ok=True, seconds=time.perf_counter() - step_started)
             except StepFailed as exc:
-                outcome = StepResult(step, False, time.perf_counter() - step_started, failure=str(exc))
+                outcome = StepResult(step, False, time.perf_counter() - step_started, failure=str(exc), line=exc.line)
             except (ControlError, httpx.HTTPError) as exc:
                 outcome = StepResult(step, False, time.perf_counter() - step_started, failure=str(exc))
             result.steps.append(outcome)
@@ -147,7 +153,11 @@ class Runner:
         if step.kind == "expect":
             for index, expectation in enumerate(step.value):
                 position = f" ({index + 1} of {len(step.value)})" if len(step.value) > 1 else ""
-                record = self.expect(wa_id, expectation.fields, timeout, position=position)
+                try:
+                    record = self.expect(wa_id, expectation.fields, timeout, position=position)
+                except StepFailed as exc:
+                    exc.line = expectation.line
+                    raise
                 if expectation.label:
                     labels[expectation.label] = record
         elif step.kind == "clock":

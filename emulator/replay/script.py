@@ -37,10 +37,10 @@ JsonPath = tuple[str | int, ...]
 
 
 class ScriptError(ValueError):
-    """A script that cannot run: where (file and line) and why."""
+    """A script that cannot run: where (file, and the line if the problem is on one) and why."""
 
-    def __init__(self, source: str, line: int, reason: str) -> None:
-        super().__init__(f"{source}:{line}: {reason}")
+    def __init__(self, source: str, line: int | None, reason: str) -> None:
+        super().__init__(f"{source}:{line}: {reason}" if line is not None else f"{source}: {reason}")
         self.source = source
         self.line = line
         self.reason = reason
@@ -91,7 +91,7 @@ def load_script(path: str | Path, schemas: SchemaSet | None = None) -> Script:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScriptError(source, 0, f"cannot read the script: {exc}") from None
+        raise ScriptError(source, None, f"cannot read the script: {exc}") from None
     return parse_script(text, source, schemas)
 
 
