@@ -59,6 +59,15 @@ def _add_replay_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     replay.add_argument("--bot-command", default="", metavar="CMD", help="start the bot; {emulator} is its URL")
     replay.add_argument("--bot-wait", type=float, default=30.0, metavar="S", help="seconds to wait for the bot")
     replay.add_argument("--junit", default="", metavar="FILE", help="write a JUnit XML report")
+    replay.add_argument(
+        "-k",
+        dest="keyword",
+        action="append",
+        metavar="PATTERN",
+        help="only scripts whose file or name contains PATTERN (repeatable)",
+    )
+    replay.add_argument("--fail-fast", action="store_true", help="stop at the first script that fails")
+    replay.add_argument("-q", "--quiet", action="store_true", help="print only failed scripts and the summary")
     replay.add_argument("--control-token", default=os.environ.get(ENV_PREFIX + "CONTROL_TOKEN", ""), help=token)
     record = commands.add_parser("record", help="write a conversation script from a traffic log or an emulator")
     source = record.add_mutually_exclusive_group(required=True)

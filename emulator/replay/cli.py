@@ -7,31 +7,25 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import yaml
 
+from emulator.replay.bot import bot_process, wait_for_bot
 from emulator.replay.junit import write_junit
-from emulator.replay.runner import Runner, ScriptResult, load_all, run_all, summary_line
+from emulator.replay.output import Output
+from emulator.replay.runner import Runner, ScriptResult
 from emulator.replay.script import ScriptError, parse_script
 from emulator.replay.session import MAX_LIMIT, ControlError, Session
+from emulator.replay.suite import load_all, run_all, select, summary_line
 from emulator.replay.traffic import LogError, Skipped, log_script
 from emulator.transcripts.export import dump_script
 
 SCRIPT_SUFFIXES = (".yaml", ".yml")
-
-
-def say(line: str) -> None:
-    """A progress line on stdout, flushed at once (CI logs show it while the replay runs)."""
-    print(line, flush=True)
 
 
 def script_paths(given: list[str]) -> list[str]:
@@ -47,7 +41,7 @@ def script_paths(given: list[str]) -> list[str]:
 
 
 def replay(args: argparse.Namespace) -> int:
-    """Run every script; 0 when all pass, 1 otherwise (or when a script is invalid: nothing runs then)."""
+    """Run the scripts chosen; 0 when all pass, 1 otherwise (or when a script is invalid: nothing runs then)."""
     paths = script_paths(args.scripts)
     scripts, problems = load_all(paths)
     if not paths:
@@ -59,25 +53,33 @@ def replay(args: argparse.Namespace) -> int:
         if args.junit:
             write_junit(args.junit, [ScriptResult(p.source, p.source, error=str(p)) for p in problems], 0.0)
         return 1
+    chosen = select(scripts, args.keyword or [])
+    if not chosen:
+        print(f"wa-emulator replay: no script matches -k {' or -k '.join(args.keyword)}", file=sys.stderr)
+        return 1
+    output = Output(quiet=args.quiet)
     try:
-        with _emulator(args) as url, _bot(args, url), Session(url, token=args.control_token) as session:
-            started = time.perf_counter()
-            results = run_all(scripts, Runner(session, out=say))
-            seconds = time.perf_counter() - started
-    except (OSError, RuntimeError, TimeoutError, ValueError) as exc:
+        with _emulator(args, output) as url, Session(url, token=args.control_token) as session:
+            session.check()  # once, before the bot starts: not an error per script
+            with _bot(args, url, output):
+                started = time.perf_counter()
+                runner = Runner(session, out=output.step)
+                results = run_all(chosen, runner, fail_fast=args.fail_fast, done=output.done)
+                seconds = time.perf_counter() - started
+    except (OSError, RuntimeError, TimeoutError, ValueError) as exc:  # Unreachable is a RuntimeError
         print(f"wa-emulator replay: {exc}", file=sys.stderr)
         return 1
     for result in results:
         if not result.ok:
-            say(f"\nFAILED {result.failure}")
-    say(summary_line(results, seconds))
+            output.say(f"\nFAILED {result.failure}")
+    output.say(summary_line(results, seconds, total=len(chosen)))
     if args.junit:
-        write_junit(args.junit, results, seconds)
-    return 0 if all(r.ok for r in results) else 1
+        write_junit(args.junit, results, seconds, not_run=[s.source for s in chosen[len(results) :]])
+    return 0 if all(r.ok for r in results) and len(results) == len(chosen) else 1
 
 
 @contextmanager
-def _emulator(args: argparse.Namespace) -> Iterator[str]:
+def _emulator(args: argparse.Namespace, output: Output) -> Iterator[str]:
     """The emulator's base URL: the one named by --emulator, or one started in this process."""
     if args.emulator:
         yield args.emulator.rstrip("/")
@@ -86,47 +88,21 @@ def _emulator(args: argparse.Namespace) -> Iterator[str]:
 
     server = background_emulator(port=args.port, host=args.host, webhook_url=args.bot_webhook or "", environ=os.environ)
     with server:
-        say(f"wa-emulator replay: emulator listening on {server.url}")
+        output.info(f"wa-emulator replay: emulator listening on {server.url}")
         yield server.url
 
 
 @contextmanager
-def _bot(args: argparse.Namespace, emulator_url: str) -> Iterator[None]:
+def _bot(args: argparse.Namespace, emulator_url: str, output: Output) -> Iterator[None]:
     """Start --bot-command (if any) pointed at the emulator; wait until --bot-webhook accepts connections."""
-    process = None
-    if args.bot_command:
-        argv = shlex.split(args.bot_command.replace("{emulator}", emulator_url))
-        env = {**os.environ, "WA_EMULATOR_URL": emulator_url}
-        process = subprocess.Popen(argv, env=env)
-        say(f"wa-emulator replay: started the bot: {shlex.join(argv)}")
-    try:
+    with ExitStack() as stack:
+        process = None
+        if args.bot_command:
+            process = stack.enter_context(bot_process(args.bot_command, emulator_url, dict(os.environ), output.bot))
+            output.info(f"wa-emulator replay: started the bot: {args.bot_command.replace('{emulator}', emulator_url)}")
         if args.bot_webhook:
-            _wait_for_bot(args.bot_webhook, args.bot_wait, process)
+            wait_for_bot(args.bot_webhook, args.bot_wait, process)
         yield
-    finally:
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _wait_for_bot(webhook: str, seconds: float, process: subprocess.Popen[bytes] | None) -> None:
-    parts = urlsplit(webhook)
-    address = (parts.hostname or "127.0.0.1", parts.port or (443 if parts.scheme == "https" else 80))
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            socket.create_connection(address, timeout=1).close()
-            return
-        except OSError:
-            if process is not None and process.poll() is not None:
-                raise RuntimeError(f"the bot exited with status {process.returncode} before it listened") from None
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"the bot's webhook {webhook} accepted no connection in {seconds:g} s") from None
-            time.sleep(0.05)  # polling a process that is starting, with a deadline
 
 
 SHOWN_SKIPS = 20  # lines of a log named one by one; the rest are counted

@@ -12,7 +12,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +21,7 @@ import httpx
 from emulator.durations import format_duration
 from emulator.replay.diff import describe_expectation, mismatch_report, missing_report
 from emulator.replay.expect import mismatches, show
-from emulator.replay.script import Script, ScriptError, Step, load_script
+from emulator.replay.script import Script, Step
 from emulator.replay.session import ControlError, Session
 from emulator.transcripts.records import REPLY_KINDS, Record, button_ids, quick_replies, row_ids
 
@@ -266,40 +266,3 @@ def _call(spec: dict[str, Any], timeout: float) -> None:
         raise StepFailed(f"call {method} {url} failed: {exc}") from None
     if not response.is_success:
         raise StepFailed(f"call {method} {url} answered HTTP {response.status_code}: {response.text[:300]}")
-
-
-def load_all(paths: Iterable[str]) -> tuple[list[Script], list[ScriptError]]:
-    """Every script parsed and checked before any runs; the valid ones and the errors."""
-    scripts: list[Script] = []
-    problems: list[ScriptError] = []
-    for path in paths:
-        try:
-            scripts.append(load_script(path))
-        except ScriptError as exc:
-            problems.append(exc)
-    return scripts, problems
-
-
-def run_all(scripts: list[Script], runner: Runner) -> list[ScriptResult]:
-    """Run the scripts in order with a progress count; the results."""
-    results: list[ScriptResult] = []
-    for number, script in enumerate(scripts, start=1):
-        runner.out(f"[{number}/{len(scripts)}] {script.source}: {script.name}")
-        result = runner.run(script)
-        results.append(result)
-        verdict = "PASS" if result.ok else "FAIL"
-        runner.out(
-            f"  {verdict} {len(result.steps)} step{'s' if len(result.steps) != 1 else ''} in {result.seconds:.2f} s"
-        )
-    return results
-
-
-def summary_line(results: list[ScriptResult], seconds: float) -> str:
-    """``7 scripts: 6 passed, 1 failed; 52 steps in 1.8 s (29 steps/s)``."""
-    passed = sum(r.ok for r in results)
-    steps = sum(len(r.steps) for r in results)
-    rate = steps / seconds if seconds > 0 else 0.0
-    return (
-        f"{len(results)} script{'s' if len(results) != 1 else ''}: {passed} passed, {len(results) - passed} failed; "
-        f"{steps} steps in {seconds:.2f} s ({rate:.0f} steps/s)"
-    )

@@ -32,6 +32,10 @@ class ControlError(Exception):
         self.details = details
 
 
+class Unreachable(RuntimeError):
+    """The URL given is no usable emulator: nothing answers there, or its control API refuses the token."""
+
+
 @dataclass
 class Thread:
     """One user's side of the replay: the bot's messages fetched, taken, and the last user turn."""
@@ -72,6 +76,25 @@ class Session:
         if response.headers.get("content-type", "").startswith("application/json"):
             return response.json()
         return response.text
+
+    def check(self) -> None:
+        """One control call up front; Unreachable saying plainly why the emulator cannot be used."""
+        try:
+            self.call("GET", "/_emulator/clock")
+        except httpx.TransportError as exc:
+            raise Unreachable(
+                f"cannot reach the emulator at {self.url}: {exc or type(exc).__name__} "
+                "(is it running, and is this its base URL?)"
+            ) from None
+        except ControlError as exc:
+            if exc.status == 401:
+                raise Unreachable(
+                    f"the emulator at {self.url} refused the control token "
+                    "(--control-token or WA_EMULATOR_CONTROL_TOKEN)"
+                ) from None
+            raise Unreachable(
+                f"{self.url} answers GET /_emulator/clock with HTTP {exc.status}: no emulator there"
+            ) from None
 
     def thread(self, wa_id: str) -> Thread:
         """The state of one user's conversation."""
