@@ -9,6 +9,7 @@ from starlette.testclient import TestClient
 from emulator.app import create_app
 from emulator.clock import EmulatorClock
 from emulator.settings import Settings
+from emulator.store import SqliteStore
 from tests.conftest import T0, basic, bearer
 
 
@@ -72,3 +73,13 @@ def test_a_reset_forgets_delayed_statuses_across_a_restart(tmp_path: Path) -> No
         first.post("/_emulator/reset")
     with start(db) as second:
         assert second.app.state.emulator.tenant().scheduler.next_due_in() is None  # type: ignore[attr-defined]
+
+
+def test_a_clock_saved_out_of_range_is_put_back_to_real_time(tmp_path: Path) -> None:
+    db = tmp_path / "e.sqlite"
+    store = SqliteStore(str(db))
+    store.put("default", "meta", "clock", {"offset": 1e18, "frozen_at": None})  # as an older version let it be
+    store.close()
+    with start(db) as again:
+        assert again.get("/_emulator/clock").json()["now"] == T0
+        assert again.post("/v1/users/login", headers=basic()).status_code == 200

@@ -20,7 +20,7 @@ from emulator.domain.reasons import Channel, Reason, Refusal
 from emulator.domain.scheduler import Scheduler
 from emulator.domain.simulate import UserActions
 from emulator.domain.templates import TemplateRegistry
-from emulator.domain.timeline import check_target
+from emulator.domain.timeline import EARLIEST, LATEST, check_target
 from emulator.domain.users import UsersService
 from emulator.domain.window import WindowService
 from emulator.fixtures import Fixtures
@@ -199,6 +199,9 @@ class Tenant:
         saved = self.store.get(self.name, META, "clock")
         if saved:
             self.clock.restore(float(saved["offset"]), saved["frozen_at"])
+            if not EARLIEST <= self.clock.now() <= LATEST:  # saved by an older version that let it get there
+                self.clock.reset()
+                self.save_clock()
 
     def _next_generation(self) -> int:
         boot = self.store.get(self.name, META, "boot") or {"generation": -1}
