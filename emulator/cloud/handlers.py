@@ -18,7 +18,7 @@ from emulator.cloud.codes import TABLE
 from emulator.cloud.envelope import unknown_node
 from emulator.domain.reasons import Channel, Reason, Refusal
 from emulator.domain.tenant import Tenant
-from emulator.web import JSONResponse, read_json, tenant_of
+from emulator.web import JSONResponse, read_json, tenant_of, validate_body
 
 APP_ID = "1000000000000001"  # the emulated Meta app that owns the webhook subscription
 SUCCESS = {"success": True}
@@ -30,8 +30,8 @@ def channel(request: Request) -> Channel:
     return dataclasses.replace(TABLE.channel, version=version) if version else TABLE.channel
 
 
-def _validate(request: Request, schema: str, body: object) -> None:
-    request.app.state.emulator.schemas.validate(schema, body)
+async def _validate(request: Request, schema: str, body: object) -> None:
+    await validate_body(request, schema, body)
 
 
 def _phone_number(request: Request, node: str = "node") -> Tenant:
@@ -58,10 +58,10 @@ async def messages(request: Request) -> Response:
     tenant = _phone_number(request)
     body = await read_json(request)
     if "status" in body and "type" not in body:
-        _validate(request, "cloud/mark_read.json", body)
+        await _validate(request, "cloud/mark_read.json", body)
         tenant.messages.mark_read(body["message_id"])
         return JSONResponse(SUCCESS)
-    _validate(request, "cloud/messages/message.json", body)
+    await _validate(request, "cloud/messages/message.json", body)
     record = tenant.send_message(body, channel(request))
     contact: dict[str, Any] = {"input": record["input"], "wa_id": record["to"]}
     if "to" not in body and "recipient" in body:
@@ -88,7 +88,7 @@ async def upload_media(request: Request) -> Response:
     async with request.form(max_part_size=limit) as form:
         fields = {k: v for k, v in form.items() if not isinstance(v, UploadFile)}
         upload = form.get("file")
-        _validate(request, "cloud/media_upload.json", {**fields, **({"file": "file"} if upload else {})})
+        await _validate(request, "cloud/media_upload.json", {**fields, **({"file": "file"} if upload else {})})
         if not isinstance(upload, UploadFile):
             raise Refusal(Reason.MISSING_PARAMETER, "file: the media file is required (a multipart file part)")
         data = await upload.read()
@@ -162,7 +162,7 @@ async def post_node(request: Request) -> Response:
     """POST /{phone_number_id} ``{"webhook_configuration": {...}}``: the phone number's callback override."""
     tenant = _phone_number(request)
     body = await read_json(request)
-    _validate(request, "cloud/webhook_configuration.json", body)
+    await _validate(request, "cloud/webhook_configuration.json", body)
     config = body["webhook_configuration"]
     await _set_override(request, tenant, "phone_number", config.get("override_callback_uri", ""), config)
     return JSONResponse(SUCCESS)
@@ -232,7 +232,7 @@ async def create_template(request: Request) -> Response:
     """POST /{waba_id}/message_templates: registered and approved at once (README: judgement calls)."""
     tenant = _waba(request)
     body = await read_json(request)
-    _validate(request, "control/template.json", body)
+    await _validate(request, "control/template.json", body)
     if "data" in body:
         raise Refusal(Reason.UNEXPECTED_PARAMETER, "data: create one template per call")
     added = tenant.templates.add({k: v for k, v in body.items() if k not in ("allow_category_change",)})
@@ -272,7 +272,7 @@ async def subscribe_app(request: Request) -> Response:
     """POST /{waba_id}/subscribed_apps: subscribe; with ``override_callback_uri`` set the WABA override."""
     tenant = _waba(request)
     body = await read_json(request, optional=True)
-    _validate(request, "cloud/subscribed_apps.json", body)
+    await _validate(request, "cloud/subscribed_apps.json", body)
     await _set_override(request, tenant, "waba", body.get("override_callback_uri", ""), body)
     return JSONResponse(SUCCESS)
 

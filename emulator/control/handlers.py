@@ -22,7 +22,7 @@ from emulator.durations import parse_duration
 from emulator.errors import render
 from emulator.onprem.auth import bearer_token
 from emulator.views import record_view, records_view
-from emulator.web import JSONResponse, collect, read_json, read_json_value, secret_matches, tenant_of
+from emulator.web import JSONResponse, collect, read_json, read_json_value, secret_matches, tenant_of, validate_body
 from emulator.webhooks import settling
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -45,8 +45,8 @@ def control(endpoint: Endpoint) -> Endpoint:
     return guarded
 
 
-def _validate(request: Request, schema: str, body: object) -> None:
-    request.app.state.emulator.schemas.validate(schema, body)
+async def _validate(request: Request, schema: str, body: object) -> None:
+    await validate_body(request, schema, body)
 
 
 async def health(request: Request) -> Response:
@@ -68,7 +68,7 @@ async def health(request: Request) -> Response:
 async def reset(request: Request) -> Response:
     """POST /_emulator/reset: back to the fixture state, keeping tokens and application settings."""
     body = await read_json(request, optional=True)
-    _validate(request, "control/reset.json", body)
+    await _validate(request, "control/reset.json", body)
     await request.app.state.emulator.reset(tenant_of(request), keep=frozenset(body.get("keep", [])))
     return JSONResponse({"status": "reset"})
 
@@ -83,7 +83,7 @@ async def get_clock(request: Request) -> Response:
 async def move_clock(request: Request) -> Response:
     """POST /_emulator/clock: ``advance`` seconds, ``set`` a Unix time, or ``freeze``."""
     body = await read_json(request)
-    _validate(request, "control/clock.json", body)
+    await _validate(request, "control/clock.json", body)
     tenant = tenant_of(request)
     advance = parse_duration(body["advance"]) if "advance" in body else None
     tenant.move_clock(advance=advance, to=body.get("set"), freeze=body.get("freeze"))
@@ -109,7 +109,7 @@ async def put_user(request: Request) -> Response:
     """PUT /_emulator/users/{wa_id}: create or update a simulated user."""
     wa_id = request.path_params["wa_id"]
     body = await read_json(request)
-    _validate(request, "control/user.json", {**body, "wa_id": wa_id})
+    await _validate(request, "control/user.json", {**body, "wa_id": wa_id})
     if body.get("wa_id", wa_id) != wa_id:
         raise Refusal(Reason.INVALID_PARAMETER, "$.wa_id: must match the wa_id in the path")
     return JSONResponse({"user": tenant_of(request).users.upsert(wa_id, body)})
@@ -119,7 +119,7 @@ async def put_user(request: Request) -> Response:
 async def get_user(request: Request) -> Response:
     """GET /_emulator/users/{wa_id}: one user (created on first use, like any number)."""
     wa_id = request.path_params["wa_id"]
-    _validate(request, "control/user.json", {"wa_id": wa_id})
+    await _validate(request, "control/user.json", {"wa_id": wa_id})
     return JSONResponse({"user": tenant_of(request).users.get_or_create(wa_id)})
 
 
@@ -171,7 +171,7 @@ async def list_templates(request: Request) -> Response:
 async def add_templates(request: Request) -> Response:
     """POST /_emulator/templates: one definition, a list, or Meta's ``{"data": [...]}`` answer."""
     body = await read_json_value(request)
-    _validate(request, "control/template.json", body)
+    await _validate(request, "control/template.json", body)
     registry = tenant_of(request).templates
     added = [registry.add(d) for d in definitions_in(body)]
     return JSONResponse({"templates": added}, status_code=201)
@@ -181,9 +181,9 @@ async def add_templates(request: Request) -> Response:
 async def user_sends(request: Request) -> Response:
     """POST /_emulator/users/{wa_id}/messages: the simulated user sends a message to the business."""
     wa_id = request.path_params["wa_id"]
-    _validate(request, "control/user.json", {"wa_id": wa_id})
+    await _validate(request, "control/user.json", {"wa_id": wa_id})
     body = await read_json(request)
-    _validate(request, "control/inbound.json", body)
+    await _validate(request, "control/inbound.json", body)
     tenant = tenant_of(request)
     record = tenant.actions.send(wa_id, body)
     return JSONResponse({"message": request.app.state.emulator.as_delivered(tenant, record)})
@@ -193,7 +193,7 @@ async def user_sends(request: Request) -> Response:
 async def conversation(request: Request) -> Response:
     """GET /_emulator/conversations/{wa_id}: both directions in order; ``?format=script`` as a replay script."""
     wa_id = request.path_params["wa_id"]
-    _validate(request, "control/user.json", {"wa_id": wa_id})
+    await _validate(request, "control/user.json", {"wa_id": wa_id})
     output = request.query_params.get("format", "json")
     if output not in ("json", "script"):
         raise Refusal(Reason.INVALID_PARAMETER, f"format: must be 'json' or 'script' (got {output!r})")
