@@ -252,8 +252,9 @@ async def drain_webhooks(request: Request) -> Response:
         unsettled = await emulator.drain(tenant, timeout, lenient=lenient)
     except (TimeoutError, RuntimeError) as exc:  # RuntimeError: the process is stopping
         raise Refusal(Reason.NOT_READY, str(exc)) from None
+    deliveries, _ = await collect(emulator.webhooks(tenant).pages())
     counts: dict[str, int] = {}
-    for delivery in emulator.webhooks(tenant).list():
+    for delivery in deliveries:
         counts[delivery["state"]] = counts.get(delivery["state"], 0) + 1
     if not unsettled:
         return JSONResponse({"settled": True, "states": counts})
