@@ -222,8 +222,9 @@ def main() -> int:
 
 def replay_throughput(port: int, scripts: int = 100) -> None:
     """Replayed steps/s: ``scripts`` conversation scripts (fixtures/conversations, cycled) against the example bot."""
-    from emulator.replay.runner import Runner, load_all, run_all
+    from emulator.replay.runner import Runner
     from emulator.replay.session import Session
+    from emulator.replay.suite import load_all, run_all
 
     root = Path(__file__).resolve().parents[1]
     found, problems = load_all(sorted(str(p) for p in (root / "fixtures" / "conversations").glob("*.yaml")))

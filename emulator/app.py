@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.types import ASGIApp
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ from emulator.clock import EmulatorClock
 from emulator.cloud.routes import routes as cloud_routes
 from emulator.control.routes import routes as control_routes
 from emulator.domain.reasons import Refusal
-from emulator.errors import on_http_error, on_refusal, on_unexpected_error
+from emulator.errors import ErrorBoundary, on_http_error, on_refusal
 from emulator.faults.middleware import FaultInjector
 from emulator.onprem.routes import routes as onprem_routes
 from emulator.requestlog import RequestLog
@@ -62,11 +63,8 @@ def create_app(
 
     app = EmulatorApp(
         routes=[*onprem_routes(), *control_routes(), *ui_routes(), *cloud_routes()],
-        exception_handlers={
-            Refusal: on_refusal,
-            HTTPException: on_http_error,
-            Exception: on_unexpected_error,
-        },
+        middleware=[Middleware(ErrorBoundary)],
+        exception_handlers={Refusal: on_refusal, HTTPException: on_http_error},
         lifespan=lifespan,
     )
     app.state.emulator = emulator

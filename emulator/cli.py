@@ -69,6 +69,15 @@ def _add_replay_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     replay.add_argument(
         "-j", "--jobs", type=_jobs, default=1, metavar="N", help="run N scripts at a time, a tenant each"
     )
+    replay.add_argument(
+        "-k",
+        dest="keyword",
+        action="append",
+        metavar="PATTERN",
+        help="only scripts whose file or name contains PATTERN (repeatable)",
+    )
+    replay.add_argument("--fail-fast", action="store_true", help="stop at the first script that fails")
+    replay.add_argument("-q", "--quiet", action="store_true", help="print only failed scripts and the summary")
     replay.add_argument("--control-token", default=os.environ.get(ENV_PREFIX + "CONTROL_TOKEN", ""), help=token)
     record = commands.add_parser("record", help="write a conversation script from a traffic log or an emulator")
     source = record.add_mutually_exclusive_group(required=True)
@@ -111,6 +120,7 @@ def serve(settings: Settings) -> int:
 
     from emulator.app import create_app
     from emulator.logs import configure
+    from emulator.serving import EmulatorServer
 
     configure(settings.log_level, settings.log_format)
     try:
@@ -121,7 +131,7 @@ def serve(settings: Settings) -> int:
     try:
         sock = socket.create_server((settings.host, settings.port), reuse_port=False)
     except OSError as exc:
-        log.error("cannot listen on %s:%s: %s", settings.host, settings.port, exc)
+        log.error("cannot start: --host / --port: cannot listen on %s:%s: %s", settings.host, settings.port, exc)
         return 2
     host, port = sock.getsockname()[:2]
     if settings.port == 0:  # the port picked is where bots reach us (media URLs in Cloud webhooks)
@@ -130,12 +140,16 @@ def serve(settings: Settings) -> int:
     for line in banner(settings, _url(_reachable(host), port)):
         log.info("%s", line)
     # ws="none": no websocket routes, and loading a websocket implementation costs start-up time
-    # timeout_graceful_shutdown: an open long-poll (?wait= up to 60 s) must not outlast `docker stop`'s 10 s
+    # timeout_graceful_shutdown: long-polls and streams end at once (EmulatorServer); a slow upload may not
+    # outlast `docker stop`'s 10 s
     # log_config=None, no log_level: uvicorn's loggers keep the handler and levels emulator.logs gave them
     config = uvicorn.Config(
         app, log_config=None, access_log=False, lifespan="on", ws="none", timeout_graceful_shutdown=3
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        EmulatorServer(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn raises Ctrl-C again once it has shut down gracefully
+        return 130
     return 0
 
 

@@ -3,6 +3,10 @@
 ``/v1`` and the control API answer in the On-Premises envelope; every other path is the Cloud
 (Graph) API's. Starlette's own 404/405 and any bug become refusals first, so nothing escapes as
 a bare 500 or a stack trace.
+
+A bug is caught by ``ErrorBoundary`` rather than by a Starlette handler for ``Exception``: that
+one re-raises after answering, and uvicorn then drops the connection (with no ``Connection:
+close`` to warn the client) and logs the traceback a second time.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import logging
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emulator.cloud import envelope as cloud
 from emulator.cloud.codes import TABLE as CLOUD_TABLE
@@ -86,3 +91,29 @@ async def on_unexpected_error(request: Request, exc: Exception) -> Response:
     """Any bug: logged with its traceback, answered 500 in the API's envelope with no trace in the body."""
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return render(request, Refusal(Reason.INTERNAL))
+
+
+class ErrorBoundary:
+    """ASGI middleware: a bug answers 500 in the API's envelope, and the connection stays usable."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:
+            if started:  # half an answer is out: only dropping the connection tells the client
+                raise
+            response = await on_unexpected_error(Request(scope, receive), exc)
+            await response(scope, receive, send)

@@ -103,7 +103,9 @@ def configure(level: str, log_format: str, stream: TextIO | None = None) -> None
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter(wants_colour(stream)))
     root = logging.getLogger()
     for old in list(root.handlers):
-        root.removeHandler(old)
+        if getattr(old, "wa_emulator", False):  # ours from an earlier call; a host's own (pytest's) stay
+            root.removeHandler(old)
+    handler.wa_emulator = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     numeric = logging.getLevelName(level.upper())
     root.setLevel(numeric)

@@ -63,7 +63,7 @@ class Emulator:
         self.settings = settings
         self.store = store if store is not None else open_store(settings.store)
         self.schemas = schemas if schemas is not None else SchemaSet(data_dir("schemas"))
-        self.fixtures = fixtures if fixtures is not None else load_fixtures(settings.fixtures)
+        self.fixtures = fixtures if fixtures is not None else load_fixtures(settings.fixtures, self.schemas)
         self.journal = Journal(settings.journal_size, settings.journal_body_bytes)
         self._owns_http_client = http_client is None
         self._http_client = http_client
@@ -237,6 +237,13 @@ class Emulator:
             await self._http_client.aclose()
         self.store.close()
 
+    def closing(self) -> None:
+        """The server is stopping: answer long-polls, end event streams and drains now, rather than be waited on."""
+        for tenant in self.tenants.values():
+            tenant.feed.close()
+        for queue in self._queues.values():
+            queue.interrupt_drains("the emulator is stopping")
+
     async def reset(self, tenant: Tenant, *, keep: Iterable[str] = ()) -> None:
         """Back to the fixture state (see ``Tenant.reset``); the delivery log and the request journal emptied."""
         if tenant.name in self._queues:
@@ -250,11 +257,18 @@ class Emulator:
         self._wake(tenant)
         self._kick(tenant)
 
-    async def drain(self, tenant: Tenant, timeout: float = 5.0) -> None:
-        """Wait until due statuses are done and webhook deliveries are settled (for tests)."""
+    async def drain(self, tenant: Tenant, timeout: float = 5.0, *, lenient: bool = False) -> list[dict[str, Any]]:
+        """Wait until due statuses are done and webhook deliveries settled (for tests); those that did not go out.
+
+        Strict (the default): retries that come due within ``timeout`` are waited for, and every delivery
+        still pending then is returned with why. ``lenient``: settled as the queue sees it, nothing returned.
+        """
         tenant.scheduler.run_due()
-        if tenant.name in self._queues:
-            await self._queues[tenant.name].drain(timeout)
+        queue = self._queues.get(tenant.name)
+        if queue is None:
+            return []
+        await queue.drain(timeout, due_retries=not lenient)
+        return [] if lenient else queue.unsettled()
 
     def webhook_config(self, tenant: Tenant) -> WebhookConfig:
         """The tenant's delivery settings as they are now."""

@@ -20,20 +20,22 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
-from emulator.domain.reasons import Reason, Refusal
-
 if TYPE_CHECKING:
     import jsonschema
+
+    from emulator.domain.reasons import Refusal
 
 BASE_URI = "https://wa-emulator.dev/schemas/"
 _CODES_KEY = "x-wa-reasons"
 _FIRST_KEY = "x-wa-first"
+# reasons by name: replay validates its scripts here and imports nothing of the domain (the reasons
+# are imported only to refuse a request)
 _DEFAULT_REASONS = {
-    "required": Reason.MISSING_PARAMETER,
-    "dependentRequired": Reason.MISSING_PARAMETER,
-    "additionalProperties": Reason.UNEXPECTED_PARAMETER,
-    "unevaluatedProperties": Reason.UNEXPECTED_PARAMETER,
-    "false": Reason.UNEXPECTED_PARAMETER,
+    "required": "missing_parameter",
+    "dependentRequired": "missing_parameter",
+    "additionalProperties": "unexpected_parameter",
+    "unevaluatedProperties": "unexpected_parameter",
+    "false": "unexpected_parameter",
 }
 
 
@@ -73,6 +75,8 @@ class SchemaSet:
         first = [e for e in errors if isinstance(e.schema, dict) and e.schema.get(_FIRST_KEY)]
         error: jsonschema.ValidationError | None = best_match(first or errors, key=_relevance)
         if error is None:  # the two validators disagree: report it rather than accept silently
+            from emulator.domain.reasons import Reason, Refusal
+
             raise Refusal(Reason.INTERNAL, f"schema {name}: fast and full validators disagree")
         return error
 
@@ -106,11 +110,13 @@ def _relevance(error: jsonschema.ValidationError) -> Any:
 
 def to_refusal(error: jsonschema.ValidationError) -> Refusal:
     """The refusal for one JSON Schema failure, with its JSON path first in ``details``."""
+    from emulator.domain.reasons import Reason, Refusal
+
     keyword = str(error.validator)
     named = error.schema.get(_CODES_KEY, {}) if isinstance(error.schema, dict) else {}
     if keyword == "false" or error.schema is False:
         keyword = "false"
-    reason = named.get(keyword, named.get("*", _DEFAULT_REASONS.get(keyword, Reason.INVALID_PARAMETER)))
+    reason = named.get(keyword, named.get("*", _DEFAULT_REASONS.get(keyword, "invalid_parameter")))
     path = error.json_path
     return Refusal(Reason(reason), f"{path}: {describe(error)}", path=path)
 

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 ENV_PREFIX = "WA_EMULATOR_"
+MAX_TOKEN_TTL_S = 3_155_760_000  # 100 years: an expiry past year 9999 could not be written as a date
 
 
 class SettingsError(ValueError):
@@ -27,6 +28,13 @@ def _positive_int(raw: str) -> int:
     value = int(raw)
     if value <= 0:
         raise ValueError("must be a positive integer")
+    return value
+
+
+def _lifetime(raw: str) -> int:
+    value = int(raw)
+    if not 0 < value <= MAX_TOKEN_TTL_S:
+        raise ValueError(f"must be a number of seconds from 1 to {MAX_TOKEN_TTL_S} (100 years)")
     return value
 
 
@@ -151,7 +159,7 @@ class Settings:
     api_version: str = _opt("v2.53.2", _str, "version reported in every meta object")
     admin_password: str = _opt("secret", _str, "initial password of the admin user")
     require_password_change: bool = _opt(False, _bool, "force the first-login password change (error 1024)")
-    token_ttl_seconds: int = _opt(7 * 24 * 3600, _positive_int, "lifetime of login tokens")
+    token_ttl_seconds: int = _opt(7 * 24 * 3600, _lifetime, "lifetime of login tokens")
     webhook_format: str = _opt("onprem", _choice("onprem", "cloud"), "webhook envelope: 'onprem' (bare) or 'cloud'")
     webhook_timeout_s: float = _opt(10.0, _positive_float, "seconds one webhook attempt may take")
     webhook_give_up_s: float = _opt(86400.0, _positive_float, "emulator seconds after which a delivery fails")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import asyncio
+import hmac
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse as StarletteJSONResponse
 
@@ -19,6 +23,9 @@ MAX_DEPTH = 64
 # request journal (emulator/requestlog.py): who the token belongs to, and the error answered.
 OWNER = "wa_emulator.owner"
 ERROR = "wa_emulator.error"
+SLICE = 100  # items one request works on before it lets other requests run
+T = TypeVar("T")
+R = TypeVar("R")
 _JSON_TYPES = ("application/json", "text/json")
 
 
@@ -27,6 +34,43 @@ class JSONResponse(StarletteJSONResponse):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
+
+
+def secret_matches(given: str, expected: str) -> bool:
+    """A constant-time comparison of a token from a request (any characters at all) with a configured one."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+
+
+async def collect(pages: Iterable[list[T]], limit: int | None = None) -> tuple[list[T], bool]:
+    """Up to ``limit`` items from pages read one by one, other requests running between pages; and if more came."""
+    found: list[T] = []
+    for page in pages:
+        found.extend(page)
+        if limit is not None and len(found) > limit:
+            return found[:limit], True
+        await asyncio.sleep(0)
+    return found, False
+
+
+async def in_slices(items: Sequence[T], work: Callable[[Sequence[T]], list[R]], size: int = SLICE) -> list[R]:
+    """``work`` over ``items`` a slice at a time, other requests running between slices; the results in order."""
+    done: list[R] = []
+    for start in range(0, len(items), size):
+        done.extend(work(items[start : start + size]))
+        if start + size < len(items):
+            await asyncio.sleep(0)
+    return done
+
+
+async def validate_body(request: Request, schema: str, body: object) -> None:
+    """Check ``body`` against ``schema``: the refusal for its first problem, found in a worker thread.
+
+    A valid body costs one fast check here; finding the best error of an invalid one walks the whole
+    body in Python (half a second for a 1 MB list), so other requests go on meanwhile.
+    """
+    schemas = request.app.state.emulator.schemas
+    if not schemas.is_valid(schema, body):
+        await run_in_threadpool(schemas.validate, schema, body)
 
 
 def tenant_of(request: Request) -> Tenant:

@@ -139,9 +139,9 @@ def record_of(client: TestClient, message_id: str) -> dict[str, Any]:
     return record
 
 
-def drain(client: TestClient) -> dict[str, Any]:
-    """Wait (in the app's loop) until due statuses ran and deliveries settled."""
-    response = client.post("/_emulator/webhooks/drain?timeout=10")
+def drain(client: TestClient, *, lenient: bool = False) -> dict[str, Any]:
+    """Wait (in the app's loop) until due statuses ran and every delivery went out (``lenient``: or is stuck)."""
+    response = client.post(f"/_emulator/webhooks/drain?timeout=10&lenient={str(lenient).lower()}")
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()
     return result

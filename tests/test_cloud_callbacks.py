@@ -45,7 +45,7 @@ def test_a_callback_that_fails_the_handshake_gets_no_post_and_the_log_says_why()
     with emulator_with_receiver(CLOUD) as (client, receiver):
         receiver.verify_token = "the-bot-expects-another-token"
         say(client)
-        drain(client)
+        drain(client, lenient=True)  # strict, it would answer 503: the delivery is failing
         assert receiver.payloads == []
         [delivery] = webhooks(client)
         assert delivery["state"] == "pending"

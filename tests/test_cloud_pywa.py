@@ -500,7 +500,7 @@ def test_pywa_answers_the_callback_verification_and_then_gets_webhooks(fresh_cha
 def test_a_callback_pywa_does_not_verify_gets_no_webhooks() -> None:
     with _emulator(verify_token="the-bots-own-token") as chat:
         chat.user_sends(ALICE, {"type": "text", "text": {"body": "hi"}})
-        drain(chat.client)
+        drain(chat.client, lenient=True)  # the callback fails its handshake: nothing can go out
         (delivery,) = chat.client.get("/_emulator/webhooks").json()["webhooks"]
         assert chat.receiver.bodies == [] and len(chat.receiver.handshakes) == 1
         assert delivery["state"] == "pending"

@@ -18,10 +18,11 @@ import yaml
 from starlette.testclient import TestClient
 
 from emulator.clock import EmulatorClock
-from emulator.replay.expect import ACTUAL, mismatches, summary, template_view
-from emulator.replay.export import log_script
+from emulator.replay.expect import ACTUAL, mismatches, summary
 from emulator.replay.script import parse_script
+from emulator.replay.traffic import log_script
 from emulator.settings import Settings
+from emulator.transcripts.records import template_view
 from tests.conftest import T0
 from tests.receiver import Receiver, drain, emulator_with_receiver
 
@@ -229,7 +230,7 @@ def test_record_from_log_of_the_cloud_traffic_gives_the_exported_script(both: di
         if payload["entry"][0]["changes"][0]["value"].get("messages"):
             lines.extend(next(sends) for _ in range(next(answers)))
     assert any("status" in line["body"] for line in lines if "body" in line)  # a read receipt: skipped
-    script = log_script([json.dumps(line) for line in lines])
+    script, _ = log_script([json.dumps(line) for line in lines])
     assert script["steps"][0] == {"set_user": {"name": "Alice Martin"}}
     assert script["steps"][1:] == yaml.safe_load(exported)["steps"]
 
@@ -256,7 +257,7 @@ def test_cloud_only_inbound_shapes_in_a_log_become_the_emulator_s_vocabulary() -
         "unsupported": {"type": "edit"},
         "errors": [{"code": 131051, "title": "Message type unknown"}],
     }
-    script = log_script(
+    script, _ = log_script(
         [
             inbound(voice),
             inbound(unsupported),

@@ -77,7 +77,8 @@ def replies(client: httpx.Client, count: int) -> list[str]:
 
 
 def settle(client: httpx.Client) -> list[dict[str, Any]]:
-    assert client.post("/_emulator/webhooks/drain", params={"timeout": WAIT_S}).status_code == 200
+    """Every delivery once none can go out now (lenient: a rule may hold one back on purpose)."""
+    assert client.post("/_emulator/webhooks/drain", params={"timeout": WAIT_S, "lenient": "true"}).status_code == 200
     log: list[dict[str, Any]] = client.get("/_emulator/webhooks").json()["webhooks"]
     return log
 

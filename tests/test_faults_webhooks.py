@@ -56,7 +56,7 @@ def test_the_next_delivery_is_duplicated_and_the_log_says_so(hooked: tuple[TestC
     rule = fault(client, {"type": "message"}, {"duplicate": 1}, times=1)
     first = says(client, "one")
     says(client, "two")
-    drain(client)
+    drain(client, lenient=True)
     assert texts(receiver) == ["one", "one", "two"]
     assert [m["id"] for m in receiver.messages()][:2] == [first, first]  # the same message, twice
     original, copy, _ = log(client)
@@ -72,12 +72,12 @@ def test_a_delayed_delivery_waits_for_the_clock_and_holds_its_recipients_later_o
     says(client, "late")
     says(client, "after it")
     says(client, "someone else", user=OTHER)
-    drain(client)
+    drain(client, lenient=True)
     assert texts(receiver) == ["someone else"]
     delayed = log(client)[0]
     assert delayed["state"] == "pending" and delayed["attempts"] == [] and delayed["hold_until"] == T0 + 30
     advance(client, 30)
-    drain(client)
+    drain(client, lenient=True)
     assert texts(receiver) == ["someone else", "late", "after it"]
 
 
@@ -87,7 +87,7 @@ def test_a_reordered_delivery_goes_after_the_next_one_to_its_recipient(hooked: t
     says(client, "first")
     says(client, "second")
     says(client, "third")
-    drain(client)
+    drain(client, lenient=True)
     assert texts(receiver) == ["second", "first", "third"]
 
 
@@ -97,7 +97,7 @@ def test_a_reordered_delivery_with_nothing_after_it_still_goes_when_drained(
     client, receiver = hooked
     fault(client, {}, {"reorder": True}, times=1)
     says(client, "alone")
-    drain(client)
+    drain(client, lenient=True)
     assert texts(receiver) == ["alone"]
 
 
@@ -105,14 +105,14 @@ def test_a_dropped_first_attempt_is_retried_and_delivered_once(hooked: tuple[Tes
     client, receiver = hooked
     rule = fault(client, {}, {"drop_first": True}, times=1)
     says(client, "hello")
-    drain(client)
+    drain(client, lenient=True)
     assert texts(receiver) == []
     (delivery,) = log(client)
     assert delivery["state"] == "pending"
     (attempt,) = delivery["attempts"]
     assert attempt["injected"] is True and f"fault rule {rule['id']}" in attempt["error"]
     advance(client, 3)  # callback_backoff_delay_ms: 3 s after the first failed attempt
-    drain(client)
+    drain(client, lenient=True)
     assert texts(receiver) == ["hello"]
     assert [a.get("status_code") for a in log(client)[0]["attempts"]] == [None, 200]
 
@@ -124,14 +124,14 @@ def test_an_outage_fails_every_attempt_in_its_window_then_deliveries_go_through(
     rule = fault(client, {}, {"outage_s": 60})
     assert rule["until"] == T0 + 60
     says(client, "anyone there?")
-    drain(client)
+    drain(client, lenient=True)
     advance(client, 30)
-    drain(client)
+    drain(client, lenient=True)
     assert texts(receiver) == []
     attempts = log(client)[0]["attempts"]
     assert len(attempts) == 2 and all("receiver outage" in a["error"] for a in attempts)
     advance(client, 31)
-    drain(client)
+    drain(client, lenient=True)
     assert texts(receiver) == ["anyone there?"]
     listed = client.get("/_emulator/faults").json()["faults"][0]
     assert listed["hits"] == 2
@@ -143,7 +143,7 @@ def test_a_status_rule_touches_only_deliveries_of_that_status(hooked: tuple[Test
     fault(client, {"status": "read"}, {"duplicate": 2})
     api_send = client.post("/v1/messages", json={"to": USER, "type": "text", "text": {"body": "yo"}})
     assert api_send.status_code == 201
-    drain(client)
+    drain(client, lenient=True)
     statuses = [s["status"] for s in receiver.statuses()]
     assert statuses == ["delivered", "read", "read", "read"]
 
@@ -155,7 +155,7 @@ def test_webhook_faults_drawn_by_probability_are_the_same_under_the_same_seed() 
             fault(client, {}, {"duplicate": 1}, probability=0.5)
             for n in range(16):
                 says(client, f"m{n}")
-            drain(client)
+            drain(client, lenient=True)
             return [bool(d.get("faults")) for d in log(client) if "duplicate_of" not in d]
 
     first = pattern(11)

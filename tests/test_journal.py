@@ -179,7 +179,7 @@ def test_a_bug_is_journaled_as_500_with_1014(api: TestClient, app: Any, monkeypa
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(app.state.emulator.tenant().contacts, "check", broken)
+    monkeypatch.setattr(app.state.emulator.tenant().contacts, "results", broken)
     with TestClient(app, raise_server_exceptions=False) as client:
         client.headers.update(api.headers)
         assert client.post("/v1/contacts", json={"contacts": ["+15550001111"]}).status_code == 500

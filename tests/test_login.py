@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import re
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -41,10 +43,12 @@ def test_each_login_issues_a_new_token_and_old_ones_stay_valid(client: TestClien
         {"Authorization": "Basic !!!not-base64"},
         {"Authorization": "Basic " + "YWRtaW4="},  # "admin" with no colon
         {"Authorization": "Bearer something"},
+        {"Authorization": "Basic \u00e9\u00e9\u00e9\u00e9".encode("latin-1")},  # found by fuzzing: was a 500
+        {"Authorization": "Basic " + base64.b64encode(b"admin:\xff\xfe").decode()},  # a password that is not UTF-8
     ],
-    ids=["no-header", "wrong-password", "unknown-user", "bad-base64", "no-colon", "bearer-instead"],
+    ids=["no-header", "wrong-password", "unknown-user", "bad-base64", "no-colon", "bearer-instead", "latin-1", "bytes"],
 )
-def test_login_with_bad_credentials_is_refused_with_401_1005(client: TestClient, headers: dict[str, str]) -> None:
+def test_login_with_bad_credentials_is_refused_with_401_1005(client: TestClient, headers: dict[str, Any]) -> None:
     error = assert_error(client.post("/v1/users/login", headers=headers), 401, 1005)
     assert error == {"code": 1005, "title": "Access denied", "details": "Invalid credentials."}
 

@@ -223,3 +223,23 @@ def test_under_xdist_each_worker_gets_a_tenant_of_its_own_on_one_emulator(
     written = {p.name.split("-")[0]: p.read_text() for p in tmp_path.iterdir()}
     assert set(written) == {"gw0", "gw1"}
     assert len(set(written.values())) == 1  # one emulator for both workers
+
+
+def test_drain_fails_when_the_bot_did_not_get_its_webhooks(bot: None, wa_emulator: WaEmulator) -> None:
+    user = wa_emulator.user("15550001111")
+    user.send_text("hi")
+    user.expect(type="interactive")
+    wa_emulator.drain()  # the bot is up: every webhook reached it
+    settings = httpx.Client(base_url=wa_emulator.url)
+    login = settings.post("/v1/users/login", auth=("admin", "secret")).json()
+    settings.headers["Authorization"] = "Bearer " + login["users"][0]["token"]
+    hooks = settings.get("/v1/settings/application").json()["settings"]["application"]["webhooks"]
+    try:
+        settings.patch("/v1/settings/application", json={"webhooks": {"url": ""}})
+        user.send_text("anyone there?")
+        with pytest.raises(AssertionError, match=r"webhooks not delivered: 1 webhook delivery has not reached"):
+            wa_emulator.drain()
+        wa_emulator.drain(lenient=True)
+    finally:
+        settings.patch("/v1/settings/application", json={"webhooks": {"url": hooks["url"]}})
+        settings.close()

@@ -154,7 +154,7 @@ def free_port() -> int:
 
 def test_replay_starts_an_emulator_in_process_and_the_bot_pointed_at_it(tmp_path: Path) -> None:
     port = free_port()
-    bot = f"{sys.executable} {ECHO_BOT} --api {{emulator}} --port {port} --log-level WARNING"
+    bot = f"{sys.executable} {ECHO_BOT} --api {{emulator}} --port {port}"
     done = replay_command(
         "fixtures/conversations/order_pizza.yaml",
         "fixtures/conversations/quick_path.yaml",
@@ -166,6 +166,9 @@ def test_replay_starts_an_emulator_in_process_and_the_bot_pointed_at_it(tmp_path
     assert done.returncode == 0, done.stdout + done.stderr
     assert "wa-emulator replay: emulator listening on http://127.0.0.1:" in done.stdout
     assert "2 scripts: 2 passed, 0 failed; 13 steps in" in done.stdout
+    # the bot's own lines: on stderr, each prefixed, none among the step lines
+    assert any(line.startswith("bot | ") and "echo_bot logged in to" in line for line in done.stderr.splitlines())
+    assert "logged in to" not in done.stdout
 
 
 @contextmanager

@@ -6,15 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator.replay.script import (
-    DEFAULT_TIMEOUT_S,
-    DEFAULT_USER,
-    ScriptError,
-    format_duration,
-    load_script,
-    parse_duration,
-    parse_script,
-)
+from emulator.durations import format_duration, parse_duration
+from emulator.replay.script import DEFAULT_TIMEOUT_S, DEFAULT_USER, ScriptError, load_script, parse_script
 
 CONVERSATIONS = Path(__file__).resolve().parents[1] / "fixtures" / "conversations"
 
@@ -156,8 +149,10 @@ def test_an_invalid_script_is_refused_with_its_line_and_reason(text: str, line: 
 
 
 def test_an_unreadable_script_is_refused_with_its_file(tmp_path: Path) -> None:
-    with pytest.raises(ScriptError, match=r"missing\.yaml:0: cannot read the script"):
+    with pytest.raises(ScriptError) as caught:
         load_script(tmp_path / "missing.yaml")
+    assert str(caught.value).startswith(f"{tmp_path / 'missing.yaml'}: cannot read the script")  # not ":0:"
+    assert caught.value.line is None
 
 
 @pytest.mark.parametrize(
@@ -167,6 +162,19 @@ def test_an_unreadable_script_is_refused_with_its_file(tmp_path: Path) -> None:
 def test_clock_durations(text: str | int, seconds: float) -> None:
     assert parse_duration(text) == seconds
     assert parse_duration(format_duration(seconds)) == seconds
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("25h", 90000), ("-5h", -18000), ("90", 90), ("-1.5", -1.5), ("+2d", 172800)]
+)
+def test_the_control_api_and_the_page_write_durations_the_same_way(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "+", "25", "h", "25x", "1h 2m", "--5h", "1e3", True])
+def test_what_is_not_a_duration_is_refused_with_the_forms(text: str | bool) -> None:
+    with pytest.raises(ValueError, match=r"not a duration such as \+25h"):
+        parse_duration(text if text != "25" else "25 s")
 
 
 def test_a_day_and_a_bit_is_written_in_hours() -> None:

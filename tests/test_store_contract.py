@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.store import MemoryStore, SqliteStore, Store
+from emulator.store import MemoryStore, SqliteStore, Store, pages
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -40,6 +40,19 @@ def test_items_after_a_key_returns_only_later_documents(store: Store) -> None:
     assert [d["key"] for d in store.items("t", "k", after="a")] == ["b", "c"]
     assert store.items("t", "k", after="c") == []
     assert store.items("t", "k", after="unknown") == []
+
+
+def test_items_can_be_read_a_page_at_a_time(store: Store) -> None:
+    for key in "abcde":
+        store.put("t", "k", key, {"key": key})
+    assert [d["key"] for d in store.items("t", "k", limit=2)] == ["a", "b"]
+    assert [d["key"] for d in store.items("t", "k", after="b", limit=2)] == ["c", "d"]
+    assert [d["key"] for d in store.items("t", "k", after="d", limit=2)] == ["e"]
+    read = [[d["key"] for d in page] for page in pages(store, "t", "k", lambda d: str(d["key"]), size=2)]
+    assert read == [["a", "b"], ["c", "d"], ["e"]]
+    assert list(pages(store, "t", "k", lambda d: str(d["key"]), after="b", size=3)) == [
+        [{"key": "c"}, {"key": "d"}, {"key": "e"}]
+    ]
 
 
 def test_tenants_and_kinds_do_not_see_each_other(store: Store) -> None:

@@ -73,6 +73,15 @@ def test_the_control_token_guards_the_page_data_as_a_header_or_in_the_query() ->
         assert client.get("/_emulator/ui/chats", headers={"Authorization": "Bearer s3cret"}).status_code == 200
 
 
+def test_the_download_script_link_works_with_a_control_token() -> None:
+    app = create_app(Settings(seed=7, control_token="s3cret"), store=MemoryStore())
+    with TestClient(app) as client:
+        link = "/_emulator/conversations/15550001111?format=script&token="  # as api.controlUrl builds it
+        assert client.get(link + "s3cret").status_code == 200  # was 401: the route read only the header
+        assert_error(client.get(link + "wrong"), 401, 1005)
+        assert_error(client.post("/_emulator/reset?token=s3cret"), 401, 1005)  # a change still needs the header
+
+
 # -- the event stream, in process -----------------------------------------------------------------
 
 

@@ -307,6 +307,17 @@ def test_moving_the_clock_closes_the_window_and_reset_empties_the_chat(page: Pag
     expect(page.locator("#clock-offset")).to_have_text("")
 
 
+def test_the_clock_field_takes_a_duration_as_scripts_write_it(page: Page, api: httpx.Client) -> None:
+    page.locator("#advance-input").fill("1d 2H")  # spaces and case as a person types them
+    page.locator("#advance-input").press("Enter")
+    expect(page.locator("#clock-offset")).to_have_text("+1 d 2 h")
+    expect(page.locator("#advance-input")).to_have_value("")
+    page.locator("#advance-input").fill("soon")
+    page.locator("#advance-input").press("Enter")
+    expect(page.locator("#advance-input")).to_have_value("soon")  # refused by the emulator: kept, and said
+    assert api.get("/_emulator/clock").json()["offset"] == 26 * 3600
+
+
 def test_the_conversation_downloads_as_a_replay_script(page: Page) -> None:
     link = page.locator("#script-link")
     expect(link).to_have_attribute(

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import functools
-import hmac
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.domain.reasons import Reason, Refusal
-from emulator.web import OWNER
+from emulator.web import OWNER, secret_matches
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -32,7 +31,7 @@ def check_token(request: Request) -> None:
     if token is None:
         raise Refusal(Reason.ACCESS_DENIED, MISSING)
     tokens = request.app.state.emulator.settings.access_tokens
-    if not any(hmac.compare_digest(token, known) for known in tokens):
+    if not any(secret_matches(token, known) for known in tokens):
         raise Refusal(Reason.ACCESS_DENIED, INVALID)
     request.scope[OWNER] = "access token " + token
 

@@ -108,6 +108,7 @@ REASONS: dict[Reason, Answer] = {
     R.TEMPLATE_PAUSED: Answer(132015),
     R.TEMPLATE_DISABLED: Answer(132016),
     R.CALLBACK_VERIFICATION_FAILED: Answer(2200),
+    R.WEBHOOK_URL_MISSING: Answer(100),
 }
 
 DEFAULT_DETAILS: dict[Reason, str] = {

@@ -22,7 +22,7 @@ from emulator.domain.reasons import Channel, Reason, Refusal
 from emulator.domain.tenant import Tenant
 from emulator.ids import is_user_id
 from emulator.tenancy import tenant_prefix
-from emulator.web import JSONResponse, is_prefixed, read_json, tenant_of
+from emulator.web import JSONResponse, is_prefixed, read_json, tenant_of, validate_body
 
 APP_ID = "1000000000000001"  # the emulated Meta app that owns the webhook subscription
 SUCCESS = {"success": True}
@@ -36,8 +36,8 @@ def channel(request: Request) -> Channel:
     return dataclasses.replace(CHANNEL, version=version) if version else CHANNEL
 
 
-def _validate(request: Request, schema: str, body: object) -> None:
-    request.app.state.emulator.schemas.validate(schema, body)
+async def _validate(request: Request, schema: str, body: object) -> None:
+    await validate_body(request, schema, body)
 
 
 # --- messages ----------------------------------------------------------------------------------------
@@ -49,10 +49,10 @@ async def messages(request: Request) -> Response:
     tenant = phone_number(request)
     body = await read_json(request)
     if "status" in body and "type" not in body:
-        _validate(request, "cloud/mark_read.json", body)
+        await _validate(request, "cloud/mark_read.json", body)
         tenant.mark_read(body["message_id"], channel(request))
         return JSONResponse(SUCCESS)
-    _validate(request, "cloud/messages/message.json", body)
+    await _validate(request, "cloud/messages/message.json", body)
     record = tenant.send_message(body, channel(request))
     contact: dict[str, Any] = {"input": record["input"], "wa_id": record["to"]}
     if is_user_id(record["input"]):  # in `to` or `recipient`, a BSUID is answered without the phone number
@@ -79,7 +79,7 @@ async def upload_media(request: Request) -> Response:
     async with request.form(max_part_size=limit) as form:
         fields = {k: v for k, v in form.items() if not isinstance(v, UploadFile)}
         upload = form.get("file")
-        _validate(request, "cloud/media_upload.json", {**fields, **({"file": "file"} if upload else {})})
+        await _validate(request, "cloud/media_upload.json", {**fields, **({"file": "file"} if upload else {})})
         if not isinstance(upload, UploadFile):
             raise Refusal(Reason.MISSING_PARAMETER, "file: the media file is required (a multipart file part)")
         data = await upload.read()
@@ -155,7 +155,7 @@ async def post_node(request: Request) -> Response:
     """POST /{phone_number_id} ``{"webhook_configuration": {...}}``: the phone number's callback override."""
     tenant = phone_number(request)
     body = await read_json(request)
-    _validate(request, "cloud/webhook_configuration.json", body)
+    await _validate(request, "cloud/webhook_configuration.json", body)
     config = body["webhook_configuration"]
     await _set_override(request, tenant, "phone_number", config.get("override_callback_uri", ""), config)
     return JSONResponse(SUCCESS)
@@ -230,7 +230,7 @@ async def subscribe_app(request: Request) -> Response:
     """POST /{waba_id}/subscribed_apps: subscribe; with ``override_callback_uri`` set the WABA override."""
     tenant = waba(request)
     body = await read_json(request, optional=True)
-    _validate(request, "cloud/subscribed_apps.json", body)
+    await _validate(request, "cloud/subscribed_apps.json", body)
     await _set_override(request, tenant, "waba", body.get("override_callback_uri", ""), body)
     return JSONResponse(SUCCESS)
 

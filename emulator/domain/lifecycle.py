@@ -10,7 +10,6 @@ default, is immediate. Every status reached is an event in the outbox, with the 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 from emulator.domain.billing import BillingService
@@ -24,6 +23,7 @@ from emulator.store import Doc
 
 RECEIVED = frozenset({"delivered", "read"})
 ONLY_SENT = frozenset({"reaction"})  # a reaction gets a sent status and nothing after it
+STATUS_JOB = "status"  # a delayed status: {"message_id", "expected" (its status now), "next"}
 
 
 class StatusLifecycle:
@@ -47,6 +47,7 @@ class StatusLifecycle:
         self._scheduler = scheduler
         self._outbox = outbox
         self._now = now
+        scheduler.handle(STATUS_JOB, self._resume)
 
     def accepted(self, record: Doc, user: Doc, cap: Callable[[Doc], Failure | None] | None = None) -> None:
         """Start the lifecycle of a message the API just accepted (``user`` is its recipient).
@@ -85,16 +86,17 @@ class StatusLifecycle:
                 break
             step, delay = following
             if delay > 0:
-                self._scheduler.at(self._now() + delay, functools.partial(self._resume, record["id"], due[-1], step))
+                job = {"message_id": record["id"], "expected": due[-1], "next": step}
+                self._scheduler.at(self._now() + delay, STATUS_JOB, job)
                 break
             due.append(step)
         self._advance(record, user, due)
 
-    def _resume(self, message_id: str, expected: str, step: str) -> None:
+    def _resume(self, job: Doc) -> None:
         """A delayed step came due: apply it if the message is still where it was (not reset, not moved on)."""
-        record = self._messages.find(message_id)
-        if record is not None and record["status"] == expected:
-            self._continue(record, self._users.get_or_create(record["to"]), step)
+        record = self._messages.find(job["message_id"])
+        if record is not None and record["status"] == job["expected"]:
+            self._continue(record, self._users.get_or_create(record["to"]), job["next"])
 
     def _advance(self, record: Doc, user: Doc, statuses: list[str]) -> None:
         now = self._now()

@@ -9,12 +9,12 @@ from typing import Any
 from emulator.domain.media import MediaService
 from emulator.domain.message_rules import check_message
 from emulator.domain.outbox import Changed, Outbox
-from emulator.domain.phone import normalize
 from emulator.domain.reasons import Channel, Reason, Refusal
 from emulator.domain.templates import TemplateRegistry
 from emulator.domain.users import UsersService
 from emulator.ids import IdFactory
-from emulator.store import Doc, Store
+from emulator.phone import normalize
+from emulator.store import Doc, Page, Store, pages
 
 KIND = "messages"
 INBOUND = "inbound"
@@ -28,6 +28,11 @@ _PASS_THROUGH = (
 )
 _TOO_OLD = "Message {id} was received {age:.1f} days ago: it can be marked as read for {days:g} days only"
 _HOST = re.compile(r"://(?:[^/@\s]*@)?([^/?#:\s]+)")  # after the scheme (and a provider-name/ before it)
+
+
+def by_id(record: Doc) -> str:
+    """The store key of a record (inbound or outbound)."""
+    return str(record["id"])
 
 
 class MessagesService:
@@ -121,17 +126,29 @@ class MessagesService:
         after: str | None = None,
     ) -> list[Doc]:
         """Records oldest first, filtered; ``to`` may be written in any phone format."""
+        return [r for page in self.pages(to=to, type=type, status=status, after=after) for r in page]
+
+    def pages(
+        self,
+        *,
+        to: str | None = None,
+        type: str | None = None,
+        status: str | None = None,
+        after: str | None = None,
+    ) -> Iterator[Page]:
+        """What ``list`` gives, a store page at a time (a page may be empty: nothing in it matched)."""
         wa_id = normalize(to) or to if to else None
         if after is not None and self.find(after) is None:
             # a cursor from before a reset would otherwise wait for nothing, forever
             raise Refusal(Reason.NOT_FOUND, f"after: no message {after} (was the emulator reset?)")
-        return [
-            r
-            for r in self._store.items(self._tenant, KIND, after=after)
-            if (wa_id is None or r["to"] == wa_id)
-            and (type is None or r["type"] == type)
-            and (status is None or r["status"] == status)
-        ]
+        for page in pages(self._store, self._tenant, KIND, by_id, after=after):
+            yield [
+                r
+                for r in page
+                if (wa_id is None or r["to"] == wa_id)
+                and (type is None or r["type"] == type)
+                and (status is None or r["status"] == status)
+            ]
 
     def mark_read(self, message_id: str, channel: Channel, *, pass_through: bool = False) -> Doc:
         """The business read an inbound message; refused as not found if unknown, or no longer kept.

@@ -67,6 +67,7 @@ class Reason(StrEnum):
     TEMPLATE_DISABLED = "template_disabled"
     # webhook configuration
     CALLBACK_VERIFICATION_FAILED = "callback_verification_failed"
+    WEBHOOK_URL_MISSING = "webhook_url_missing"
 
 
 class Refusal(Exception):

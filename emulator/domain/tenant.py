@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from emulator.clock import EmulatorClock
 from emulator.domain.app_settings import AppSettingsService, default_settings
@@ -14,19 +14,20 @@ from emulator.domain.feed import ChangeFeed
 from emulator.domain.lifecycle import StatusLifecycle
 from emulator.domain.limits import SendLimits
 from emulator.domain.media import MediaService
-from emulator.domain.messages import INBOUND, MessagesService
+from emulator.domain.messages import INBOUND, MessagesService, by_id
 from emulator.domain.messages import KIND as MESSAGES
 from emulator.domain.outbox import Changed, Event, Outbox
 from emulator.domain.reasons import Channel, Reason, Refusal
 from emulator.domain.scheduler import Scheduler
 from emulator.domain.simulate import UserActions
 from emulator.domain.templates import TemplateRegistry
+from emulator.domain.timeline import EARLIEST, LATEST, check_target
 from emulator.domain.users import UsersService
 from emulator.domain.window import WindowService
 from emulator.fixtures import Fixtures
 from emulator.ids import IdFactory
 from emulator.settings import Settings
-from emulator.store import Doc, Store
+from emulator.store import Doc, Page, Store, pages
 
 META = "meta"
 # What reset clears; tokens, accounts and application settings survive so a running bot keeps working.
@@ -55,7 +56,7 @@ class Tenant:
         self.feed = ChangeFeed()
         self.outbox = Outbox()
         self.outbox.connect(self.publish)  # the runtime connects its own sink, which also delivers webhooks
-        self.scheduler = Scheduler(clock.now, self.outbox)
+        self.scheduler = Scheduler(store, name, clock.now, self.outbox)
         self._seq = store.count(name, MESSAGES) + store.count(name, INBOUND)
         self.auth = AuthService(
             store,
@@ -140,16 +141,24 @@ class Tenant:
         pass_through = bool(self.app_settings.peek().get("pass_through"))
         return self.messages.mark_read(message_id, channel, pass_through=pass_through)
 
-    def conversation(self, wa_id: str) -> Doc:
-        """Both directions with one user, in order, with the user and the state of the window."""
-        outbound = self.messages.list(to=wa_id)
-        inbound = [m for m in self.store.items(self.name, INBOUND) if m["from"] == wa_id]
+    def conversation(self, wa_id: str, messages: list[Doc] | None = None) -> Doc:
+        """Both directions with one user, in order, with the user and the state of the window.
+
+        ``messages``: those of ``conversation_pages`` already read (else they are read here).
+        """
+        found = messages if messages is not None else [m for page in self.conversation_pages(wa_id) for m in page]
         return {
             "wa_id": wa_id,
             "user": self.users.peek(wa_id),
             "window": self.window.view(wa_id),
-            "messages": sorted(outbound + inbound, key=lambda m: m["seq"]),
+            "messages": sorted(found, key=lambda m: m["seq"]),
         }
+
+    def conversation_pages(self, wa_id: str) -> Iterator[Page]:
+        """The messages to and from one user, a store page at a time, in no particular order."""
+        yield from self.messages.pages(to=wa_id)
+        for page in pages(self.store, self.name, INBOUND, by_id):
+            yield [m for m in page if m["from"] == wa_id]
 
     def next_seq(self) -> int:
         """The next number of the tenant's one ordering of inbound and outbound messages."""
@@ -175,6 +184,26 @@ class Tenant:
         self.save_clock()
         self.outbox.emit(Changed("reset", {}))
 
+    def move_clock(self, *, advance: float | None = None, to: float | None = None, freeze: bool | None = None) -> None:
+        """Freeze or thaw, then move the clock by ``advance`` seconds or ``to`` a Unix time, within the range.
+
+        Moving back never makes a 24-hour window longer than 24 hours (see ``WindowService.moved_back``).
+        """
+        before = self.clock.now()
+        if to is not None:
+            check_target(to, "set")
+        if advance is not None:
+            check_target(before + advance, "advance")
+        if freeze is not None:
+            self.clock.freeze(freeze)
+        if advance is not None:
+            self.clock.advance(advance)
+        if to is not None:
+            self.clock.set(to)
+        if self.clock.now() < before:
+            self.window.moved_back()
+        self.save_clock()
+
     def save_clock(self) -> None:
         """Persist the clock's offset so a restarted emulator keeps the time tests moved it to."""
         self.store.put(self.name, META, "clock", {"offset": self.clock.offset, "frozen_at": self.clock.frozen_at})
@@ -188,8 +217,10 @@ class Tenant:
     def _restore_clock(self) -> None:
         saved = self.store.get(self.name, META, "clock")
         if saved:
-            self.clock.offset = float(saved["offset"])
-            self.clock.frozen_at = saved["frozen_at"]
+            self.clock.restore(float(saved["offset"]), saved["frozen_at"])
+            if not EARLIEST <= self.clock.now() <= LATEST:  # saved by an older version that let it get there
+                self.clock.reset()
+                self.save_clock()
 
     def _next_generation(self) -> int:
         boot = self.store.get(self.name, META, "boot") or {"generation": -1}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from emulator.domain.reasons import Reason, Refusal
 from emulator.ids import IdFactory
-from emulator.store import Doc, Store
+from emulator.store import Doc, Page, Store, pages
 
 KIND = "users"
 
@@ -52,6 +53,11 @@ def magic_traits(wa_id: str) -> dict[str, Any]:
     return {}
 
 
+def usual_traits(wa_id: str) -> dict[str, Any]:
+    """The traits a user with this number has with no set-up: the defaults and any magic ones."""
+    return {**DEFAULTS, **magic_traits(wa_id)}
+
+
 class UsersService:
     """The tenant's simulated users, kept in the store by wa_id."""
 
@@ -70,6 +76,10 @@ class UsersService:
     def list(self) -> list[Doc]:
         """Every known user, in order of first appearance."""
         return self._store.items(self._tenant, KIND)
+
+    def pages(self, *, after: str | None = None) -> Iterator[Page]:
+        """The users ``list`` gives (those after the wa_id ``after``), a store page at a time."""
+        return pages(self._store, self._tenant, KIND, lambda user: str(user["wa_id"]), after=after)
 
     def find(self, wa_id: str) -> Doc | None:
         """A user already known, or None."""
@@ -128,7 +138,7 @@ class UsersService:
         return user
 
     def _new(self, wa_id: str, fields: dict[str, Any]) -> Doc:
-        user: Doc = {"wa_id": wa_id, **DEFAULTS, **magic_traits(wa_id)}
+        user: Doc = {"wa_id": wa_id, **usual_traits(wa_id)}
         user.update({k: v for k, v in fields.items() if k != "wa_id"})
         if not user.get("name"):  # not setdefault: Faker is slow to load and fixtures have names
             user["name"] = self._ids.profile_name(wa_id)

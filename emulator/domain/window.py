@@ -42,9 +42,18 @@ class WindowService:
         return None if doc is None or doc.get("entry_point_at") is None else float(doc["entry_point_at"])
 
     def expires_at(self, wa_id: str) -> float | None:
-        """When the window closes, or None if the user never wrote."""
+        """When the window closes (at most 24 h from now), or None if the user never wrote."""
         doc = self._store.get(self._tenant, KIND, wa_id)
-        return None if doc is None else float(doc["last_inbound_at"]) + WINDOW_S
+        if doc is None:
+            return None
+        return min(float(doc["last_inbound_at"]), self._now()) + WINDOW_S
+
+    def moved_back(self) -> None:
+        """The clock went back: a message from the future counts as sent now (no window longer than 24 h)."""
+        now = self._now()
+        for doc in self._store.items(self._tenant, KIND):
+            if doc["last_inbound_at"] > now:
+                self._store.put(self._tenant, KIND, doc["wa_id"], {**doc, "last_inbound_at": now})
 
     def is_open(self, wa_id: str) -> bool:
         """True within 24 h of the user's last message."""

@@ -27,9 +27,9 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emulator.cloud.routes import is_cloud_path
-from emulator.domain.phone import normalize
 from emulator.errors import render_code
 from emulator.faults.rules import APIS, FaultRule, effect
+from emulator.phone import normalize
 from emulator.tenancy import DEFAULT_TENANT, route_path, tenant_in
 
 if TYPE_CHECKING:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import functools
 from collections.abc import Awaitable, Callable
 
@@ -30,7 +29,7 @@ def basic_credentials(request: Request) -> tuple[str, str]:
         raise Refusal(Reason.ACCESS_DENIED)
     try:
         username, sep, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64, not ASCII (binascii.Error), or not UTF-8 (UnicodeDecodeError)
         raise Refusal(Reason.ACCESS_DENIED) from None
     if not sep:
         raise Refusal(Reason.ACCESS_DENIED)

@@ -137,6 +137,7 @@ REASONS: dict[Reason, Answer] = {
     R.TEMPLATE_PAUSED: Answer(2061),
     R.TEMPLATE_DISABLED: Answer(2062),
     R.CALLBACK_VERIFICATION_FAILED: Answer(1009),
+    R.WEBHOOK_URL_MISSING: Answer(1022),
 }
 
 DEFAULT_DETAILS: dict[Reason, str] = {

@@ -83,8 +83,9 @@ def _operation(api: str, op: Op, components: _Components) -> Doc:
         out["parameters"] = [_parameter(p) for p in op.params]
     if op.body:
         out["requestBody"] = _request_body(op.body, op.optional, components)
+    answers = {str(status): _answer(api, op, components) for status in (op.status, *op.also_statuses)}
     out["responses"] = {
-        str(op.status): _answer(api, op, components),
+        **answers,
         "default": {
             "description": "refused, in the API's error envelope",
             "content": {"application/json": {"schema": components.ref(ERROR_SHAPE[api])}},

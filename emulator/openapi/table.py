@@ -46,6 +46,7 @@ class Op:
     optional: bool = False  # the body may be left out
     auth: str = "bearer"  # security scheme, NONE for none
     also: str = ""  # another content type the answer may have
+    also_statuses: tuple[int, ...] = ()  # other success statuses with the same answer
 
 
 def in_path(name: str, description: str, schema: dict[str, Any] | None = None) -> Param:
@@ -194,7 +195,15 @@ CONTROL = (
     Op("POST", "/_emulator/webhooks/{delivery_id}/redeliver", NONE, "delivery", "Send it again", DELIVERY, status=201),
     Op("GET", "/_emulator/config", NONE, "config", "The Cloud account and the webhook in effect"),
     Op("GET", "/_emulator/tenants", NONE, "tenants", "Every tenant"),
-    Op("POST", "/_emulator/tenants", "control/tenant.json", "tenant", "Create a tenant", status=201),
+    Op(
+        "POST",
+        "/_emulator/tenants",
+        "control/tenant.json",
+        "tenant",
+        "Create a tenant (200: it existed)",
+        status=201,
+        also_statuses=(200,),
+    ),
     Op("GET", "/_emulator/tenants/{tenant}", NONE, "tenant", "One tenant", TENANT),
     Op("DELETE", "/_emulator/tenants/{tenant}", NONE, "deleted", "Delete a tenant and all it holds", TENANT),
     Op("GET", "/_emulator/faults", NONE, "faults", "The fault rules with their hit counts"),

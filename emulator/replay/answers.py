@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.replay.expect import Record, button_ids, quick_replies, row_ids
+from emulator.transcripts.records import Record, button_ids, quick_replies, row_ids
 
 
 def reply_message(kind: str, value: str, target: Record) -> dict[str, Any]:

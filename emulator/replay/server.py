@@ -13,12 +13,13 @@ from typing import Any
 
 import uvicorn
 
+from emulator.serving import EmulatorServer
 from emulator.settings import Settings
 
 START_TIMEOUT_S = 20.0
 
 
-class _Server(uvicorn.Server):
+class _Server(EmulatorServer):
     """uvicorn, telling another thread once it accepts connections (or gave up)."""
 
     def __init__(self, config: uvicorn.Config) -> None:

@@ -16,9 +16,10 @@ from typing import Any
 
 import httpx
 
-from emulator.replay.expect import REPLY_KINDS, Record
+from emulator.transcripts.records import REPLY_KINDS, Record
 
 MAX_WAIT_S = 60.0  # the longest long-poll the control API accepts
+MAX_LIMIT = 10_000  # the most one control listing answers (?limit=)
 
 
 class ControlError(Exception):
@@ -29,6 +30,10 @@ class ControlError(Exception):
         self.call = call
         self.status = status
         self.details = details
+
+
+class Unreachable(RuntimeError):
+    """The URL given is no usable emulator: nothing answers there, or its control API refuses the token."""
 
 
 @dataclass
@@ -72,6 +77,25 @@ class Session:
         if response.headers.get("content-type", "").startswith("application/json"):
             return response.json()
         return response.text
+
+    def check(self) -> None:
+        """One control call up front; Unreachable saying plainly why the emulator cannot be used."""
+        try:
+            self.call("GET", "/_emulator/clock")
+        except httpx.TransportError as exc:
+            raise Unreachable(
+                f"cannot reach the emulator at {self.url}: {exc or type(exc).__name__} "
+                "(is it running, and is this its base URL?)"
+            ) from None
+        except ControlError as exc:
+            if exc.status == 401:
+                raise Unreachable(
+                    f"the emulator at {self.url} refused the control token "
+                    "(--control-token or WA_EMULATOR_CONTROL_TOKEN)"
+                ) from None
+            raise Unreachable(
+                f"{self.url} answers GET /_emulator/clock with HTTP {exc.status}: no emulator there"
+            ) from None
 
     def thread(self, wa_id: str) -> Thread:
         """The state of one user's conversation."""
@@ -131,9 +155,10 @@ class Session:
         fresh: Record = self.call("GET", f"/_emulator/messages/{record['id']}")
         return fresh
 
-    def drain(self, timeout: float = 5.0) -> None:
-        """``POST /_emulator/webhooks/drain``: due statuses performed, deliveries settled."""
-        self.call("POST", "/_emulator/webhooks/drain", params={"timeout": min(timeout, MAX_WAIT_S)})
+    def drain(self, timeout: float = 5.0, *, lenient: bool = False) -> None:
+        """``POST /_emulator/webhooks/drain``: due statuses performed, every delivery out (ControlError if not)."""
+        params = {"timeout": min(timeout, MAX_WAIT_S), "lenient": str(lenient).lower()}
+        self.call("POST", "/_emulator/webhooks/drain", params=params)
 
     def advance_clock(self, seconds: float) -> float:
         """Move the emulator clock forward; the new emulator time."""

@@ -14,21 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from emulator.replay.answers import answer
-from emulator.replay.expect import (
-    REPLY_KINDS,
-    Record,
-    button_ids,
-    failed_code,
-    row_ids,
-    summary,
-    template_view,
-    text_of,
-)
+from emulator.replay.expect import summary
 from emulator.replay.runner import KEEP_ON_RESET, Runner, StepFailed
 from emulator.replay.script import load_script
 from emulator.replay.session import ControlError, Session
 from emulator.settings import Settings
 from emulator.tenancy import DEFAULT_TENANT, tenant_prefix
+from emulator.transcripts.records import REPLY_KINDS, Record, button_ids, failed_code, row_ids, template_view, text_of
 
 DEFAULT_TIMEOUT_S = 5.0
 
@@ -340,9 +332,17 @@ class WaEmulator:
         """Back to the fixture state (tokens, settings and, by default, templates are kept)."""
         self.session.reset(keep=keep)
 
-    def drain(self, timeout: float = 5.0) -> None:
-        """Wait until due statuses ran and webhook deliveries settled."""
-        self.session.drain(timeout)
+    def drain(self, timeout: float = 5.0, *, lenient: bool = False) -> None:
+        """Wait until due statuses ran and every webhook reached the bot; AssertionError saying why not.
+
+        ``lenient=True`` only waits for the delivery queue to go quiet (deliveries may still be
+        waiting for a webhook URL or failing).
+        """
+        __tracebackhide__ = True
+        try:
+            self.session.drain(timeout, lenient=lenient)
+        except ControlError as exc:
+            raise AssertionError(f"webhooks not delivered: {exc.details}") from None
 
     def run_script(self, path: str | Path) -> None:
         """Replay a conversation script; AssertionError with the report if a step fails."""

@@ -1,6 +1,6 @@
-"""Traffic a deployment logged, read back: the bot's inbound webhooks and outbound sends, in order.
+"""Traffic a deployment logged, read back as a script: the bot's inbound webhooks and outbound sends, in order.
 
-The log format (one JSON object a line; blank lines and lines starting with ``#`` are skipped):
+The log format (one JSON object a line; blank lines and lines starting with ``#`` are comments):
 
 * ``{"direction": "in", "payload": {...}}``: a webhook payload the bot received (the On-Premises
   bare object, or the Cloud API's ``object``/``entry``/``changes`` envelope);
@@ -13,6 +13,7 @@ The log format (one JSON object a line; blank lines and lines starting with ``#`
 
 Cloud-only inbound shapes become the emulator's inbound vocabulary: an ``audio`` with ``voice: true``
 is a ``voice`` note, an ``unsupported`` message is ``unknown``.
+Any other line (a log line of something else, say) is skipped, and ``read_log`` says which and why.
 """
 
 from __future__ import annotations
@@ -21,55 +22,85 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from emulator.domain.phone import normalize
-from emulator.replay.expect import Record
+from emulator.phone import normalize
+from emulator.transcripts.export import script_from_messages
+from emulator.transcripts.records import Record
 
 
 class LogError(ValueError):
-    """A log line that is neither a webhook payload nor a ``/v1/messages`` body."""
+    """A log that gives no script (``line``: where, if the problem is on one line)."""
 
-    def __init__(self, line: int, reason: str) -> None:
-        super().__init__(f"line {line}: {reason}")
+    def __init__(self, line: int | None, reason: str, skipped: list[tuple[int, str]] | None = None) -> None:
+        super().__init__(f"line {line}: {reason}" if line is not None else reason)
         self.line = line
+        self.reason = reason
+        self.skipped = skipped or []  # the lines skipped on the way, when the whole log gives nothing
 
 
-def read_log(lines: Iterable[str]) -> tuple[list[Record], dict[str, str]]:
-    """Inbound and outbound messages, in log order, and the users' profile names."""
+Skipped = tuple[int, str]  # a line that was not used (its number) and why
+
+
+def read_log(lines: Iterable[str]) -> tuple[list[Record], dict[str, str], list[Skipped]]:
+    """Inbound and outbound messages in log order, the users' profile names, and the lines not used and why."""
     messages: list[Record] = []
     by_id: dict[str, Record] = {}
     profiles: dict[str, str] = {}
+    skipped: list[Skipped] = []
     for number, raw in enumerate(lines, start=1):
         text = raw.strip()
         if not text or text.startswith("#"):
             continue
         try:
             entry = json.loads(text)
-        except ValueError as exc:
-            raise LogError(number, f"not JSON: {exc}") from None
-        direction, content, when = _classify(entry, number)
-        if direction == "read":
+            direction, content, when = _classify(entry, number)
+            if direction == "read":  # a read receipt (or a typing indicator) is no message
+                continue
+            if direction == "out":
+                message = _outbound(entry, content, when, number)
+                messages.append(message)
+                if message.get("id"):
+                    by_id[message["id"]] = message
+                continue
+        except json.JSONDecodeError as exc:
+            skipped.append((number, f"not JSON ({exc.msg} at column {exc.colno})"))
             continue
-        if direction == "out":
-            message = _outbound(entry, content, when, number)
-            messages.append(message)
-            if message.get("id"):
-                by_id[message["id"]] = message
+        except LogError as exc:
+            skipped.append((number, exc.reason))
             continue
-        for value in _webhook_values(content):
-            for contact in value.get("contacts") or []:
-                name = (contact.get("profile") or {}).get("name")
-                if contact.get("wa_id") and name:
-                    profiles[contact["wa_id"]] = name
-            for inbound in value.get("messages") or []:
-                stamp = inbound.get("timestamp")
-                created = float(stamp) if isinstance(stamp, str | int) and str(stamp).isdigit() else when
-                message = _vocabulary(inbound)
-                messages.append(
-                    {"direction": "inbound", "from": inbound.get("from"), "message": message, "created_at": created}
-                )
-            for status in value.get("statuses") or []:
-                _apply_status(by_id.get(status.get("id", "")), status)
-    return messages, profiles
+        unknown = _read_webhook(content, when, messages, by_id, profiles)
+        if unknown:
+            skipped.append((number, f"a failed status for {', '.join(unknown)}, a message the log does not have"))
+    return messages, profiles, skipped
+
+
+def _read_webhook(
+    content: Record, when: float | None, messages: list[Record], by_id: dict[str, Record], profiles: dict[str, str]
+) -> list[str]:
+    """Take a webhook's profile names, inbound messages and failed statuses; the ids of failed messages not found."""
+    unknown: list[str] = []
+    for value in _webhook_values(content):
+        for contact in value.get("contacts") or []:
+            name = (contact.get("profile") or {}).get("name")
+            if contact.get("wa_id") and name:
+                profiles[contact["wa_id"]] = name
+        for inbound in value.get("messages") or []:
+            stamp = inbound.get("timestamp")
+            created = float(stamp) if isinstance(stamp, str | int) and str(stamp).isdigit() else when
+            messages.append(
+                {
+                    "direction": "inbound",
+                    "from": inbound.get("from"),
+                    "message": _vocabulary(inbound),
+                    "created_at": created,
+                }
+            )
+        for status in value.get("statuses") or []:
+            found = by_id.get(str(status.get("id", "")))
+            if found is not None:
+                _apply_status(found, status)
+            elif status.get("status") == "failed":
+                unknown.append(str(status.get("id")))
+    return unknown
 
 
 def _classify(entry: Any, number: int) -> tuple[str, Record, float | None]:
@@ -132,8 +163,25 @@ def _webhook_values(payload: Record) -> list[Record]:
     return [payload]
 
 
-def _apply_status(message: Record | None, status: Record) -> None:
-    if message is None or status.get("status") != "failed":
+def _apply_status(message: Record, status: Record) -> None:
+    if status.get("status") != "failed":
         return
     message["status"] = "failed"
     message["errors"] = [{"code": e.get("code")} for e in status.get("errors") or [{}]]
+
+
+def log_script(
+    lines: Iterable[str], *, user: str | None = None, name: str = ""
+) -> tuple[dict[str, Any], list[Skipped]]:
+    """The script of a JSONL traffic log (format in the module docstring), for one user or all; the lines skipped."""
+    messages, profiles, skipped = read_log(lines)
+    if user is not None:
+        wanted = normalize(user) or user
+        messages = [m for m in messages if wanted in (m.get("from"), m.get("to"))]
+    first = next((m.get("from") or m.get("to") for m in messages), None)
+    main = (normalize(user) or user) if user else first
+    if main is None:
+        raise LogError(None, "the log has no message to or from " + (user or "any user"), skipped)
+    seen = {m.get("from") or m.get("to") for m in messages}
+    users = {wa: {"name": profiles[wa], "source": "log"} for wa in profiles if wa in seen}
+    return script_from_messages(main, messages, name=name or f"conversation with {main}", users=users), skipped

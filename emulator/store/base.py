@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 Doc = dict[str, Any]
+Page = list[Doc]  # an alias: inside a class with a ``list`` method, ``list`` names the method
 
 
 class Store(Protocol):
@@ -30,8 +31,8 @@ class Store(Protocol):
         """Remove a document; True if it existed."""
         ...
 
-    def items(self, tenant: str, kind: str, *, after: str | None = None) -> list[Doc]:
-        """Documents of a kind, oldest first; with ``after``, only those put after that key."""
+    def items(self, tenant: str, kind: str, *, after: str | None = None, limit: int | None = None) -> list[Doc]:
+        """Documents of a kind, oldest first; with ``after``, only those put after that key; at most ``limit``."""
         ...
 
     def count(self, tenant: str, kind: str) -> int:
@@ -65,3 +66,19 @@ class Store(Protocol):
     def close(self) -> None:
         """Release files and connections."""
         ...
+
+
+PAGE = 500  # documents read from a store at a time: a listing yields to other requests between pages
+
+
+def pages(
+    store: Store, tenant: str, kind: str, key: Callable[[Doc], str], *, after: str | None = None, size: int = PAGE
+) -> Iterator[Page]:
+    """Every document of a kind after ``after``, read ``size`` at a time (``key`` names a document's key)."""
+    while True:
+        page = store.items(tenant, kind, after=after, limit=size)
+        if page:
+            yield page
+        if len(page) < size:
+            return
+        after = key(page[-1])

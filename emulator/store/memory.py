@@ -29,13 +29,13 @@ class MemoryStore:
     def delete(self, tenant: str, kind: str, key: str) -> bool:
         return self._docs.get((tenant, kind), {}).pop(key, None) is not None
 
-    def items(self, tenant: str, kind: str, *, after: str | None = None) -> list[Doc]:
+    def items(self, tenant: str, kind: str, *, after: str | None = None, limit: int | None = None) -> list[Doc]:
         docs = self._docs.get((tenant, kind), {})
         texts: Iterable[bytes] = docs.values()
-        if after is not None:
+        if after is not None or limit is not None:
             keys = list(docs)
-            start = keys.index(after) + 1 if after in docs else len(keys)
-            texts = [docs[k] for k in keys[start:]]
+            start = 0 if after is None else keys.index(after) + 1 if after in docs else len(keys)
+            texts = [docs[k] for k in keys[start : None if limit is None else start + limit]]
         return [_loads(t) for t in texts]
 
     def count(self, tenant: str, kind: str) -> int:

@@ -35,9 +35,13 @@ class SqliteStore:
         # connection shared behind a lock is simplest and fast enough for an emulator.
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error:  # not a database, read-only, locked: the caller says which file
+            self._db.close()
+            raise
 
     def get(self, tenant: str, kind: str, key: str) -> Doc | None:
         with self._lock:
@@ -59,17 +63,21 @@ class SqliteStore:
             cur = self._db.execute("DELETE FROM docs WHERE tenant=? AND kind=? AND key=?", (tenant, kind, key))
         return cur.rowcount > 0
 
-    def items(self, tenant: str, kind: str, *, after: str | None = None) -> list[Doc]:
+    def items(self, tenant: str, kind: str, *, after: str | None = None, limit: int | None = None) -> list[Doc]:
         sql = "SELECT body FROM docs WHERE tenant=? AND kind=?"
-        args: tuple[str, ...] = (tenant, kind)
+        args: tuple[str | int, ...] = (tenant, kind)
         if after is not None:
             sql += (
                 " AND rowid > COALESCE((SELECT rowid FROM docs WHERE tenant=? AND kind=? AND key=?),"
                 " (SELECT MAX(rowid) FROM docs))"
             )
             args += (tenant, kind, after)
+        sql += " ORDER BY rowid"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args += (limit,)
         with self._lock:
-            rows = self._db.execute(sql + " ORDER BY rowid", args).fetchall()
+            rows = self._db.execute(sql, args).fetchall()
         return [_loads(r[0]) for r in rows]
 
     def count(self, tenant: str, kind: str) -> int:

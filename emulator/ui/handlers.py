@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from pathlib import Path
 
 from starlette.requests import Request
@@ -13,7 +12,7 @@ from emulator.onprem.auth import bearer_token
 from emulator.ui import views
 from emulator.ui.live import LiveHub
 from emulator.ui.sse import EventStreamResponse
-from emulator.web import JSONResponse, tenant_of
+from emulator.web import JSONResponse, secret_matches, tenant_of
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -22,7 +21,7 @@ def _guard(request: Request) -> None:
     """The control token, when one is set: as a bearer header or, for EventSource (no headers), ``?token=``."""
     expected = request.app.state.emulator.settings.control_token
     given = bearer_token(request) or request.query_params.get("token") or ""
-    if expected and not hmac.compare_digest(given, expected):
+    if expected and not secret_matches(given, expected):
         raise Refusal(
             Reason.ACCESS_DENIED, "The page's data needs the control token: open /_emulator/ui?token=<control token>."
         )
@@ -61,7 +60,7 @@ async def chats(request: Request) -> Response:
     """GET /_emulator/ui/chats: every user with the window and the latest message, for the sidebar."""
     _guard(request)
     tenant = tenant_of(request)
-    return JSONResponse({"now": tenant.clock.now(), "chats": views.chats(tenant)})
+    return JSONResponse({"now": tenant.clock.now(), "chats": await views.chats(tenant)})
 
 
 async def events(request: Request) -> Response:

@@ -58,7 +58,7 @@ class EventStreamResponse(Response):
 
     async def _pump(self, stream: Stream, send: Send) -> None:
         clock = self._hub.clock()
-        shown = (clock["offset"], clock["frozen"], self._hub.tenant.clock.frozen_at)
+        shown = self._hub.tenant.clock.moves
         chunk = f"retry: {RETRY_MS}\n\n".encode() + encode("clock", clock)
         quiet_since = time.monotonic()
         while True:
@@ -68,11 +68,9 @@ class EventStreamResponse(Response):
             if stream.closed:
                 return
             chunk = await stream.next(CLOCK_CHECK_S)
-            clock = self._hub.clock()
-            now_shown = (clock["offset"], clock["frozen"], self._hub.tenant.clock.frozen_at)
-            if now_shown != shown:
-                shown = now_shown
-                chunk += encode("clock", clock)
+            if self._hub.tenant.clock.moves != shown:
+                shown = self._hub.tenant.clock.moves
+                chunk += encode("clock", self._hub.clock())
             if not chunk and time.monotonic() - quiet_since >= HEARTBEAT_S:
                 chunk = b": keep-alive\n\n"
 

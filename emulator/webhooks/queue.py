@@ -27,7 +27,9 @@ No URL
     Waits until the queue is settled: no attempt in flight and no delivery that could be
     attempted now. Settled deliveries are delivered, failed, waiting for a URL, or backing off;
     with ``retries=True`` backing off does not count as settled (so a flaky receiver is retried
-    until it answers 200 or the deadline passes). Raises TimeoutError past ``timeout`` seconds.
+    until it answers 200 or the deadline passes), with ``due_retries=True`` only a backoff ending
+    after the deadline does. Raises TimeoutError past ``timeout`` seconds. ``unsettled()`` then
+    says which deliveries are still pending and why (``emulator.webhooks.settling``).
 
 Faults
     The fault rules (``emulator/faults/webhooks.py``) may duplicate a new delivery, delay it, hold it
@@ -46,15 +48,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import httpx
 
 from emulator.clock import Clock
 from emulator.faults.webhooks import Fail, Wait, WebhookFaults
-from emulator.store.base import Doc, Store
-from emulator.webhooks import sender
+from emulator.store.base import Doc, Store, pages
+from emulator.webhooks import sender, settling
 from emulator.webhooks.config import WebhookConfig
 from emulator.webhooks.lanes import Lanes
 from emulator.webhooks.payloads import check_content
@@ -99,7 +102,7 @@ class DeliveryQueue:
         self._passes = 0
         self._worker: asyncio.Task[None] | None = None
         self._attempts: set[asyncio.Task[None]] = set()
-        self._drainers: list[tuple[int, bool, asyncio.Future[None]]] = []
+        self._drainers: list[tuple[int, float, asyncio.Future[None]]] = []  # pass, wait for backoffs until
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
         self._release: asyncio.TimerHandle | None = None  # lets reordered deliveries go if nothing follows
@@ -127,11 +130,14 @@ class DeliveryQueue:
 
     def list(self, state: str | None = None, recipient: str | None = None) -> DocList:
         """Deliveries oldest first, optionally only those in ``state`` or for ``recipient``."""
-        return [
-            doc
-            for doc in self._store.items(self._tenant, KIND)
-            if state in (None, doc["state"]) and recipient in (None, doc["recipient"])
-        ]
+        return [doc for page in self.pages(state, recipient) for doc in page]
+
+    def pages(
+        self, state: str | None = None, recipient: str | None = None, after: str | None = None
+    ) -> Iterator[DocList]:
+        """What ``list`` gives (after the delivery ``after``), a store page at a time."""
+        for page in pages(self._store, self._tenant, KIND, lambda doc: str(doc["id"]), after=after):
+            yield [doc for doc in page if state in (None, doc["state"]) and recipient in (None, doc["recipient"])]
 
     def redeliver(self, delivery_id: str) -> Doc:
         """Enqueue a new delivery of the same content and recipient; KeyError if there is no such delivery."""
@@ -140,6 +146,10 @@ class DeliveryQueue:
             raise KeyError(delivery_id)
         extra = {"redelivery_of": delivery_id, **({"format": old["format"]} if "format" in old else {})}
         return self._add(old["content"], old["recipient"], None, extra)
+
+    def unsettled(self) -> DocList:
+        """The deliveries still pending, each with why (call once drained: see ``settling.unsettled``)."""
+        return settling.unsettled(self._pending.values(), self._config().url)
 
     def clear(self) -> None:
         """Forget every delivery (for reset): attempts in flight are cancelled, ids start again at 1."""
@@ -188,17 +198,23 @@ class DeliveryQueue:
         if self._release is not None:
             self._release.cancel()
             self._release = None
+        self.interrupt_drains("the webhook delivery queue was stopped")
+
+    def interrupt_drains(self, why: str) -> None:
+        """End every ``drain()`` waiting now with RuntimeError(``why``) (the process is stopping)."""
         for _, _, future in self._drainers:
             if not future.done():
-                future.set_exception(RuntimeError("the webhook delivery queue was stopped"))
+                future.set_exception(RuntimeError(why))
         self._drainers.clear()
 
-    async def drain(self, timeout: float = 5.0, *, retries: bool = False) -> None:
+    async def drain(self, timeout: float = 5.0, *, retries: bool = False, due_retries: bool = False) -> None:
         """Wait until the queue is settled (see the module docstring); TimeoutError past ``timeout``."""
         if self._worker is None:
             raise RuntimeError("the webhook delivery queue is not started")
-        entry = (self._passes, retries, asyncio.get_running_loop().create_future())
         self._lanes.release_held()  # deliveries held back for reordering go now: nothing else may follow
+        loop = asyncio.get_running_loop()
+        until = math.inf if retries else loop.time() + timeout if due_retries else -math.inf
+        entry = (self._passes, until, loop.create_future())
         self._drainers.append(entry)
         self.kick()
         try:
@@ -344,9 +360,10 @@ class DeliveryQueue:
         lanes = self._lanes
         if lanes.busy or (cfg.url and lanes.ready):
             return
+        next_due = lanes.next_real_due() if cfg.url else None
         for entry in list(self._drainers):
-            since, retries, future = entry
-            if self._passes > since and not (retries and cfg.url and lanes.waiting):
+            since, until, future = entry
+            if self._passes > since and not (next_due is not None and next_due <= until):
                 if not future.done():
                     future.set_result(None)
                 self._drainers.remove(entry)
