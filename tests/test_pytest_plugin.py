@@ -16,35 +16,13 @@ import httpx
 import pytest
 
 from emulator.replay.testing import WaEmulator
+from tests.payloads import FLOW, SHOP
 from tests.process import running_process
 from tests.replay_bots import ECHO_BOT, ROOT
 
 pytest_plugins = ["pytester"]
 
 ORDER = ROOT / "fixtures" / "conversations" / "order_pizza.yaml"
-SHOP = {
-    "type": "product_list",
-    "header": {"type": "text", "text": "Pizza"},
-    "body": {"text": "Pick yours"},
-    "action": {
-        "catalog_id": "cat-1",
-        "sections": [{"title": "All", "product_items": [{"product_retailer_id": "diavola"}]}],
-    },
-}
-FLOW = {
-    "type": "flow",
-    "body": {"text": "Book a table"},
-    "action": {
-        "name": "flow",
-        "parameters": {
-            "flow_message_version": "3",
-            "flow_token": "t-1",
-            "flow_id": "9",
-            "flow_cta": "Book",
-            "flow_action": "data_exchange",
-        },
-    },
-}
 
 
 @pytest.fixture(scope="module")

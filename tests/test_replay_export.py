@@ -15,6 +15,7 @@ from emulator.replay.script import parse_script
 from emulator.replay.traffic import LogError, log_script
 from emulator.transcripts.export import stable_matcher
 from tests.conftest import assert_error
+from tests.payloads import FLOW, SHOP
 
 USER = "15550001111"
 WELCOME = {
@@ -403,31 +404,6 @@ def test_a_media_turn_is_exported_without_its_media_id_so_it_replays(api: TestCl
     [step] = [s for s in script["steps"] if "send" in s]
     assert step["send"] == {"type": "image", "image": {"caption": "my receipt"}}
     assert api.post(f"/_emulator/users/{USER}/messages", json=step["send"]).status_code == 200
-
-
-SHOP = {
-    "type": "product_list",
-    "header": {"type": "text", "text": "Pizza"},
-    "body": {"text": "Pick yours"},
-    "action": {
-        "catalog_id": "cat-1",
-        "sections": [{"title": "All", "product_items": [{"product_retailer_id": "diavola"}]}],
-    },
-}
-FLOW = {
-    "type": "flow",
-    "body": {"text": "Book"},
-    "action": {
-        "name": "flow",
-        "parameters": {
-            "flow_message_version": "3",
-            "flow_token": "t-1",
-            "flow_id": "9",
-            "flow_cta": "Book",
-            "flow_action": "data_exchange",
-        },
-    },
-}
 
 
 def test_the_new_kinds_of_turn_are_exported_as_their_short_forms(api: TestClient) -> None:
