@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import hmac
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from emulator.domain.auth import ADMIN
 from emulator.domain.reasons import Reason, Refusal
 from emulator.web import tenant_of
 
@@ -36,12 +38,23 @@ def basic_credentials(request: Request) -> tuple[str, str]:
     return username, password
 
 
+def is_static_token(request: Request, token: str | None) -> bool:
+    """Whether ``token`` is one of the static access tokens (``--access-token``), which need no login."""
+    if not token:
+        return False
+    return any(hmac.compare_digest(token, known) for known in request.app.state.emulator.settings.access_tokens)
+
+
 def authenticated(endpoint: Endpoint) -> Endpoint:
-    """Wrap an endpoint so it runs only with a valid, unexpired, not revoked token."""
+    """Wrap an endpoint so it runs only with a static access token (the admin) or a valid login token."""
 
     @functools.wraps(endpoint)
     async def guarded(request: Request) -> Response:
-        request.state.username = tenant_of(request).auth.authenticate(bearer_token(request))
+        token = bearer_token(request)
+        if is_static_token(request, token):
+            request.state.username = ADMIN
+        else:
+            request.state.username = tenant_of(request).auth.authenticate(token)
         return await endpoint(request)
 
     return guarded
