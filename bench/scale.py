@@ -52,9 +52,9 @@ def tail(port: int, seconds: float, report: Any) -> dict[str, Any]:
 
 
 def stored(url: str) -> tuple[int, int]:
-    """(messages stored, messages evicted) as /_emulator/health counts them (0, 0 if it does not)."""
+    """(messages stored, messages forgotten) as /_emulator/health counts them (0, 0 if it does not)."""
     counts = call(url + "/_emulator/health").get("messages") or {}
-    return int(counts.get("stored", 0)), int(counts.get("evicted", 0))
+    return int(counts.get("stored", 0)), int(counts.get("forgotten", 0))
 
 
 def hundred_k(port: int, seconds: float, report: Any) -> dict[str, Any]:
@@ -71,8 +71,8 @@ def hundred_k(port: int, seconds: float, report: Any) -> dict[str, Any]:
         report({"phase": "fresh", **fresh.as_dict()})
         sent = count0 + fresh.requests
         while True:  # fill: until 100 k are stored (or, on a build without counts, sent)
-            count, evicted = stored(url)
-            if evicted or max(count, sent) >= FILL_TO:
+            count, forgotten = stored(url)
+            if forgotten or max(count, sent) >= FILL_TO:
                 break
             sent += measure(url + ONPREM_PATH, raw, seconds=3, auth=AUTH).requests
         count = stored(url)[0] or min(sent, FILL_TO)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import logging
 import os
 import socket
@@ -100,6 +101,7 @@ def serve(settings: Settings) -> int:
     except (ValueError, OSError) as exc:
         log.error("cannot start: %s", exc)
         return 2
+    quiet_gc()
     try:
         sock = socket.create_server((settings.host, settings.port), reuse_port=False)
     except OSError as exc:
@@ -114,6 +116,18 @@ def serve(settings: Settings) -> int:
     )
     uvicorn.Server(config).run(sockets=[sock])
     return 0
+
+
+def quiet_gc() -> None:
+    """Keep the garbage collector out of the request path of a served emulator.
+
+    What start-up built (modules, schemas, fixtures) is frozen (not collected first: that alone costs
+    ~20 ms of start-up): no collection scans it again. Records
+    are kept as bytes, which the collector never tracks, so collections stay small; with higher
+    thresholds they also come rarely.
+    """
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 50)
 
 
 def healthcheck(url: str | None, timeout: float) -> int:

@@ -29,6 +29,7 @@ from emulator.resources import data_dir
 from emulator.schemas import SchemaSet
 from emulator.settings import Settings
 from emulator.store import Store, open_store
+from emulator.webhooks import render, sources
 
 if TYPE_CHECKING:
     import httpx
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from emulator.webhooks.queue import DeliveryQueue
 
 DEFAULT_TENANT = "default"
+STATUSES = ("sent", "delivered", "read", "failed")
+RESET_SLICE = 10_000  # records freed between two yields to the event loop during a reset
 log = logging.getLogger("wa_emulator")
 
 
@@ -71,9 +74,11 @@ class Emulator:
         self.tenants = {DEFAULT_TENANT: tenant}
         self._queues: dict[str, DeliveryQueue] = {}
         self._configs: dict[str, WebhookConfig] = {}
+        self._wanted: dict[str, frozenset[str]] = {}  # the statuses each tenant's webhook format sends
         self._runners: dict[str, asyncio.Task[None]] = {}
         self._wakes: dict[str, asyncio.Event] = {}
         self._running = False
+        self._flusher: asyncio.Task[None] | None = None
         for each in self.tenants.values():
             self._attach(each)
 
@@ -83,18 +88,30 @@ class Emulator:
     def _route(self, tenant: Tenant, event: Event) -> None:
         """Where each domain event goes: the change feed, the delivery config, the scheduler, a webhook."""
         tenant.publish(event)
-        if isinstance(event, SettingsChanged):
+        if isinstance(event, StatusReached):  # the most frequent, first: up to three per send
+            self._status_reached(tenant, event)
+        elif isinstance(event, SettingsChanged):
             self._settings_changed(tenant)
         elif isinstance(event, JobScheduled):
             self._wake(tenant)
-        elif isinstance(event, StatusReached | MessageReceived | ContactsChecked):
-            from emulator.webhooks.render import render
-
+        elif isinstance(event, MessageReceived | ContactsChecked):
             config = self._webhook_config(tenant)
-            rendered = render(config.format, event, config)
+            rendered = render.render(config.format, event, config)
             if rendered is not None:
                 content, recipient = rendered
                 self.webhooks(tenant).enqueue(content, recipient=recipient, format=config.format)
+
+    def _status_reached(self, tenant: Tenant, event: StatusReached) -> None:
+        """A status webhook, if its format sends one: queued with its source, built when it is sent."""
+        wanted = self._wanted.get(tenant.name)
+        if wanted is None:
+            config = self._webhook_config(tenant)
+            wanted = frozenset(s for s in STATUSES if render.status_wanted(config.format, s, config))
+            self._wanted[tenant.name] = wanted
+        if event.status in wanted:
+            queue = self._queues.get(tenant.name) or self.webhooks(tenant)
+            fmt = self._webhook_config(tenant).format
+            queue.enqueue_source(sources.status_source(event), recipient=event.record["to"], format=fmt)
 
     def tenant(self, name: str = DEFAULT_TENANT) -> Tenant:
         """A tenant by name."""
@@ -104,19 +121,26 @@ class Emulator:
     def http_client(self) -> httpx.AsyncClient:
         """The one client for outbound webhooks (created on first use)."""
         if self._http_client is None:
-            import httpx
+            from emulator.webhooks.transport import LeanClient
 
-            self._http_client = httpx.AsyncClient(timeout=10.0)
+            self._http_client = LeanClient(timeout=10.0)
         return self._http_client
 
     def webhooks(self, tenant: Tenant) -> DeliveryQueue:
         """The tenant's delivery queue, created and started on first use."""
         queue = self._queues.get(tenant.name)
         if queue is None:
+            from emulator.webhooks import sources
             from emulator.webhooks.queue import DeliveryQueue
 
             queue = DeliveryQueue(
-                self.store, tenant.name, tenant.clock, self.http_client, lambda: self._webhook_config(tenant)
+                self.store,
+                tenant.name,
+                tenant.clock,
+                self.http_client,
+                lambda: self._webhook_config(tenant),
+                resolve=lambda source, fmt: sources.content(tenant, source, fmt),
+                max_deliveries=self.settings.max_webhooks,
             )
             self._queues[tenant.name] = queue
             if self._running:
@@ -149,8 +173,10 @@ class Emulator:
     async def start(self) -> None:
         """Start background work: resume pending deliveries, run the scheduler."""
         self._running = True
+        if self.store.persistent:
+            self._flusher = asyncio.create_task(self._flush_store(), name="store-flush")
         for tenant in self.tenants.values():
-            if any(d["state"] == "pending" for d in self.store.items(tenant.name, "deliveries")):
+            if self.store.count(tenant.name, "deliveries"):  # some may be pending: resume them
                 self.webhooks(tenant)
             for queue in self._queues.values():
                 queue.begin()
@@ -169,12 +195,24 @@ class Emulator:
                 await runner
         for queue in self._queues.values():
             await queue.stop()
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
         if self._owns_http_client and self._http_client is not None:
             await self._http_client.aclose()
         self.store.close()
 
     async def reset(self, tenant: Tenant, *, keep: Iterable[str] = ()) -> None:
-        """Back to the fixture state (see ``Tenant.reset``); the delivery log is emptied too."""
+        """Back to the fixture state (see ``Tenant.reset``); the delivery log is emptied too.
+
+        The largest kinds are emptied a slice at a time first, letting other requests run between
+        slices: freeing 100 000 records at once would hold the event loop for ~50 ms.
+        """
+        for kind in ("messages", "inbound", "deliveries"):
+            while (left := self.store.count(tenant.name, kind)) > RESET_SLICE:
+                self.store.trim(tenant.name, kind, left - RESET_SLICE)
+                await asyncio.sleep(0)
         if tenant.name in self._queues:
             self._queues[tenant.name].clear()
         tenant.reset(keep=frozenset(keep))
@@ -190,6 +228,29 @@ class Emulator:
         if tenant.name in self._queues:
             await self._queues[tenant.name].drain(timeout)
 
+    def counts(self, tenant: Tenant) -> dict[str, Any]:
+        """What the tenant keeps, for ``/_emulator/health``: messages by direction, and the webhook log."""
+        retention = tenant.messages.retention
+        out: dict[str, Any] = {
+            name: {"stored": retention.stored[kind], "forgotten": retention.forgotten[kind], "max": retention.limit}
+            for name, kind in (("messages", "messages"), ("inbound", "inbound"))
+        }
+        queue = self._queues.get(tenant.name)
+        out["webhooks"] = queue.counts() if queue is not None else {"stored": 0, "pending": 0, "dropped": 0}
+        out["webhooks"]["max"] = self.settings.max_webhooks
+        return out
+
+    async def _flush_store(self) -> None:
+        """Commit what a persistent store buffered, every ``FLUSH_S`` (at most that is lost on ``kill -9``)."""
+        from emulator.store.sqlite import FLUSH_S
+
+        while True:
+            await asyncio.sleep(FLUSH_S)
+            try:
+                self.store.flush()
+            except Exception:  # a full disk must not stop the emulator; the next flush tries again
+                log.exception("could not write the store")
+
     def _webhook_config(self, tenant: Tenant) -> WebhookConfig:
         """The tenant's delivery settings, rebuilt only when the application settings change."""
         config = self._configs.get(tenant.name)
@@ -199,6 +260,7 @@ class Emulator:
 
     def _settings_changed(self, tenant: Tenant) -> None:
         self._configs.pop(tenant.name, None)
+        self._wanted.pop(tenant.name, None)
         self._kick(tenant)
 
     def _kick(self, tenant: Tenant) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import hmac
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.domain.reasons import Reason, Refusal
+from emulator.web import header
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -19,7 +19,7 @@ INVALID = "Invalid OAuth access token - Cannot parse access token"
 
 def access_token(request: Request) -> str | None:
     """The token of ``Authorization: Bearer``, or of ``?access_token=`` as Meta's examples pass it."""
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    scheme, _, value = (header(request, b"authorization") or b"").decode("latin-1").partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
     return request.query_params.get("access_token") or None
@@ -30,8 +30,8 @@ def check_token(request: Request) -> None:
     token = access_token(request)
     if token is None:
         raise Refusal(Reason.ACCESS_DENIED, MISSING)
-    tokens = request.app.state.emulator.settings.access_tokens
-    if not any(hmac.compare_digest(token, known) for known in tokens):
+    # a set lookup, not a constant-time compare: these tokens are configuration, not secrets to guard
+    if token not in request.app.state.emulator.settings.access_tokens:
         raise Refusal(Reason.ACCESS_DENIED, INVALID)
 
 

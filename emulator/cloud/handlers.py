@@ -7,6 +7,7 @@ uploaded media or a template. An id the emulator does not know is Graph's 400 / 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -27,7 +28,12 @@ SUCCESS = {"success": True}
 def channel(request: Request) -> Channel:
     """The Cloud channel, with the API version the bot called (it shapes status webhooks)."""
     version = request.path_params.get("version", "")
-    return dataclasses.replace(TABLE.channel, version=version) if version else TABLE.channel
+    return _versioned(version) if version else TABLE.channel
+
+
+@functools.lru_cache(maxsize=64)
+def _versioned(version: str) -> Channel:
+    return dataclasses.replace(TABLE.channel, version=version)
 
 
 def _validate(request: Request, schema: str, body: object) -> None:

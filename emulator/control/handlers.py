@@ -12,11 +12,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator import __version__
+from emulator.control.paging import collect, limit_of, page, views
+from emulator.domain.messages import INBOUND, matcher
 from emulator.domain.reasons import Reason, Refusal
 from emulator.domain.templates import definitions_in
 from emulator.onprem.auth import bearer_token
 from emulator.views import record_view, records_view
 from emulator.web import JSONResponse, read_json, read_json_value, tenant_of
+from emulator.webhooks.log import matcher as webhook_matcher
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -49,6 +52,7 @@ async def health(request: Request) -> Response:
             "store": state.settings.store.split(":")[0],
             "uptime_s": round(time.monotonic() - state.started, 3),
             "now": tenant_of(request).clock.now(),
+            **state.counts(tenant_of(request)),
         }
     )
 
@@ -120,17 +124,19 @@ MAX_WAIT_S = 60.0
 
 @control
 async def list_messages(request: Request) -> Response:
-    """GET /_emulator/messages: filters ``to``, ``type``, ``status``, ``after``; ``wait`` long-polls."""
+    """GET /_emulator/messages: filters ``to``, ``type``, ``status``, ``after``; ``wait`` long-polls; paged."""
     query = request.query_params
-    filters = {k: query.get(k) for k in ("to", "type", "status", "after")}
+    keep = matcher(to=query.get("to"), type=query.get("type"), status=query.get("status"))
+    after, limit = query.get("after"), limit_of(request)
     wait = _seconds(query.get("wait"), "wait")
     tenant = tenant_of(request)
     deadline = time.monotonic() + wait
     while True:
-        found = tenant.messages.list(**filters)
+        tenant.messages.check_cursor(after)
+        found, more = await collect(tenant.messages.chunks(after), keep, limit)
         remaining = deadline - time.monotonic()
         if found or remaining <= 0:
-            return JSONResponse({"messages": records_view(found)})
+            return JSONResponse(page("messages", records_view(found), more))
         await tenant.feed.wait(remaining)
 
 
@@ -185,8 +191,10 @@ async def conversation(request: Request) -> Response:
     """GET /_emulator/conversations/{wa_id}: both directions in order; ``?format=script`` as a replay script."""
     wa_id = request.path_params["wa_id"]
     _validate(request, "control/user.json", {"wa_id": wa_id})
-    view = tenant_of(request).conversation(wa_id)
-    view["messages"] = records_view(view["messages"])
+    found, cursor = await _conversation_page(request, wa_id)
+    view = tenant_of(request).conversation(wa_id, records_view(found))
+    if cursor is not None:
+        view["next"] = cursor
     output = request.query_params.get("format", "json")
     if output == "script":
         from emulator.replay.export import conversation_yaml  # only this format needs yaml and the replay code
@@ -197,12 +205,34 @@ async def conversation(request: Request) -> Response:
     return JSONResponse(view)
 
 
+async def _conversation_page(request: Request, wa_id: str) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of both directions in order; the cursor ``OUTBOUND_ID,INBOUND_ID`` of the next, if any."""
+    messages, limit = tenant_of(request).messages, limit_of(request)
+    out_after, _, in_after = (request.query_params.get("after") or "").partition(",")
+    cursors = [out_after or None, in_after or None]
+    messages.check_cursor(cursors[0])
+    messages.check_cursor(cursors[1], INBOUND)
+    outbound, more_out = await collect(messages.chunks(cursors[0]), lambda r: r["to"] == wa_id, limit)
+    inbound, more_in = await collect(messages.chunks(cursors[1], kind=INBOUND), lambda r: r["from"] == wa_id, limit)
+    merged = sorted(outbound + inbound, key=lambda m: m["seq"])
+    found = merged[:limit]
+    if not (more_out or more_in or len(merged) > limit):
+        return found, None
+    for n, kind in enumerate(("outbound", "inbound")):
+        cursors[n] = next((m["id"] for m in reversed(found) if m["direction"] == kind), cursors[n])
+    return found, f"{cursors[0] or ''},{cursors[1] or ''}"
+
+
 @control
 async def list_webhooks(request: Request) -> Response:
-    """GET /_emulator/webhooks: the delivery log; filters ``state`` and ``recipient``."""
+    """GET /_emulator/webhooks: the delivery log; filters ``state`` and ``recipient``; ``after``; paged."""
     query = request.query_params
+    after, limit = query.get("after"), limit_of(request)
     queue = request.app.state.emulator.webhooks(tenant_of(request))
-    return JSONResponse({"webhooks": queue.list(state=query.get("state"), recipient=query.get("recipient"))})
+    if after is not None and queue.get(after) is None:
+        raise Refusal(Reason.NOT_FOUND, f"after: no webhook delivery {after} (was the emulator reset?)")
+    found, more = await collect(queue.chunks(after), webhook_matcher(query.get("state"), query.get("recipient")), limit)
+    return JSONResponse(page("webhooks", await views(found, queue.show), more))
 
 
 @control
@@ -235,7 +265,6 @@ async def drain_webhooks(request: Request) -> Response:
         await emulator.drain(tenant, timeout)
     except TimeoutError as exc:
         raise Refusal(Reason.NOT_READY, str(exc)) from None
-    counts: dict[str, int] = {}
-    for delivery in emulator.webhooks(tenant).list():
-        counts[delivery["state"]] = counts.get(delivery["state"], 0) + 1
-    return JSONResponse({"settled": True, "states": counts})
+    counts = emulator.webhooks(tenant).counts()
+    states = {state: counts[state] for state in ("pending", "delivered", "failed") if counts[state]}
+    return JSONResponse({"settled": True, "states": states})

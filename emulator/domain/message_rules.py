@@ -52,6 +52,8 @@ def _list_rows_fit(interactive: dict[str, Any]) -> None:
 
 def _list_rows_unique(interactive: dict[str, Any]) -> None:
     """Row ids, and row titles, are each unique within the message (1009)."""
+    if _distinct([row for section in interactive["action"]["sections"] for row in section["rows"]]):
+        return  # the usual case, decided without building a JSON path
     rows = list(_items(interactive["action"]["sections"], "$.interactive.action.sections", "rows"))
     _unique("row id", ((f"{path}.id", row["id"]) for path, row in rows))
     _unique("row title", ((f"{path}.title", row["title"]) for path, row in rows))
@@ -59,6 +61,8 @@ def _list_rows_unique(interactive: dict[str, Any]) -> None:
 
 def _reply_buttons_unique(interactive: dict[str, Any]) -> None:
     """Reply-button ids, and reply-button titles, are each unique within the message (1009)."""
+    if _distinct([button["reply"] for button in interactive["action"]["buttons"]]):
+        return  # the usual case, decided without building a JSON path
     replies = [
         (f"$.interactive.action.buttons[{i}].reply", button["reply"])
         for i, button in enumerate(interactive["action"]["buttons"])
@@ -87,6 +91,15 @@ def _items(sections: list[dict[str, Any]], path: str, key: str) -> Iterator[tupl
     for i, section in enumerate(sections):
         for j, item in enumerate(section[key]):
             yield f"{path}[{i}].{key}[{j}]", item
+
+
+def _distinct(items: list[dict[str, Any]]) -> bool:
+    """Whether no two items have the same id, and no two the same title."""
+    ids, titles = set(), set()
+    for item in items:
+        ids.add(item["id"])
+        titles.add(item["title"])
+    return len(ids) == len(titles) == len(items)
 
 
 def _unique(what: str, values: Iterable[tuple[str, str]]) -> None:

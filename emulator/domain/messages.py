@@ -17,7 +17,10 @@ from emulator.store import Doc, Store
 
 KIND = "messages"
 INBOUND = "inbound"
+LATEST = "latest"  # per user: the id of their newest message, either direction (for the page's sidebar)
+CHUNK = 500  # records read per step of a scan: a few ms, after which a control call lets others run
 MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
+Chunk = list[Doc]  # an alias: inside the class ``list`` names the method
 
 
 class MessagesService:
@@ -37,6 +40,7 @@ class MessagesService:
         next_seq: Callable[[], int],
         business_wa_id: str,
         before_record: Callable[[str, str], None] | None = None,
+        max_messages: int = 100_000,
     ) -> None:
         self._store = store
         self._tenant = tenant
@@ -49,12 +53,14 @@ class MessagesService:
         self._next_seq = next_seq
         self._business = business_wa_id
         self._before_record = before_record  # a last check with the recipient and type known
+        self.retention = Retention(store, tenant, max_messages)
 
     def send(self, body: dict[str, Any], channel: Channel) -> tuple[Doc, Doc]:
-        """Check a schema-valid send against the rules, then record it (status ``accepted``).
+        """Check a schema-valid send against the rules and make its record (status ``accepted``).
 
-        Answers the record and the recipient (read once, handed on to the status lifecycle). A
-        recipient who is no WhatsApp user is refused here unless ``channel`` reports that later.
+        Answers the record and the recipient (read once, handed on to the status lifecycle, which
+        saves the record with its first status: one write per send). A recipient who is no
+        WhatsApp user is refused here unless ``channel`` reports that later.
         """
         check_message(body)
         given = body.get("to") or body.get("recipient") or ""
@@ -83,7 +89,7 @@ class MessagesService:
             record["api_version"] = channel.version
         if hydrated is not None:
             record["hydrated"] = hydrated
-        self.save(record)
+        self.retention.admit(KIND, wa_id, record["id"])
         return record, user
 
     def save(self, record: Doc) -> None:
@@ -102,6 +108,10 @@ class MessagesService:
         """One record, or None."""
         return self._store.get(self._tenant, KIND, message_id)
 
+    def exists(self, message_id: str, kind: str = KIND) -> bool:
+        """Whether a record (or, with ``kind``, an inbound record) is kept."""
+        return self._store.get(self._tenant, kind, message_id) is not None
+
     def list(
         self,
         *,
@@ -110,18 +120,33 @@ class MessagesService:
         status: str | None = None,
         after: str | None = None,
     ) -> list[Doc]:
-        """Records oldest first, filtered; ``to`` may be written in any phone format."""
-        wa_id = normalize(to) or to if to else None
-        if after is not None and self.find(after) is None:
+        """Records oldest first, filtered; ``to`` may be written in any phone format (every one: see ``chunks``)."""
+        self.check_cursor(after)
+        keep = matcher(to=to, type=type, status=status)
+        return [r for chunk in self.retention.chunks(KIND, after) for r in chunk if keep(r)]
+
+    def check_cursor(self, after: str | None, kind: str = KIND) -> None:
+        """Refuse (404) an ``after`` cursor naming no kept message (of ``kind``)."""
+        if after is not None and not self.exists(after, kind):
             # a cursor from before a reset would otherwise wait for nothing, forever
-            raise Refusal(Reason.NOT_FOUND, f"after: no message {after} (was the emulator reset?)")
-        return [
-            r
-            for r in self._store.items(self._tenant, KIND, after=after)
-            if (wa_id is None or r["to"] == wa_id)
-            and (type is None or r["type"] == type)
-            and (status is None or r["status"] == status)
-        ]
+            raise Refusal(Reason.NOT_FOUND, f"after: no message {after} (was the emulator reset, or was it forgotten?)")
+
+    def chunks(self, after: str | None = None, kind: str = KIND) -> Iterator[Chunk]:
+        """Records (or, with ``kind``, inbound records) after ``after``, oldest first, a few hundred at a time."""
+        return self.retention.chunks(kind, after)
+
+    def record_inbound(self, record: Doc) -> None:
+        """Keep a new inbound record (a simulated user's message) and tell the feed."""
+        self.retention.admit(INBOUND, record["from"], record["id"])
+        self._store.put(self._tenant, INBOUND, record["id"], record)
+        self._outbox.emit(Changed("inbound", record))
+
+    def latest_with(self, wa_id: str) -> Doc | None:
+        """The newest kept message to or from ``wa_id`` (either direction), or None."""
+        pointer = self._store.get(self._tenant, LATEST, wa_id)
+        if pointer is None:
+            return None
+        return self._store.get(self._tenant, INBOUND if pointer["inbound"] else KIND, pointer["id"])
 
     def mark_read(self, message_id: str) -> Doc:
         """``PUT /v1/messages/{id}``: the business read an inbound message; 404/1006 if unknown."""
@@ -175,3 +200,56 @@ def _media_ids(body: dict[str, Any]) -> Iterator[tuple[str, str]]:
                 kind = param.get("type")
                 if kind in MEDIA_TYPES and "id" in param.get(kind, {}):
                     yield f"$.template.components[{c}].parameters[{p}].{kind}", param[kind]["id"]
+
+
+def matcher(*, to: str | None = None, type: str | None = None, status: str | None = None) -> Callable[[Doc], bool]:
+    """The filter of ``GET /_emulator/messages``: ``to`` may be written in any phone format."""
+    wa_id = normalize(to) or to if to else None
+
+    def keep(record: Doc) -> bool:
+        return (
+            (wa_id is None or record["to"] == wa_id)
+            and (type is None or record["type"] == type)
+            and (status is None or record["status"] == status)
+        )
+
+    return keep
+
+
+class Retention:
+    """``--max-messages``: each kind keeps its newest records; the oldest go first, 1 % at a time."""
+
+    def __init__(self, store: Store, tenant: str, limit: int) -> None:
+        self._store = store
+        self._tenant = tenant
+        self.limit = limit
+        self.stored = {kind: store.count(tenant, kind) for kind in (KIND, INBOUND)}
+        self.forgotten = dict.fromkeys((KIND, INBOUND), 0)
+
+    def admit(self, kind: str, wa_id: str, message_id: str) -> None:
+        """A new record of ``kind`` is about to be put: make room, and point its user at it."""
+        self._store.put(self._tenant, LATEST, wa_id, {"id": message_id, "inbound": kind == INBOUND})
+        self.stored[kind] += 1
+        if self.stored[kind] > self.limit:
+            gone = self._store.trim(self._tenant, kind, self.limit - max(1, self.limit // 100))
+            self.stored[kind] = self._store.count(self._tenant, kind) + 1
+            self.forgotten[kind] += len(gone)
+
+    def cleared(self) -> None:
+        """Everything was reset: nothing is stored."""
+        self.stored = dict.fromkeys(self.stored, 0)
+
+    def chunks(self, kind: str, after: str | None) -> Iterator[list[Doc]]:
+        """Records of ``kind`` after ``after`` a chunk at a time, safe while older ones are being forgotten."""
+        cursor = after
+        while True:
+            chunk = self._store.items(self._tenant, kind, after=cursor, limit=CHUNK)
+            if not chunk and cursor != after and self._store.get(self._tenant, kind, cursor or "") is None:
+                # the cursor itself was forgotten meanwhile: all that is left is newer, go on from the oldest
+                chunk = self._store.items(self._tenant, kind, limit=CHUNK)
+            if not chunk:
+                return
+            yield chunk
+            if len(chunk) < CHUNK:
+                return
+            cursor = chunk[-1]["id"]

@@ -12,8 +12,8 @@ from typing import Any
 
 from emulator.domain.lifecycle import RECEIVED, StatusLifecycle
 from emulator.domain.media import MediaService
-from emulator.domain.messages import INBOUND, MessagesService
-from emulator.domain.outbox import Changed, MessageReceived, Outbox
+from emulator.domain.messages import MessagesService
+from emulator.domain.outbox import MessageReceived, Outbox
 from emulator.domain.reasons import Failure, Reason, Refusal
 from emulator.domain.samples import sample
 from emulator.domain.users import UsersService
@@ -132,9 +132,8 @@ class UserActions:
             "seq": self._next_seq(),
             "read_at": None,
         }
-        self._store.put(self._tenant, INBOUND, message["id"], record)
+        self._messages.record_inbound(record)
         self._window.renew(wa_id)
-        self._outbox.emit(Changed("inbound", record))
         return record
 
 

@@ -13,7 +13,7 @@ from emulator.domain.contacts import ContactsService
 from emulator.domain.feed import ChangeFeed
 from emulator.domain.lifecycle import StatusLifecycle
 from emulator.domain.media import MediaService
-from emulator.domain.messages import INBOUND, MessagesService
+from emulator.domain.messages import INBOUND, LATEST, MessagesService
 from emulator.domain.messages import KIND as MESSAGES
 from emulator.domain.outbox import Changed, Event, Outbox
 from emulator.domain.reasons import Channel, Reason, Refusal
@@ -29,7 +29,7 @@ from emulator.store import Doc, Store
 
 META = "meta"
 # What reset clears; tokens, accounts and application settings survive so a running bot keeps working.
-RESET_KINDS = (MESSAGES, INBOUND, "deliveries", "windows", "billing", "media")
+RESET_KINDS = (MESSAGES, INBOUND, LATEST, "deliveries", "windows", "billing", "media")
 
 
 class Tenant:
@@ -55,7 +55,7 @@ class Tenant:
         self.outbox = Outbox()
         self.outbox.connect(self.publish)  # the runtime connects its own sink, which also delivers webhooks
         self.scheduler = Scheduler(clock.now, self.outbox)
-        self._seq = store.count(name, MESSAGES) + store.count(name, INBOUND)
+        self._seq = max((d.get("seq", 0) for k in (MESSAGES, INBOUND) for d in store.latest(name, k, 1)), default=0)
         self.auth = AuthService(
             store,
             name,
@@ -86,6 +86,7 @@ class Tenant:
             next_seq=self.next_seq,
             business_wa_id=settings.business_wa_id,
             before_record=self._window_check if settings.window_error == "sync" else None,
+            max_messages=settings.max_messages,
         )
         self.lifecycle = StatusLifecycle(
             messages=self.messages,
@@ -124,16 +125,16 @@ class Tenant:
         self.lifecycle.accepted(record, user)
         return record
 
-    def conversation(self, wa_id: str) -> Doc:
-        """Both directions with one user, in order, with the user and the state of the window."""
-        outbound = self.messages.list(to=wa_id)
-        inbound = [m for m in self.store.items(self.name, INBOUND) if m["from"] == wa_id]
-        return {
-            "wa_id": wa_id,
-            "user": self.users.peek(wa_id),
-            "window": self.window.view(wa_id),
-            "messages": sorted(outbound + inbound, key=lambda m: m["seq"]),
-        }
+    def conversation(self, wa_id: str, messages: list[Doc] | None = None) -> Doc:
+        """Both directions with one user, in order, with the user and the state of the window.
+
+        ``messages`` is a page of them already found (see the control API); by default every one.
+        """
+        if messages is None:
+            outbound = self.messages.list(to=wa_id)
+            inbound = [m for chunk in self.messages.chunks(kind=INBOUND) for m in chunk if m["from"] == wa_id]
+            messages = sorted(outbound + inbound, key=lambda m: m["seq"])
+        return {"wa_id": wa_id, "user": self.users.peek(wa_id), "window": self.window.view(wa_id), "messages": messages}
 
     def next_seq(self) -> int:
         """The next number of the tenant's one ordering of inbound and outbound messages."""
@@ -148,6 +149,7 @@ class Tenant:
     def reset(self, *, keep: frozenset[str] = frozenset()) -> None:
         """Back to the fixture state; tokens, accounts and application settings are kept."""
         self.store.clear(self.name, RESET_KINDS, blobs=True)
+        self.messages.retention.cleared()
         if "users" not in keep:
             self.users.load_fixtures()
         if "templates" not in keep:

@@ -5,22 +5,23 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-import hmac
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.domain.auth import ADMIN
 from emulator.domain.reasons import Reason, Refusal
-from emulator.web import tenant_of
+from emulator.web import header, tenant_of
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def bearer_token(request: Request) -> str | None:
     """The token of an ``Authorization: Bearer`` header, or None."""
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    raw = header(request, b"authorization")
+    if raw is None:
+        return None
+    scheme, _, value = raw.decode("latin-1").partition(" ")
     return value.strip() or None if scheme.lower() == "bearer" else None
 
 
@@ -40,9 +41,8 @@ def basic_credentials(request: Request) -> tuple[str, str]:
 
 def is_static_token(request: Request, token: str | None) -> bool:
     """Whether ``token`` is one of the static access tokens (``--access-token``), which need no login."""
-    if not token:
-        return False
-    return any(hmac.compare_digest(token, known) for known in request.app.state.emulator.settings.access_tokens)
+    # a set lookup, not a constant-time compare: these tokens are configuration, not secrets to guard
+    return bool(token) and token in request.app.state.emulator.settings.access_tokens
 
 
 def authenticated(endpoint: Endpoint) -> Endpoint:
@@ -51,10 +51,8 @@ def authenticated(endpoint: Endpoint) -> Endpoint:
     @functools.wraps(endpoint)
     async def guarded(request: Request) -> Response:
         token = bearer_token(request)
-        if is_static_token(request, token):
-            request.state.username = ADMIN
-        else:
-            request.state.username = tenant_of(request).auth.authenticate(token)
+        if not is_static_token(request, token):  # a static token is the admin's; else a login's, or 401
+            tenant_of(request).auth.authenticate(token)
         return await endpoint(request)
 
     return guarded

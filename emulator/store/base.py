@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+import orjson
+
 Doc = dict[str, Any]
+
+
+def compact(doc: Doc) -> bytes:
+    """A document as compact JSON bytes, in a block of its own size.
+
+    ``orjson.dumps`` answers bytes inside a 4 KiB allocation; kept as they are, every stored document
+    would cost 4 KiB of memory whatever its length. The copy costs ~0.1 µs.
+    """
+    return bytes(memoryview(orjson.dumps(doc)))
 
 
 class Store(Protocol):
@@ -30,12 +41,21 @@ class Store(Protocol):
         """Remove a document; True if it existed."""
         ...
 
-    def items(self, tenant: str, kind: str, *, after: str | None = None) -> list[Doc]:
-        """Documents of a kind, oldest first; with ``after``, only those put after that key."""
+    def items(self, tenant: str, kind: str, *, after: str | None = None, limit: int | None = None) -> list[Doc]:
+        """Documents of a kind, oldest first; with ``after``, only those put after that key (none if it is
+        unknown); at most ``limit`` of them."""
+        ...
+
+    def latest(self, tenant: str, kind: str, limit: int) -> list[Doc]:
+        """The ``limit`` newest documents of a kind, newest first."""
         ...
 
     def count(self, tenant: str, kind: str) -> int:
         """How many documents of a kind there are."""
+        ...
+
+    def trim(self, tenant: str, kind: str, keep: int) -> list[str]:
+        """Remove the oldest documents of a kind until at most ``keep`` remain; the keys removed, oldest first."""
         ...
 
     def put_blob(self, tenant: str, key: str, content_type: str, data: bytes) -> None:
@@ -58,6 +78,10 @@ class Store(Protocol):
         """Remove everything, for every tenant."""
         ...
 
+    def flush(self) -> None:
+        """Make every change so far durable (a persistent store writes in batches; see ``SqliteStore``)."""
+        ...
+
     def close(self) -> None:
-        """Release files and connections."""
+        """Flush, then release files and connections."""
         ...

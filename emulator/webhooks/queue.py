@@ -33,6 +33,12 @@ No URL
     Enqueues a *new* delivery of the same content (with ``redelivery_of``), leaving the old
     document and its attempts untouched, so the log keeps the whole history.
 
+Retention
+    The log keeps at most ``max_deliveries`` deliveries (``--max-webhooks``); the oldest go first,
+    1 % at a time. A pending one pushed out (no URL for a long time, or a receiver that keeps
+    failing) is dropped and counted in ``dropped``. Stored deliveries are compact (``log``):
+    a status webhook names its message and is built when it is sent.
+
 No polling anywhere: one worker task waits on an asyncio.Event set by ``enqueue``, ``kick``,
 finished attempts and a single timer armed for the earliest backoff.
 """
@@ -41,14 +47,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import httpx
 
 from emulator.clock import Clock
 from emulator.store.base import Doc, Store
-from emulator.webhooks import sender
+from emulator.webhooks import log, sender
 from emulator.webhooks.config import WebhookConfig
 from emulator.webhooks.lanes import Lanes
 from emulator.webhooks.payloads import check_content
@@ -57,6 +63,8 @@ from emulator.webhooks.sender import FAILED, PENDING
 logger = logging.getLogger("emulator.webhooks")
 
 KIND = "deliveries"
+CHUNK = 500  # deliveries read per step of a scan (a control call lets others run between steps)
+GONE = "not sent: its message is no longer kept (--max-messages) or was reset"
 
 Subscriber = Callable[[Doc], None]
 DocList = list[Doc]  # an alias: inside the class ``list`` names the method
@@ -72,18 +80,29 @@ class DeliveryQueue:
         clock: Clock,
         http_client: httpx.AsyncClient,
         config: Callable[[], WebhookConfig],
+        *,
+        resolve: log.Resolver | None = None,
+        max_deliveries: int = 100_000,
     ) -> None:
         self._store = store
         self._tenant = tenant
         self._clock = clock
         self._http = http_client
         self._config = config
+        self._resolve = resolve  # builds the content of a delivery enqueued with a source
+        self.max_deliveries = max_deliveries
         # Called with a snapshot of a delivery after every change; must not block or raise.
         self.on_change: list[Subscriber] = []
         self._lanes = Lanes()
         self._verified: set[tuple[str, str]] = set()  # Cloud callbacks that passed the handshake
-        self._pending: dict[str, Doc] = {}  # the live documents of pending deliveries
-        self._number = store.count(tenant, KIND)
+        self.stored = store.count(tenant, KIND)
+        self.dropped = 0  # pending deliveries pushed out of the log
+        self._failed: set[str] = set()  # ids of failed deliveries still in the log (few)
+        self._forgotten: set[str] = set()  # pushed out while their attempt was in flight
+        self._explicit = False  # an id was given by the caller: new ids must be checked
+        self._sending = bool(config().url)  # a URL is set: new deliveries wake the worker (see kick)
+        newest = store.latest(tenant, KIND, 1)
+        self._number = max([self.stored, *(int(d["id"]) for d in newest if str(d["id"]).isdigit())])
         self._wake = asyncio.Event()
         self._scan = False  # next pass also checks backoffs against the emulator clock
         self._epoch = 0  # bumped by clear()/stop(): late results of older attempts are dropped
@@ -108,27 +127,77 @@ class DeliveryQueue:
 
         ``format`` is the wire format the content was rendered for (the config's at send time if None).
         """
-        return self._add(content, recipient, delivery_id, {} if format is None else {"format": format})
+        check_content(content)
+        if delivery_id is not None:
+            self._explicit = True
+            if self._store.get(self._tenant, KIND, delivery_id) is not None:
+                raise ValueError(f"a webhook delivery with id {delivery_id!r} already exists")
+        extra: Doc = {"content": dict(content)} if format is None else {"content": dict(content), "format": format}
+        return self.show(self._add(recipient, delivery_id, extra))
+
+    def enqueue_source(self, source: list[Any], *, recipient: str, format: str) -> None:
+        """Record a pending delivery whose content ``resolve(source, format)`` builds when it is sent."""
+        key = self._new_id()
+        doc = {"id": key, "recipient": recipient, "created_at": self._clock.now(), "source": source}
+        doc["format"] = format
+        self._store.put(self._tenant, KIND, key, doc)
+        self._lanes.add(recipient, key)
+        self.stored += 1
+        if self.stored > self.max_deliveries:
+            self._trim()
+        if self._sending or self._drainers:
+            self._wake.set()
+        if self.on_change:
+            self._notify(doc)
 
     def get(self, delivery_id: str) -> Doc | None:
-        """One delivery document, or None."""
-        return self._store.get(self._tenant, KIND, delivery_id)
+        """One delivery as the log shows it, or None."""
+        stored = self._store.get(self._tenant, KIND, delivery_id)
+        return None if stored is None else self.show(stored)
 
     def list(self, state: str | None = None, recipient: str | None = None) -> DocList:
-        """Deliveries oldest first, optionally only those in ``state`` or for ``recipient``."""
-        return [
-            doc
-            for doc in self._store.items(self._tenant, KIND)
-            if state in (None, doc["state"]) and recipient in (None, doc["recipient"])
-        ]
+        """Deliveries oldest first, optionally only those in ``state`` or for ``recipient`` (all: see ``chunks``)."""
+        keep = log.matcher(state, recipient)
+        return [self.show(d) for chunk in self.chunks() for d in chunk if keep(d)]
+
+    def chunks(self, after: str | None = None) -> Iterator[DocList]:
+        """Stored deliveries after ``after``, oldest first, a few hundred at a time (``show`` shows one)."""
+        cursor = after
+        while True:
+            chunk = self._store.items(self._tenant, KIND, after=cursor, limit=CHUNK)
+            if not chunk and cursor != after and self._store.get(self._tenant, KIND, cursor or "") is None:
+                chunk = self._store.items(self._tenant, KIND, limit=CHUNK)  # the cursor was pushed out meanwhile
+            if not chunk:
+                return
+            yield chunk
+            if len(chunk) < CHUNK:
+                return
+            cursor = chunk[-1]["id"]
+
+    def show(self, stored: Doc) -> Doc:
+        """A stored delivery as the log shows it: content, and the payload once attempted."""
+        cfg = self._config()
+        return log.shown(stored, log.content_of(stored, self._resolve, cfg.format), cfg)
+
+    def counts(self) -> dict[str, int]:
+        """Deliveries in the log by state, and how many pending ones were dropped from it."""
+        pending, failed = self._lanes.size, len(self._failed)
+        delivered = self.stored - pending - failed
+        return {
+            "stored": self.stored,
+            "pending": pending,
+            "delivered": delivered,
+            "failed": failed,
+            "dropped": self.dropped,
+        }
 
     def redeliver(self, delivery_id: str) -> Doc:
         """Enqueue a new delivery of the same content and recipient; KeyError if there is no such delivery."""
-        old = self.get(delivery_id)
+        old = self._store.get(self._tenant, KIND, delivery_id)
         if old is None:
             raise KeyError(delivery_id)
-        extra = {"redelivery_of": delivery_id, **({"format": old["format"]} if "format" in old else {})}
-        return self._add(old["content"], old["recipient"], None, extra)
+        extra: Doc = {k: old[k] for k in ("content", "source", "format") if k in old}
+        return self.show(self._add(old["recipient"], None, {**extra, "redelivery_of": delivery_id}))
 
     def clear(self) -> None:
         """Forget every delivery (for reset): attempts in flight are cancelled, ids start again at 1."""
@@ -136,13 +205,14 @@ class DeliveryQueue:
         for task in self._attempts:
             task.cancel()
         self._lanes = Lanes()
-        self._pending.clear()
-        self._number = 0
+        self._number = self.stored = 0
+        self._failed.clear()
         self._store.clear(self._tenant, [KIND])
         self._wake.set()
 
     def kick(self) -> None:
         """Re-evaluate due times against the emulator clock and the config (after moving either)."""
+        self._sending = bool(self._config().url)
         self._scan = True
         self._wake.set()
 
@@ -201,62 +271,81 @@ class DeliveryQueue:
 
     # -- bookkeeping ------------------------------------------------------------------------
 
-    def _add(self, content: Mapping[str, Any], recipient: str, delivery_id: str | None, extra: Doc) -> Doc:
-        check_content(content)
-        if delivery_id is None:
-            delivery_id = self._new_id()
-        elif delivery_id in self._pending or self.get(delivery_id) is not None:
-            raise ValueError(f"a webhook delivery with id {delivery_id!r} already exists")
-        now = self._clock.now()
+    def _add(self, recipient: str, delivery_id: str | None, extra: Doc) -> Doc:
+        """Store a new pending delivery (its compact form, answered)."""
         doc: Doc = {
-            "id": delivery_id,
+            "id": delivery_id or self._new_id(),
             "recipient": recipient,
-            "content": dict(content),
-            "payload": None,
-            "url": None,
-            "state": PENDING,
-            "attempts": [],
-            "created_at": now,
-            "next_attempt_at": now,
+            "created_at": self._clock.now(),
             **extra,
         }
-        self._store.put(self._tenant, KIND, delivery_id, doc)
-        self._pending[delivery_id] = doc
-        self._lanes.add(recipient, delivery_id)
-        self._wake.set()
-        self._notify(doc)
-        return _snapshot(doc)
+        self._keep(doc)
+        return doc
+
+    def _keep(self, doc: Doc) -> None:
+        """Store a new pending delivery, queue it in its lane, and wake the worker if it can send it."""
+        self._store.put(self._tenant, KIND, doc["id"], doc)
+        self._lanes.add(doc["recipient"], doc["id"])
+        self.stored += 1
+        if self.stored > self.max_deliveries:
+            self._trim()
+        if self._sending or self._drainers:
+            self._wake.set()
+        if self.on_change:
+            self._notify(doc)
 
     def _new_id(self) -> str:
-        while True:
+        self._number += 1
+        key = str(self._number)
+        while self._explicit and self._store.get(self._tenant, KIND, key) is not None:
             self._number += 1
             key = str(self._number)
-            if key not in self._pending and self.get(key) is None:
-                return key
+        return key
+
+    def _trim(self) -> None:
+        """Push the oldest deliveries out of the log (1 % of it); pending ones among them are dropped."""
+        gone = self._store.trim(self._tenant, KIND, self.max_deliveries - max(1, self.max_deliveries // 100))
+        dropped, busy = self._lanes.drop(set(gone))
+        self.dropped += dropped
+        self._forgotten.update(busy)
+        self._failed.difference_update(gone)
+        self.stored = self._store.count(self._tenant, KIND)
+        if dropped and (self.dropped == dropped or self.dropped // 10_000 > (self.dropped - dropped) // 10_000):
+            what = "webhook log full (--max-webhooks %d): %d pending deliveries dropped so far"
+            logger.warning(what, self.max_deliveries, self.dropped)
 
     def _resume(self, loop: asyncio.AbstractEventLoop) -> None:
         self._lanes = Lanes()
-        self._pending = {}
+        self._failed = set()
         now = self._clock.now()
-        for doc in self._store.items(self._tenant, KIND):
-            if doc["state"] != PENDING:
-                continue
-            self._pending[doc["id"]] = doc
-            due = doc["next_attempt_at"]
-            wait = (loop.time() + due - now, due) if doc["attempts"] and due > now else None
-            self._lanes.add(doc["recipient"], doc["id"], wait=wait)
+        for chunk in self.chunks():
+            for stored in chunk:
+                state = log.state_of(stored)
+                if state == FAILED:
+                    self._failed.add(stored["id"])
+                if state != PENDING:
+                    continue
+                doc = log.whole(stored, None)
+                due = doc["next_attempt_at"]
+                wait = (loop.time() + due - now, due) if doc["attempts"] and due > now else None
+                self._lanes.add(doc["recipient"], doc["id"], wait=wait)
 
     def _save(self, doc: Doc) -> None:
+        if doc["id"] in self._forgotten:  # pushed out of the log while it was being sent
+            self._forgotten.discard(doc["id"])
+            return
+        if doc["state"] == FAILED:
+            self._failed.add(doc["id"])
+        stored = log.stored_form(doc)
         try:
-            self._store.put(self._tenant, KIND, doc["id"], doc)
+            self._store.put(self._tenant, KIND, doc["id"], stored)
         except Exception:
             logger.exception("webhook %s: could not store the delivery", doc["id"])
-        self._notify(doc)
+        if self.on_change:
+            self._notify(stored)
 
-    def _notify(self, doc: Doc) -> None:
-        if not self.on_change:
-            return
-        snapshot = _snapshot(doc)
+    def _notify(self, stored: Doc) -> None:
+        snapshot = self.show(stored)
         for subscriber in list(self.on_change):
             try:
                 subscriber(snapshot)
@@ -277,6 +366,7 @@ class DeliveryQueue:
 
     def _dispatch(self, loop: asyncio.AbstractEventLoop) -> None:
         cfg = self._config()
+        self._sending = bool(cfg.url)
         emu_now = None
         if self._scan:
             self._scan = False
@@ -286,8 +376,11 @@ class DeliveryQueue:
             limit = max(1, cfg.max_concurrent_requests)
             while self._lanes.busy < limit and (item := self._lanes.take()) is not None:
                 recipient, delivery_id = item
-                doc = self._pending[delivery_id]
-                task = loop.create_task(self._attempt(recipient, doc, cfg, self._epoch))
+                stored = self._store.get(self._tenant, KIND, delivery_id)
+                if stored is None:  # pushed out of the log by now
+                    self._lanes.done(recipient)
+                    continue
+                task = loop.create_task(self._attempt(recipient, stored, cfg, self._epoch))
                 self._attempts.add(task)
                 task.add_done_callback(self._attempts.discard)
         self._arm_timer(loop)
@@ -319,9 +412,15 @@ class DeliveryQueue:
                     future.set_result(None)
                 self._drainers.remove(entry)
 
-    async def _attempt(self, recipient: str, doc: Doc, cfg: WebhookConfig, epoch: int) -> None:
+    async def _attempt(self, recipient: str, stored: Doc, cfg: WebhookConfig, epoch: int) -> None:
+        doc = log.whole(stored, None)
         try:
-            delay = await sender.attempt(doc, cfg, self._http, self._clock, self._verified)
+            doc["content"] = log.content_of(stored, self._resolve, cfg.format)
+            if doc["content"] is None:  # a status of a message no longer kept (--max-messages)
+                doc.update(state=FAILED, next_attempt_at=None, finished_at=self._clock.now(), error=GONE)
+                delay = None
+            else:
+                delay = await sender.attempt(doc, cfg, self._http, self._clock, self._verified)
         except Exception as exc:  # a bug: fail this delivery, keep the queue going
             logger.exception("webhook %s: internal error, delivery failed", doc["id"])
             doc.update(state=FAILED, next_attempt_at=None, finished_at=self._clock.now())
@@ -330,14 +429,8 @@ class DeliveryQueue:
         if epoch != self._epoch:
             return
         if delay is None:
-            self._pending.pop(doc["id"], None)
             self._lanes.done(recipient)
         else:
             self._lanes.retry(recipient, asyncio.get_running_loop().time() + delay, doc["next_attempt_at"])
         self._save(doc)
         self._wake.set()
-
-
-def _snapshot(doc: Doc) -> Doc:
-    """A copy safe to hand out: later attempts are appended to the live document, not to this one."""
-    return {**doc, "attempts": list(doc["attempts"])}

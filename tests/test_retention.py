@@ -1,0 +1,209 @@
+"""Bounded memory and paged control listings: --max-messages, --max-webhooks, ``?limit=`` and ``next``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from emulator import runtime
+from emulator.app import create_app
+from emulator.clock import EmulatorClock
+from emulator.domain import messages as messages_module
+from emulator.domain.messages import KIND
+from emulator.settings import Settings
+from emulator.store import MemoryStore
+from emulator.webhooks.queue import GONE
+from tests.conftest import assert_error, bearer
+from tests.receiver import HOOK, drain, emulator_with_receiver
+
+USER = "15550001111"
+TOKEN = bearer("wa-emulator-token")
+
+
+def start(clock: EmulatorClock, **settings: Any) -> TestClient:
+    client = TestClient(create_app(Settings(seed=7, **settings), store=MemoryStore(), clock=clock))
+    client.headers.update(TOKEN)
+    return client
+
+
+def say(client: TestClient, body: str = "hi", wa_id: str = USER) -> str:
+    """The simulated user writes (which opens the 24-hour window); the inbound message id."""
+    response = client.post(f"/_emulator/users/{wa_id}/messages", json={"type": "text", "text": {"body": body}})
+    assert response.status_code == 200, response.text
+    message_id: str = response.json()["message"]["id"]
+    return message_id
+
+
+def send(client: TestClient, body: str = "hello", to: str = USER) -> str:
+    response = client.post("/v1/messages", json={"to": to, "type": "text", "text": {"body": body}})
+    assert response.status_code == 201, response.text
+    message_id: str = response.json()["messages"][0]["id"]
+    return message_id
+
+
+def health(client: TestClient) -> dict[str, Any]:
+    body: dict[str, Any] = client.get("/_emulator/health").json()
+    return body
+
+
+def test_past_max_messages_the_oldest_are_forgotten_and_counted(clock: EmulatorClock) -> None:
+    with start(clock, max_messages=10) as client:
+        say(client)
+        sent = [send(client, f"m{n}") for n in range(15)]
+        kept = [m["id"] for m in client.get("/_emulator/messages").json()["messages"]]
+        assert kept == sent[5:]
+        assert_error(client.get(f"/_emulator/messages/{sent[0]}"), 404, 1006)
+        assert health(client)["messages"] == {"stored": 10, "forgotten": 5, "max": 10}
+
+
+def test_inbound_messages_are_kept_to_max_messages_too(clock: EmulatorClock) -> None:
+    with start(clock, max_messages=3) as client:
+        ids = [say(client, f"in {n}") for n in range(5)]
+        view = client.get(f"/_emulator/conversations/{USER}").json()
+        assert [m["id"] for m in view["messages"]] == ids[2:]
+        assert health(client)["inbound"] == {"stored": 3, "forgotten": 2, "max": 3}
+
+
+def test_a_cursor_that_was_forgotten_is_refused_with_a_clear_404(clock: EmulatorClock) -> None:
+    with start(clock, max_messages=2) as client:
+        say(client)
+        first = send(client)
+        send(client)
+        send(client)
+        error = assert_error(client.get(f"/_emulator/messages?after={first}"), 404, 1006)
+        assert "forgotten" in error["details"]
+
+
+def test_without_a_url_the_webhook_log_keeps_max_webhooks_and_counts_the_dropped(clock: EmulatorClock) -> None:
+    with emulator_with_receiver(Settings(seed=7, max_webhooks=4), clock=clock, webhook_url="") as (client, receiver):
+        say(client)
+        sent = [send(client, f"m{n}") for n in range(5)]  # delivered and read: 10 deliveries, and the inbound one
+        counts = health(client)["webhooks"]
+        assert counts["stored"] <= 4 and counts["pending"] == counts["stored"]
+        assert counts["dropped"] == 11 - counts["stored"] and counts["max"] == 4
+        client.patch("/v1/settings/application", json={"webhooks": {"url": HOOK}})
+        drain(client)
+        assert {s["id"] for s in receiver.statuses()} <= {sent[-1], sent[-2]}  # only the newest were kept
+        assert len(receiver.payloads) == counts["stored"]
+
+
+def test_a_status_webhook_is_kept_as_a_source_and_built_when_shown_or_sent(clock: EmulatorClock) -> None:
+    store = MemoryStore()
+    with emulator_with_receiver(store=store, clock=clock, webhook_url="") as (client, receiver):
+        say(client)
+        drain(client)
+        message_id = send(client)
+        [delivered, read] = client.get("/_emulator/webhooks?state=pending").json()["webhooks"][1:]
+        stored = store.get("default", "deliveries", delivered["id"])
+        assert stored is not None and stored["source"] == [message_id, "delivered"] and "content" not in stored
+        [status] = delivered["content"]["statuses"]
+        assert status["id"] == message_id and status["status"] == "delivered" and delivered["payload"] is None
+        client.patch("/v1/settings/application", json={"webhooks": {"url": HOOK}})
+        drain(client)
+        assert [s["status"] for s in receiver.statuses(message_id)] == ["delivered", "read"]
+        shown = client.get(f"/_emulator/webhooks/{read['id']}").json()
+        assert shown["state"] == "delivered" and shown["payload"] == receiver.payloads[-1]
+
+
+def test_a_status_of_a_forgotten_message_fails_instead_of_being_sent(clock: EmulatorClock) -> None:
+    settings = Settings(seed=7, max_messages=1)
+    with emulator_with_receiver(settings, clock=clock, webhook_url="") as (client, receiver):
+        say(client)
+        first = send(client)
+        send(client)  # pushes the first message out, not its pending webhooks
+        client.patch("/v1/settings/application", json={"webhooks": {"url": HOOK}})
+        drain(client)
+        failed = client.get("/_emulator/webhooks?state=failed").json()["webhooks"]
+        assert len(failed) == 2 and all(d["error"] == GONE and d["content"] is None for d in failed)
+        assert first not in {s["id"] for s in receiver.statuses()}
+
+
+def test_message_listing_is_paged_with_limit_and_next(clock: EmulatorClock) -> None:
+    with start(clock) as client:
+        say(client)
+        sent = [send(client, f"m{n}") for n in range(5)]
+        first = client.get("/_emulator/messages?limit=2").json()
+        assert [m["id"] for m in first["messages"]] == sent[:2] and first["next"] == sent[1]
+        second = client.get(f"/_emulator/messages?limit=2&after={first['next']}").json()
+        assert [m["id"] for m in second["messages"]] == sent[2:4]
+        last = client.get(f"/_emulator/messages?limit=2&after={second['next']}").json()
+        assert [m["id"] for m in last["messages"]] == sent[4:] and "next" not in last
+
+
+def test_a_filtered_page_has_next_only_when_another_match_follows(clock: EmulatorClock) -> None:
+    with start(clock) as client:
+        say(client)
+        say(client, wa_id="15550002222")
+        mine = [send(client, to=USER), send(client, to="15550002222"), send(client, to=USER)]
+        page = client.get(f"/_emulator/messages?to={USER}&limit=1").json()
+        assert [m["id"] for m in page["messages"]] == [mine[0]] and page["next"] == mine[0]
+        page = client.get(f"/_emulator/messages?to={USER}&limit=1&after={page['next']}").json()
+        assert [m["id"] for m in page["messages"]] == [mine[2]] and "next" not in page
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "abc", "10001"])
+def test_a_bad_limit_is_refused_with_1009(clock: EmulatorClock, limit: str) -> None:
+    with start(clock) as client:
+        for path in ("/_emulator/messages", "/_emulator/webhooks", f"/_emulator/conversations/{USER}"):
+            error = assert_error(client.get(f"{path}?limit={limit}"), 400, 1009)
+            assert error["details"].startswith("limit:")
+
+
+def test_the_webhook_log_is_paged_and_filtered(clock: EmulatorClock) -> None:
+    with emulator_with_receiver(clock=clock, webhook_url="") as (client, _):
+        say(client)
+        send(client)
+        everything = client.get("/_emulator/webhooks").json()["webhooks"]
+        assert len(everything) == 3 and "next" not in client.get("/_emulator/webhooks").json()
+        page = client.get("/_emulator/webhooks?limit=2").json()
+        assert [d["id"] for d in page["webhooks"]] == [d["id"] for d in everything[:2]]
+        rest = client.get(f"/_emulator/webhooks?after={page['next']}").json()["webhooks"]
+        assert [d["id"] for d in rest] == [everything[2]["id"]]
+        assert_error(client.get("/_emulator/webhooks?after=999"), 404, 1006)
+
+
+def test_a_conversation_is_paged_in_order_across_both_directions(clock: EmulatorClock) -> None:
+    with start(clock) as client:
+        ids = [say(client, "a"), send(client, "b"), send(client, "c"), say(client, "d"), send(client, "e")]
+        seen: list[str] = []
+        cursor = ""
+        for _ in range(5):
+            page = client.get(f"/_emulator/conversations/{USER}?limit=2&after={cursor}").json()
+            seen += [m["id"] for m in page["messages"]]
+            if "next" not in page:
+                break
+            cursor = page["next"]
+        assert seen == ids
+        assert_error(client.get(f"/_emulator/conversations/{USER}?after=nope,"), 404, 1006)
+
+
+def test_a_scan_goes_on_from_the_oldest_kept_when_its_cursor_is_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(messages_module, "CHUNK", 2)
+    store = MemoryStore()
+    retention = messages_module.Retention(store, "t", 100)
+    for n in range(6):
+        store.put("t", KIND, f"m{n}", {"id": f"m{n}"})
+    chunks = retention.chunks(KIND, None)
+    assert [d["id"] for d in next(chunks)] == ["m0", "m1"]
+    store.trim("t", KIND, 3)  # m0, m1 (the cursor) and m2 are forgotten meanwhile
+    assert [d["id"] for chunk in chunks for d in chunk] == ["m3", "m4", "m5"]
+
+
+def test_reset_empties_a_large_record_a_slice_at_a_time(clock: EmulatorClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runtime, "RESET_SLICE", 2)
+    with start(clock) as client:
+        say(client)
+        for n in range(7):
+            send(client, f"m{n}")
+        assert client.post("/_emulator/reset").status_code == 200
+        assert client.get("/_emulator/messages").json() == {"messages": []}
+        assert health(client)["messages"]["stored"] == 0 and client.get("/_emulator/webhooks").json()["webhooks"] == []
+
+
+def test_every_schema_compiles_for_the_fast_validator() -> None:
+    app = create_app(Settings())
+    schemas = app.state.emulator.schemas
+    for name in schemas.schemas:
+        schemas.is_valid(name, {})  # compiled on first use: a broken schema fails here, not in a request
