@@ -33,8 +33,9 @@ from procs import BENCH_DIR, ROOT, time_to_healthy
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=19090)
-    parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "5")))
-    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "3")))
+    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each send case; the best counts")
     parser.add_argument("--long", action="store_true", help="a 60 s flat-tail run (default 20 s)")
     parser.add_argument("--quick", action="store_true", help="only the per-send matrix")
     parser.add_argument("--output", type=Path, default=BENCH_DIR / "results.json")
@@ -49,7 +50,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="wa-bench-") as workdir:
         print(f"\n{'body':<8} {'api':<7} {'store':<7} {'req/s':>8} {'p50':>8} {'p99':>8} {'CPU/req':>9} {'errors':>7}")
         results["matrix"] = matrix.run(
-            args.port, Path(workdir), seconds=args.seconds, warmup=args.warmup, report=_print_row
+            args.port, Path(workdir), seconds=args.seconds, warmup=args.warmup, rounds=args.rounds, report=_print_row
         )
     print("\nratios to the bare echo of the same body (1: CPU <= 2, req/s >= 0.5; 4: SQLite >= 0.6 x memory)")
     print("\n".join(targets.ratio_lines(results["matrix"])))
@@ -85,8 +86,8 @@ def _print_phase(row: dict[str, Any]) -> None:
 def _header(args: argparse.Namespace) -> str:
     how = "wrk -t1 -c32" if load.WRK else "the built-in generator (install wrk for figures of the server)"
     return (
-        f"wa-emulator bench: {how}; {args.seconds:g} s runs after {args.warmup:g} s warm-up; "
-        f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}"
+        f"wa-emulator bench: {how}; {args.seconds:g} s runs after {args.warmup:g} s warm-up, best of "
+        f"{args.rounds}; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}"
     )
 
 
@@ -101,6 +102,7 @@ def _meta(args: argparse.Namespace) -> dict[str, Any]:
         "python": platform.python_version(),
         "seconds": args.seconds,
         "warmup": args.warmup,
+        "rounds": args.rounds,
     }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Iterable
@@ -74,7 +75,7 @@ class Emulator:
         self.tenants = {DEFAULT_TENANT: tenant}
         self._queues: dict[str, DeliveryQueue] = {}
         self._configs: dict[str, WebhookConfig] = {}
-        self._wanted: dict[str, frozenset[str]] = {}  # the statuses each tenant's webhook format sends
+        self._wanted: dict[str, tuple[frozenset[str], str]] = {}  # the statuses a tenant's webhooks carry, format
         self._runners: dict[str, asyncio.Task[None]] = {}
         self._wakes: dict[str, asyncio.Event] = {}
         self._running = False
@@ -83,14 +84,15 @@ class Emulator:
             self._attach(each)
 
     def _attach(self, tenant: Tenant) -> None:
-        tenant.outbox.connect(lambda event: self._route(tenant, event))
+        tenant.outbox.connect(functools.partial(self._route, tenant))
 
     def _route(self, tenant: Tenant, event: Event) -> None:
         """Where each domain event goes: the change feed, the delivery config, the scheduler, a webhook."""
-        tenant.publish(event)
-        if isinstance(event, StatusReached):  # the most frequent, first: up to three per send
+        if isinstance(event, StatusReached):  # the most frequent (up to three per send), and only a webhook
             self._status_reached(tenant, event)
-        elif isinstance(event, SettingsChanged):
+            return
+        tenant.publish(event)
+        if isinstance(event, SettingsChanged):
             self._settings_changed(tenant)
         elif isinstance(event, JobScheduled):
             self._wake(tenant)
@@ -106,12 +108,11 @@ class Emulator:
         wanted = self._wanted.get(tenant.name)
         if wanted is None:
             config = self._webhook_config(tenant)
-            wanted = frozenset(s for s in STATUSES if render.status_wanted(config.format, s, config))
-            self._wanted[tenant.name] = wanted
-        if event.status in wanted:
+            statuses = frozenset(s for s in STATUSES if render.status_wanted(config.format, s, config))
+            wanted = self._wanted[tenant.name] = (statuses, config.format)
+        if event.status in wanted[0]:
             queue = self._queues.get(tenant.name) or self.webhooks(tenant)
-            fmt = self._webhook_config(tenant).format
-            queue.enqueue_source(sources.status_source(event), recipient=event.record["to"], format=fmt)
+            queue.enqueue_source(sources.status_source(event), event.record["to"], wanted[1], event.at)
 
     def tenant(self, name: str = DEFAULT_TENANT) -> Tenant:
         """A tenant by name."""

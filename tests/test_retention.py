@@ -10,8 +10,8 @@ from starlette.testclient import TestClient
 from emulator import runtime
 from emulator.app import create_app
 from emulator.clock import EmulatorClock
-from emulator.domain import messages as messages_module
-from emulator.domain.messages import KIND
+from emulator.domain import retention as retention_module
+from emulator.domain.messages import INBOUND, KIND
 from emulator.settings import Settings
 from emulator.store import MemoryStore
 from emulator.webhooks.queue import GONE
@@ -180,9 +180,9 @@ def test_a_conversation_is_paged_in_order_across_both_directions(clock: Emulator
 
 
 def test_a_scan_goes_on_from_the_oldest_kept_when_its_cursor_is_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(messages_module, "CHUNK", 2)
+    monkeypatch.setattr(retention_module, "CHUNK", 2)
     store = MemoryStore()
-    retention = messages_module.Retention(store, "t", 100)
+    retention = retention_module.Retention(store, "t", 100, (KIND, INBOUND))
     for n in range(6):
         store.put("t", KIND, f"m{n}", {"id": f"m{n}"})
     chunks = retention.chunks(KIND, None)
@@ -207,3 +207,20 @@ def test_every_schema_compiles_for_the_fast_validator() -> None:
     schemas = app.state.emulator.schemas
     for name in schemas.schemas:
         schemas.is_valid(name, {})  # compiled on first use: a broken schema fails here, not in a request
+
+
+def test_the_sidebar_finds_each_users_latest_message_after_a_restart(clock: EmulatorClock, tmp_path: Any) -> None:
+    def started() -> TestClient:
+        client = TestClient(create_app(Settings(seed=7, store=f"sqlite:{tmp_path / 'e.sqlite'}"), clock=clock))
+        client.headers.update(TOKEN)
+        return client
+
+    with started() as client:
+        say(client, "from ann")
+        say(client, "from bob", wa_id="15550002222")
+        last = send(client, "to ann")
+    with started() as client:  # the index of latest messages is rebuilt from the store on first use
+        chats = {c["wa_id"]: c["last"] for c in client.get("/_emulator/ui/chats").json()["chats"]}
+        assert chats[USER]["id"] == last
+        assert chats["15550002222"]["message"]["text"]["body"] == "from bob"
+        assert chats["447700900123"] is None  # a fixture user who never wrote

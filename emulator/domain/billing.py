@@ -9,6 +9,7 @@ from emulator.store import Doc, Store
 
 KIND = "billing"
 CONVERSATION_S = 24 * 3600
+KEPT = 10_000  # conversations kept in memory (all forgotten at once when full)
 CATEGORIES = frozenset({"marketing", "utility", "authentication"})
 
 
@@ -29,12 +30,13 @@ class BillingService:
         self._tenant = tenant
         self._ids = ids
         self._now = now
+        self._open: dict[str, Doc] = {}  # read on every send: kept (written only here)
 
     def conversation_for(self, record: Doc) -> Doc:
         """The conversation a message is billed in, opened on first use: ``{id, expires_at, category}``."""
         category = category_of(record)
         key = f"{record['to']}:{category}"
-        conversation = self._store.get(self._tenant, KIND, key)
+        conversation = self._open.get(key) or self._store.get(self._tenant, KIND, key)
         if conversation is None or conversation["expires_at"] <= self._now():
             conversation = {
                 "id": self._ids.conversation_id(),
@@ -42,4 +44,11 @@ class BillingService:
                 "category": category,
             }
             self._store.put(self._tenant, KIND, key, conversation)
+        if len(self._open) >= KEPT:
+            self._open.clear()
+        self._open[key] = conversation
         return conversation
+
+    def cleared(self) -> None:
+        """Every conversation was reset."""
+        self._open.clear()

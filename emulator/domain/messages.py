@@ -10,6 +10,7 @@ from emulator.domain.message_rules import check_message
 from emulator.domain.outbox import Changed, Outbox
 from emulator.domain.phone import normalize
 from emulator.domain.reasons import Channel, Reason, Refusal
+from emulator.domain.retention import Retention
 from emulator.domain.templates import TemplateRegistry
 from emulator.domain.users import UsersService
 from emulator.ids import IdFactory
@@ -17,8 +18,6 @@ from emulator.store import Doc, Store
 
 KIND = "messages"
 INBOUND = "inbound"
-LATEST = "latest"  # per user: the id of their newest message, either direction (for the page's sidebar)
-CHUNK = 500  # records read per step of a scan: a few ms, after which a control call lets others run
 MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
 Chunk = list[Doc]  # an alias: inside the class ``list`` names the method
 
@@ -53,7 +52,7 @@ class MessagesService:
         self._next_seq = next_seq
         self._business = business_wa_id
         self._before_record = before_record  # a last check with the recipient and type known
-        self.retention = Retention(store, tenant, max_messages)
+        self.retention = Retention(store, tenant, max_messages, (KIND, INBOUND))
 
     def send(self, body: dict[str, Any], channel: Channel) -> tuple[Doc, Doc]:
         """Check a schema-valid send against the rules and make its record (status ``accepted``).
@@ -89,7 +88,7 @@ class MessagesService:
             record["api_version"] = channel.version
         if hydrated is not None:
             record["hydrated"] = hydrated
-        self.retention.admit(KIND, wa_id, record["id"])
+        self.retention.admit(KIND, wa_id, record["id"], record["seq"])
         return record, user
 
     def save(self, record: Doc) -> None:
@@ -137,16 +136,14 @@ class MessagesService:
 
     def record_inbound(self, record: Doc) -> None:
         """Keep a new inbound record (a simulated user's message) and tell the feed."""
-        self.retention.admit(INBOUND, record["from"], record["id"])
+        self.retention.admit(INBOUND, record["from"], record["id"], record["seq"])
         self._store.put(self._tenant, INBOUND, record["id"], record)
         self._outbox.emit(Changed("inbound", record))
 
     def latest_with(self, wa_id: str) -> Doc | None:
-        """The newest kept message to or from ``wa_id`` (either direction), or None."""
-        pointer = self._store.get(self._tenant, LATEST, wa_id)
-        if pointer is None:
-            return None
-        return self._store.get(self._tenant, INBOUND if pointer["inbound"] else KIND, pointer["id"])
+        """The newest kept message to or from ``wa_id`` (either direction), or None (see ``Retention.latest``)."""
+        found = self.retention.latest.get(wa_id)
+        return None if found is None else self._store.get(self._tenant, found[1], found[2])
 
     def mark_read(self, message_id: str) -> Doc:
         """``PUT /v1/messages/{id}``: the business read an inbound message; 404/1006 if unknown."""
@@ -214,42 +211,3 @@ def matcher(*, to: str | None = None, type: str | None = None, status: str | Non
         )
 
     return keep
-
-
-class Retention:
-    """``--max-messages``: each kind keeps its newest records; the oldest go first, 1 % at a time."""
-
-    def __init__(self, store: Store, tenant: str, limit: int) -> None:
-        self._store = store
-        self._tenant = tenant
-        self.limit = limit
-        self.stored = {kind: store.count(tenant, kind) for kind in (KIND, INBOUND)}
-        self.forgotten = dict.fromkeys((KIND, INBOUND), 0)
-
-    def admit(self, kind: str, wa_id: str, message_id: str) -> None:
-        """A new record of ``kind`` is about to be put: make room, and point its user at it."""
-        self._store.put(self._tenant, LATEST, wa_id, {"id": message_id, "inbound": kind == INBOUND})
-        self.stored[kind] += 1
-        if self.stored[kind] > self.limit:
-            gone = self._store.trim(self._tenant, kind, self.limit - max(1, self.limit // 100))
-            self.stored[kind] = self._store.count(self._tenant, kind) + 1
-            self.forgotten[kind] += len(gone)
-
-    def cleared(self) -> None:
-        """Everything was reset: nothing is stored."""
-        self.stored = dict.fromkeys(self.stored, 0)
-
-    def chunks(self, kind: str, after: str | None) -> Iterator[list[Doc]]:
-        """Records of ``kind`` after ``after`` a chunk at a time, safe while older ones are being forgotten."""
-        cursor = after
-        while True:
-            chunk = self._store.items(self._tenant, kind, after=cursor, limit=CHUNK)
-            if not chunk and cursor != after and self._store.get(self._tenant, kind, cursor or "") is None:
-                # the cursor itself was forgotten meanwhile: all that is left is newer, go on from the oldest
-                chunk = self._store.items(self._tenant, kind, limit=CHUNK)
-            if not chunk:
-                return
-            yield chunk
-            if len(chunk) < CHUNK:
-                return
-            cursor = chunk[-1]["id"]

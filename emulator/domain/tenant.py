@@ -13,7 +13,7 @@ from emulator.domain.contacts import ContactsService
 from emulator.domain.feed import ChangeFeed
 from emulator.domain.lifecycle import StatusLifecycle
 from emulator.domain.media import MediaService
-from emulator.domain.messages import INBOUND, LATEST, MessagesService
+from emulator.domain.messages import INBOUND, MessagesService
 from emulator.domain.messages import KIND as MESSAGES
 from emulator.domain.outbox import Changed, Event, Outbox
 from emulator.domain.reasons import Channel, Reason, Refusal
@@ -29,7 +29,7 @@ from emulator.store import Doc, Store
 
 META = "meta"
 # What reset clears; tokens, accounts and application settings survive so a running bot keeps working.
-RESET_KINDS = (MESSAGES, INBOUND, LATEST, "deliveries", "windows", "billing", "media")
+RESET_KINDS = (MESSAGES, INBOUND, "deliveries", "windows", "billing", "media")
 
 
 class Tenant:
@@ -149,7 +149,8 @@ class Tenant:
     def reset(self, *, keep: frozenset[str] = frozenset()) -> None:
         """Back to the fixture state; tokens, accounts and application settings are kept."""
         self.store.clear(self.name, RESET_KINDS, blobs=True)
-        self.messages.retention.cleared()
+        for service in (self.messages.retention, self.window, self.billing):
+            service.cleared()  # what they keep in memory of what was just cleared
         if "users" not in keep:
             self.users.load_fixtures()
         if "templates" not in keep:

@@ -8,6 +8,7 @@ from emulator.store import Doc, Store
 
 KIND = "windows"
 WINDOW_S = 24 * 3600
+KEPT = 10_000  # users whose window is kept in memory (all forgotten at once when full)
 TEMPLATE_TYPES = frozenset({"template", "hsm"})
 
 
@@ -18,15 +19,32 @@ class WindowService:
         self._store = store
         self._tenant = tenant
         self._now = now
+        self._last: dict[str, float | None] = {}  # read on every send: kept (all writes go through renew)
 
     def renew(self, wa_id: str) -> None:
         """An inbound message opens (or renews) the window."""
-        self._store.put(self._tenant, KIND, wa_id, {"wa_id": wa_id, "last_inbound_at": self._now()})
+        now = self._now()
+        self._store.put(self._tenant, KIND, wa_id, {"wa_id": wa_id, "last_inbound_at": now})
+        self._keep(wa_id, now)
 
     def expires_at(self, wa_id: str) -> float | None:
         """When the window closes, or None if the user never wrote."""
-        doc = self._store.get(self._tenant, KIND, wa_id)
-        return None if doc is None else float(doc["last_inbound_at"]) + WINDOW_S
+        if wa_id in self._last:
+            last = self._last[wa_id]
+        else:
+            doc = self._store.get(self._tenant, KIND, wa_id)
+            last = None if doc is None else float(doc["last_inbound_at"])
+            self._keep(wa_id, last)
+        return None if last is None else last + WINDOW_S
+
+    def cleared(self) -> None:
+        """Every window was reset."""
+        self._last.clear()
+
+    def _keep(self, wa_id: str, last: float | None) -> None:
+        if len(self._last) >= KEPT:
+            self._last.clear()
+        self._last[wa_id] = last
 
     def is_open(self, wa_id: str) -> bool:
         """True within 24 h of the user's last message."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from emulator.store.base import Doc, Store
+from emulator.store.base import Doc, Store, walk
 from emulator.store.memory import MemoryStore
 from emulator.store.sqlite import SqliteStore
 
-__all__ = ["Doc", "MemoryStore", "SqliteStore", "Store", "open_store"]
+__all__ = ["Doc", "MemoryStore", "SqliteStore", "Store", "open_store", "walk"]
 
 
 def open_store(url: str) -> Store:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 import orjson
@@ -85,3 +85,22 @@ class Store(Protocol):
     def close(self) -> None:
         """Flush, then release files and connections."""
         ...
+
+
+def walk(store: Store, tenant: str, kind: str, after: str | None, chunk: int) -> Iterator[list[Doc]]:
+    """Documents (each with its key as ``id``) after ``after``, oldest first, ``chunk`` at a time.
+
+    Safe while the oldest are being removed (``trim``): if the document the walk stands on is
+    removed meanwhile, everything left is newer than it, so the walk goes on from the oldest kept.
+    """
+    cursor = after
+    while True:
+        found = store.items(tenant, kind, after=cursor, limit=chunk)
+        if not found and cursor != after and store.get(tenant, kind, cursor or "") is None:
+            found = store.items(tenant, kind, limit=chunk)
+        if not found:
+            return
+        yield found
+        if len(found) < chunk:
+            return
+        cursor = found[-1]["id"]

@@ -7,7 +7,7 @@ from itertools import islice
 
 import orjson
 
-from emulator.store.base import Doc, compact
+from emulator.store.base import Doc
 
 
 class MemoryStore:
@@ -32,7 +32,7 @@ class MemoryStore:
         docs = self._docs.get((tenant, kind))
         if docs is None:
             docs = self._docs[(tenant, kind)] = {}
-        docs[key] = compact(doc)
+        docs[key] = bytes(memoryview(orjson.dumps(doc)))  # compact(doc), inline: three puts a send
 
     def delete(self, tenant: str, kind: str, key: str) -> bool:
         return self._docs.get((tenant, kind), {}).pop(key, None) is not None

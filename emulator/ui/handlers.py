@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from pathlib import Path
 
@@ -50,6 +51,10 @@ async def chats(request: Request) -> Response:
     """GET /_emulator/ui/chats: every user with the window and the latest message, for the sidebar."""
     _guard(request)
     tenant = tenant_of(request)
+    retention = tenant.messages.retention
+    if not retention.indexed:  # after a restart on a persistent store: index the record once, a chunk at a time
+        for _ in retention.rebuild():
+            await asyncio.sleep(0)
     return JSONResponse({"now": tenant.clock.now(), "chats": views.chats(tenant)})
 
 

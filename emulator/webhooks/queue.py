@@ -53,7 +53,7 @@ from typing import Any
 import httpx
 
 from emulator.clock import Clock
-from emulator.store.base import Doc, Store
+from emulator.store.base import Doc, Store, walk
 from emulator.webhooks import log, sender
 from emulator.webhooks.config import WebhookConfig
 from emulator.webhooks.lanes import Lanes
@@ -135,20 +135,14 @@ class DeliveryQueue:
         extra: Doc = {"content": dict(content)} if format is None else {"content": dict(content), "format": format}
         return self.show(self._add(recipient, delivery_id, extra))
 
-    def enqueue_source(self, source: list[Any], *, recipient: str, format: str) -> None:
-        """Record a pending delivery whose content ``resolve(source, format)`` builds when it is sent."""
-        key = self._new_id()
-        doc = {"id": key, "recipient": recipient, "created_at": self._clock.now(), "source": source}
-        doc["format"] = format
-        self._store.put(self._tenant, KIND, key, doc)
-        self._lanes.add(recipient, key)
-        self.stored += 1
-        if self.stored > self.max_deliveries:
-            self._trim()
-        if self._sending or self._drainers:
-            self._wake.set()
-        if self.on_change:
-            self._notify(doc)
+    def enqueue_source(self, source: list[Any], recipient: str, format: str, at: float) -> None:
+        """Record a pending delivery (created ``at``) whose content ``resolve(source, format)`` builds when sent."""
+        if self._explicit:
+            key = self._new_id()
+        else:  # _new_id, inline: two or three enqueues a send
+            self._number += 1
+            key = str(self._number)
+        self._keep({"id": key, "recipient": recipient, "created_at": at, "source": source, "format": format})
 
     def get(self, delivery_id: str) -> Doc | None:
         """One delivery as the log shows it, or None."""
@@ -162,17 +156,7 @@ class DeliveryQueue:
 
     def chunks(self, after: str | None = None) -> Iterator[DocList]:
         """Stored deliveries after ``after``, oldest first, a few hundred at a time (``show`` shows one)."""
-        cursor = after
-        while True:
-            chunk = self._store.items(self._tenant, KIND, after=cursor, limit=CHUNK)
-            if not chunk and cursor != after and self._store.get(self._tenant, KIND, cursor or "") is None:
-                chunk = self._store.items(self._tenant, KIND, limit=CHUNK)  # the cursor was pushed out meanwhile
-            if not chunk:
-                return
-            yield chunk
-            if len(chunk) < CHUNK:
-                return
-            cursor = chunk[-1]["id"]
+        return walk(self._store, self._tenant, KIND, after, CHUNK)
 
     def show(self, stored: Doc) -> Doc:
         """A stored delivery as the log shows it: content, and the payload once attempted."""
