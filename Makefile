@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run replay test lint typecheck unit bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,8 +15,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# WA_EMULATOR_PORT=9191 make run (any WA_EMULATOR_* variable works: see the README's settings)
 run: $(STAMP)
 	$(BIN)/wa-emulator serve
+
+# The README's replay command with the virtualenv's executables: the example bot against the example scripts.
+replay: $(STAMP)
+	$(BIN)/wa-emulator replay fixtures/conversations --junit replay.xml \
+	  --bot-command "$(BIN)/python examples/echo_bot/bot.py --api {emulator} --port 8099" \
+	  --bot-webhook http://127.0.0.1:8099/webhook
 
 test: lint typecheck unit
 

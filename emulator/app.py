@@ -9,20 +9,36 @@ from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp
 
 if TYPE_CHECKING:
     import httpx
+    from starlette.types import ASGIApp
 
 from emulator.clock import EmulatorClock
 from emulator.cloud.routes import routes as cloud_routes
 from emulator.control.routes import routes as control_routes
 from emulator.domain.reasons import Refusal
-from emulator.errors import on_http_error, on_refusal, on_unexpected_error
+from emulator.errors import ErrorBoundary, on_http_error, on_refusal
+from emulator.faults.middleware import FaultInjector
 from emulator.onprem.routes import routes as onprem_routes
+from emulator.requestlog import RequestLog
 from emulator.runtime import Emulator
 from emulator.settings import Settings
 from emulator.store import Store
+from emulator.tenancy import TenantPrefix
 from emulator.ui.routes import routes as ui_routes
+
+
+class EmulatorApp(Starlette):
+    """Starlette, with the request log outermost (it also sees the answer a bug or a fault gets), then the
+    tenant prefix and the API fault rules around everything else it runs."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """Outside the error middleware: a fault may close the server's connection (faults/middleware.py)."""
+        inner = TenantPrefix(FaultInjector(super().build_middleware_stack(), self.state.emulator))
+        return RequestLog(inner, self.state.emulator)
 
 
 def create_app(
@@ -45,16 +61,10 @@ def create_app(
         finally:
             await emulator.stop()
 
-    onprem, cloud = onprem_routes(), cloud_routes()
-    app = Starlette(
-        # each API's send route first (Starlette tries routes in order, and each miss costs a regex match);
-        # Graph paths never match /v1 or /_emulator ones (their ids are digits), so the order is otherwise free
-        routes=[onprem[0], cloud[0], *onprem[1:], *cloud[1:], *control_routes(), *ui_routes()],
-        exception_handlers={
-            Refusal: on_refusal,
-            HTTPException: on_http_error,
-            Exception: on_unexpected_error,
-        },
+    app = EmulatorApp(
+        routes=[*onprem_routes(), *control_routes(), *ui_routes(), *cloud_routes()],
+        middleware=[Middleware(ErrorBoundary)],
+        exception_handlers={Refusal: on_refusal, HTTPException: on_http_error},
         lifespan=lifespan,
     )
     app.state.emulator = emulator

@@ -39,6 +39,7 @@ class ErrorTable:
     reasons: Mapping[Reason, Answer]
     deferred: frozenset[Reason]
     default_details: Mapping[Reason, str] = field(default_factory=dict)
+    template_kinds: frozenset[str] = frozenset()  # template components this API sends beyond the usual four
 
     def __post_init__(self) -> None:
         missing = [r for r in Reason if r not in self.reasons]
@@ -51,7 +52,7 @@ class ErrorTable:
     @property
     def channel(self) -> Channel:
         """The domain's view of this API: its name and the reasons it reports in a failed status."""
-        return Channel(self.api, self.deferred)
+        return Channel(self.api, self.deferred, template_kinds=self.template_kinds)
 
     def code(self, reason: Reason) -> int:
         """The code ``reason`` is reported with."""

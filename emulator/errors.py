@@ -3,6 +3,10 @@
 ``/v1`` and the control API answer in the On-Premises envelope; every other path is the Cloud
 (Graph) API's. Starlette's own 404/405 and any bug become refusals first, so nothing escapes as
 a bare 500 or a stack trace.
+
+A bug is caught by ``ErrorBoundary`` rather than by a Starlette handler for ``Exception``: that
+one re-raises after answering, and uvicorn then drops the connection (with no ``Connection:
+close`` to warn the client) and logs the traceback a second time.
 """
 
 from __future__ import annotations
@@ -12,20 +16,37 @@ import logging
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emulator.cloud import envelope as cloud
+from emulator.cloud.codes import TABLE as CLOUD_TABLE
 from emulator.cloud.routes import is_cloud_path
 from emulator.domain.reasons import Reason, Refusal
 from emulator.onprem import envelope as onprem
+from emulator.onprem.codes import TABLE as ONPREM_TABLE
+from emulator.tenancy import PREFIX, route_path
+from emulator.tenants import NAME_RULE
+from emulator.web import ERROR
 
 log = logging.getLogger("wa_emulator")
 
 
 def render(request: Request, refusal: Refusal) -> Response:
-    """The refusal in the envelope of the API the request addressed."""
-    if is_cloud_path(request.url.path):
+    """The refusal in the envelope of the API the request addressed (noted for the access log and journal)."""
+    cloud_path = is_cloud_path(route_path(request.scope))
+    table = CLOUD_TABLE if cloud_path else ONPREM_TABLE
+    reason = refusal.reason
+    request.scope[ERROR] = (table.code(reason), table.title(reason), table.details(reason, refusal.details))
+    if cloud_path:
         return cloud.error_response(request, refusal)
     return onprem.error_response(request, refusal)
+
+
+def render_code(request: Request, code: int, details: str, status: int) -> Response:
+    """An error given by its code (a fault rule's) in the envelope of the API the request addressed."""
+    if is_cloud_path(route_path(request.scope)):
+        return cloud.code_response(request, code, details, status)
+    return onprem.code_response(request, code, details, status)
 
 
 async def on_refusal(request: Request, exc: Exception) -> Response:
@@ -39,13 +60,15 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
     """Starlette's 404/405 (unknown path, wrong method), in the API's envelope."""
     if not isinstance(exc, HTTPException):  # registered for this type only
         return await on_unexpected_error(request, exc)
-    cloud_path = is_cloud_path(request.url.path)
+    path = route_path(request.scope)
+    cloud_path = is_cloud_path(path)
     if exc.status_code == 404:
         if cloud_path:
-            node = request.url.path.strip("/").split("/")[-1] or "/"
+            node = path.strip("/").split("/")[-1] or "/"
             refusal = cloud.unknown_node(request.method, node)
         else:
-            refusal = Refusal(Reason.ENDPOINT_NOT_FOUND, f"Unknown path: {request.method} {request.url.path}")
+            unknown = f"Unknown path: {request.method} {request.url.path}{_hint(path)}"
+            refusal = Refusal(Reason.ENDPOINT_NOT_FOUND, unknown)
     elif exc.status_code == 405:
         refusal = Refusal(Reason.METHOD_NOT_ALLOWED, f"Method {request.method} is not allowed on {request.url.path}")
     else:
@@ -58,7 +81,39 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+def _hint(path: str) -> str:
+    if path.startswith(PREFIX):
+        return f" ({NAME_RULE}: /t/{{tenant}}/v1/..., /t/{{tenant}}/_emulator/...)"
+    return ""
+
+
 async def on_unexpected_error(request: Request, exc: Exception) -> Response:
     """Any bug: logged with its traceback, answered 500 in the API's envelope with no trace in the body."""
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return render(request, Refusal(Reason.INTERNAL))
+
+
+class ErrorBoundary:
+    """ASGI middleware: a bug answers 500 in the API's envelope, and the connection stays usable."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:
+            if started:  # half an answer is out: only dropping the connection tells the client
+                raise
+            response = await on_unexpected_error(Request(scope, receive), exc)
+            await response(scope, receive, send)

@@ -50,17 +50,21 @@ class IdFactory:
 
     ``generation`` separates runs that share a persistent store: a restarted SQLite-backed
     emulator continues with fresh ids instead of repeating the ones it already handed out.
+    ``tenant`` is mixed into the seed (all but the default tenant), so two tenants of one emulator
+    never hand out the same ids, and each tenant's ids depend only on the seed and its name.
     """
 
-    def __init__(self, seed: int, generation: int = 0) -> None:
+    def __init__(self, seed: int, generation: int = 0, tenant: str = "") -> None:
         self.seed = seed
         self.generation = generation
+        self.tenant = tenant
         self._fakers: dict[str, Faker] = {}
         self.restart()
 
     def restart(self) -> None:
         """Start every stream again from the seed (``reset`` does this, for repeatable tests)."""
-        self._rng = random.Random(f"wa-emulator:{self.seed}:{self.generation}")
+        mixed = f":{self.tenant}" if self.tenant not in ("", "default") else ""
+        self._rng = random.Random(f"wa-emulator:{self.seed}:{self.generation}{mixed}")
 
     def _chars(self, n: int) -> str:
         size = n * 6 // 8 + 1  # base64 carries 6 bits a character
@@ -101,6 +105,14 @@ class IdFactory:
         digits = int(hashlib.sha256(f"bsuid:{wa_id}".encode()).hexdigest(), 16) % 10**20
         return f"{_country_for(wa_id)}.{digits:020d}"
 
+    def ctwa_clid(self) -> str:
+        """A click-to-WhatsApp click id, as a referral carries it: ``AR`` and base64url characters."""
+        return "AR" + self._chars(62)
+
+    def identity_hash(self) -> str:
+        """A user's identity key hash after a reinstall: base64 of 8 bytes (``Sjvjlx8G6Z0=``)."""
+        return base64.b64encode(self._rng.getrandbits(64).to_bytes(8, "big")).decode()
+
     def conversation_id(self) -> str:
         """A conversation id: 32 hex digits."""
         return f"{self._rng.getrandbits(128):032x}"
@@ -117,6 +129,22 @@ class IdFactory:
 
             self._fakers[locale] = Faker(locale)
         return self._fakers[locale]
+
+
+def is_user_id(recipient: str) -> bool:
+    """Whether a send's recipient is a business-scoped user id (``US.1349…``): phone numbers have no dot."""
+    return "." in recipient
+
+
+def seeded_stream(seed: int, *parts: str) -> random.Random:
+    """A random stream of its own for ``parts`` (a fault rule's draws): the same seed, the same draws."""
+    return random.Random(":".join(("wa-emulator", str(seed), *parts)))
+
+
+def derived_digits(text: str, digits: int) -> str:
+    """``digits`` decimal digits that depend only on ``text`` (a tenant's phone_number_id, its number)."""
+    value = int(hashlib.sha256(text.encode()).hexdigest(), 16) % 10**digits
+    return f"{value:0{digits}d}"
 
 
 def new_token() -> str:

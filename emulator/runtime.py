@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import time
 from collections.abc import Iterable
@@ -17,20 +16,26 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.clock import EmulatorClock
 from emulator.domain.outbox import (
+    Changed,
     ContactsChecked,
     Event,
     JobScheduled,
+    MessageDeleted,
     MessageReceived,
     SettingsChanged,
     StatusReached,
 )
+from emulator.domain.reasons import Reason, Refusal
 from emulator.domain.tenant import Tenant
+from emulator.faults.rules import FaultBook
 from emulator.fixtures import Fixtures, load_fixtures
+from emulator.journal import Journal
 from emulator.resources import data_dir
 from emulator.schemas import SchemaSet
 from emulator.settings import Settings
 from emulator.store import Store, open_store
-from emulator.webhooks import render, sources
+from emulator.tenancy import DEFAULT_TENANT, tenant_prefix
+from emulator.tenants import TenantDirectory, TenantSpec
 
 if TYPE_CHECKING:
     import httpx
@@ -38,8 +43,6 @@ if TYPE_CHECKING:
     from emulator.webhooks.config import WebhookConfig
     from emulator.webhooks.queue import DeliveryQueue
 
-DEFAULT_TENANT = "default"
-STATUSES = ("sent", "delivered", "read", "failed")
 RESET_SLICE = 10_000  # records freed between two yields to the event loop during a reset
 log = logging.getLogger("wa_emulator")
 
@@ -61,62 +64,106 @@ class Emulator:
         self.settings = settings
         self.store = store if store is not None else open_store(settings.store)
         self.schemas = schemas if schemas is not None else SchemaSet(data_dir("schemas"))
-        self.fixtures = fixtures if fixtures is not None else load_fixtures(settings.fixtures)
+        self.fixtures = fixtures if fixtures is not None else load_fixtures(settings.fixtures, self.schemas)
+        self.journal = Journal(settings.journal_size, settings.journal_body_bytes)
         self._owns_http_client = http_client is None
         self._http_client = http_client
-        tenant = Tenant(
-            DEFAULT_TENANT,
-            settings,
-            self.store,
-            clock or EmulatorClock(),
-            self.fixtures,
-            bot_api=lambda: self._webhook_config(tenant).format,
-        )
-        self.tenants = {DEFAULT_TENANT: tenant}
+        self.clock = clock or EmulatorClock()
+        self.directory = TenantDirectory(settings, self.store)
+        self.faults = FaultBook(settings.seed, on_change=self._faults_changed)
+        self.tenants: dict[str, Tenant] = {}
         self._queues: dict[str, DeliveryQueue] = {}
         self._configs: dict[str, WebhookConfig] = {}
-        self._wanted: dict[str, tuple[frozenset[str], str]] = {}  # the statuses a tenant's webhooks carry, format
         self._runners: dict[str, asyncio.Task[None]] = {}
         self._wakes: dict[str, asyncio.Event] = {}
         self._running = False
         self._flusher: asyncio.Task[None] | None = None
-        for each in self.tenants.values():
-            self._attach(each)
+        self._make(self.directory.specs[DEFAULT_TENANT], self.clock)
+        for spec in self.directory.saved():
+            self._make(spec, self.clock.sibling())
 
-    def _attach(self, tenant: Tenant) -> None:
-        tenant.outbox.connect(functools.partial(self._route, tenant))
+    # -- tenants -------------------------------------------------------------------------------
+
+    def _make(self, spec: TenantSpec, clock: EmulatorClock) -> Tenant:
+        tenant = Tenant(
+            spec.name,
+            spec.settings(self.settings),
+            self.store,
+            clock,
+            self.fixtures,
+            bot_api=lambda: self._webhook_config(tenant).format,
+        )
+        self.directory.add(spec)
+        self.tenants[spec.name] = tenant
+        tenant.outbox.connect(lambda event: self._route(tenant, event))
+        if self._running:
+            self._start_tenant(tenant)
+        return tenant
+
+    def tenant(self, name: str = DEFAULT_TENANT) -> Tenant:
+        """A tenant by name, created on first use."""
+        found = self.tenants.get(name)
+        return found if found is not None else self.create_tenant(name, {})
+
+    def create_tenant(self, name: str, options: dict[str, Any]) -> Tenant:
+        """A new tenant with ``options`` (``schemas/control/tenant.json``); an existing one is answered as it is."""
+        found = self.tenants.get(name)
+        if found is not None:
+            return found
+        if len(self.tenants) >= self.settings.max_tenants:
+            raise Refusal(
+                Reason.INVALID_PARAMETER,
+                f"tenant: {self.settings.max_tenants} tenants exist (--max-tenants); delete some first",
+            )
+        return self._make(self.directory.spec(name, options), self.clock.sibling())
+
+    def _faults_changed(self, owner: str) -> None:
+        tenant = self.tenants.get(owner)
+        if tenant is not None:  # the page lists its tenant's rules and their hits
+            tenant.outbox.emit(Changed("faults", {"owner": owner}))
+
+    def tenant_for_number(self, phone_number_id: str) -> Tenant | None:
+        """The tenant whose Cloud phone_number_id this is, or None."""
+        name = self.directory.by_phone_number_id(phone_number_id)
+        return None if name is None else self.tenants.get(name)
+
+    async def delete_tenant(self, name: str) -> None:
+        """Stop a tenant's background work and forget everything it held."""
+        if name == DEFAULT_TENANT:
+            raise Refusal(Reason.INVALID_PARAMETER, "tenant: the default tenant cannot be deleted (reset it instead)")
+        tenant = self.tenants.pop(name, None)
+        if tenant is None:
+            raise Refusal(Reason.NOT_FOUND, f"Tenant {name} not found")
+        tenant.outbox.emit(Changed("deleted", {"tenant": name}))
+        runner = self._runners.pop(name, None)
+        if runner is not None:
+            runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner
+        self._wakes.pop(name, None)
+        queue = self._queues.pop(name, None)
+        if queue is not None:
+            await queue.stop()
+        self._configs.pop(name, None)
+        self.faults.forget(name)
+        self.directory.remove(name)
+        self.store.drop(name)
 
     def _route(self, tenant: Tenant, event: Event) -> None:
         """Where each domain event goes: the change feed, the delivery config, the scheduler, a webhook."""
-        if isinstance(event, StatusReached):  # the most frequent (up to three per send), and only a webhook
-            self._status_reached(tenant, event)
-            return
         tenant.publish(event)
         if isinstance(event, SettingsChanged):
             self._settings_changed(tenant)
         elif isinstance(event, JobScheduled):
             self._wake(tenant)
-        elif isinstance(event, MessageReceived | ContactsChecked):
+        elif isinstance(event, StatusReached | MessageReceived | MessageDeleted | ContactsChecked):
+            from emulator.webhooks.render import render
+
             config = self._webhook_config(tenant)
-            rendered = render.render(config.format, event, config)
+            rendered = render(config.format, event, config)
             if rendered is not None:
                 content, recipient = rendered
                 self.webhooks(tenant).enqueue(content, recipient=recipient, format=config.format)
-
-    def _status_reached(self, tenant: Tenant, event: StatusReached) -> None:
-        """A status webhook, if its format sends one: queued with its source, built when it is sent."""
-        wanted = self._wanted.get(tenant.name)
-        if wanted is None:
-            config = self._webhook_config(tenant)
-            statuses = frozenset(s for s in STATUSES if render.status_wanted(config.format, s, config))
-            wanted = self._wanted[tenant.name] = (statuses, config.format)
-        if event.status in wanted[0]:
-            queue = self._queues.get(tenant.name) or self.webhooks(tenant)
-            queue.enqueue_source(sources.status_source(event), event.record["to"], wanted[1], event.at)
-
-    def tenant(self, name: str = DEFAULT_TENANT) -> Tenant:
-        """A tenant by name."""
-        return self.tenants[name]
 
     @property
     def http_client(self) -> httpx.AsyncClient:
@@ -131,17 +178,12 @@ class Emulator:
         """The tenant's delivery queue, created and started on first use."""
         queue = self._queues.get(tenant.name)
         if queue is None:
-            from emulator.webhooks import sources
+            from emulator.faults.webhooks import WebhookFaults
             from emulator.webhooks.queue import DeliveryQueue
 
+            faults = WebhookFaults(self.faults, tenant.name, tenant.clock)
             queue = DeliveryQueue(
-                self.store,
-                tenant.name,
-                tenant.clock,
-                self.http_client,
-                lambda: self._webhook_config(tenant),
-                resolve=lambda source, fmt: sources.content(tenant, source, fmt),
-                max_deliveries=self.settings.max_webhooks,
+                self.store, tenant.name, tenant.clock, self.http_client, lambda: self._webhook_config(tenant), faults
             )
             self._queues[tenant.name] = queue
             if self._running:
@@ -161,13 +203,12 @@ class Emulator:
         message: dict[str, Any] = content["messages"][0]
         return message
 
-    async def verify_callback(self, url: str, verify_token: str) -> str | None:
+    async def verify_callback(self, tenant: Tenant, url: str, verify_token: str) -> str | None:
         """Make the Cloud callback handshake with ``url`` now; None if it passed, else why not."""
         from emulator.webhooks.sender import handshake
 
-        clock = self.tenant().clock
         result = await handshake(
-            self.http_client, url, verify_token, timeout_s=self.settings.webhook_timeout_s, clock=clock
+            self.http_client, url, verify_token, timeout_s=self.settings.webhook_timeout_s, clock=tenant.clock
         )
         return result.get("error")
 
@@ -177,14 +218,14 @@ class Emulator:
         if self.store.persistent:
             self._flusher = asyncio.create_task(self._flush_store(), name="store-flush")
         for tenant in self.tenants.values():
-            if self.store.count(tenant.name, "deliveries"):  # some may be pending: resume them
-                self.webhooks(tenant)
-            for queue in self._queues.values():
-                queue.begin()
-            self._wakes[tenant.name] = asyncio.Event()
-            self._runners[tenant.name] = asyncio.create_task(
-                self._run_scheduler(tenant), name=f"scheduler:{tenant.name}"
-            )
+            self._start_tenant(tenant)
+
+    def _start_tenant(self, tenant: Tenant) -> None:
+        pending = any(d["state"] == "pending" for d in self.store.items(tenant.name, "deliveries"))
+        if pending or tenant.name in self._queues:
+            self.webhooks(tenant).begin()
+        self._wakes[tenant.name] = asyncio.Event()
+        self._runners[tenant.name] = asyncio.create_task(self._run_scheduler(tenant), name=f"scheduler:{tenant.name}")
 
     async def stop(self) -> None:
         """Stop background work and release the store and the HTTP client."""
@@ -204,8 +245,15 @@ class Emulator:
             await self._http_client.aclose()
         self.store.close()
 
+    def closing(self) -> None:
+        """The server is stopping: answer long-polls, end event streams and drains now, rather than be waited on."""
+        for tenant in self.tenants.values():
+            tenant.feed.close()
+        for queue in self._queues.values():
+            queue.interrupt_drains("the emulator is stopping")
+
     async def reset(self, tenant: Tenant, *, keep: Iterable[str] = ()) -> None:
-        """Back to the fixture state (see ``Tenant.reset``); the delivery log is emptied too.
+        """Back to the fixture state (see ``Tenant.reset``); the delivery log and the request journal emptied.
 
         The largest kinds are emptied a slice at a time first, letting other requests run between
         slices: freeing 100 000 records at once would hold the event loop for ~50 ms.
@@ -216,6 +264,8 @@ class Emulator:
                 await asyncio.sleep(0)
         if tenant.name in self._queues:
             self._queues[tenant.name].clear()
+        self.faults.clear(tenant.name)
+        self.journal.clear(tenant.name)
         tenant.reset(keep=frozenset(keep))
 
     async def clock_moved(self, tenant: Tenant) -> None:
@@ -223,11 +273,22 @@ class Emulator:
         self._wake(tenant)
         self._kick(tenant)
 
-    async def drain(self, tenant: Tenant, timeout: float = 5.0) -> None:
-        """Wait until due statuses are done and webhook deliveries are settled (for tests)."""
+    async def drain(self, tenant: Tenant, timeout: float = 5.0, *, lenient: bool = False) -> list[dict[str, Any]]:
+        """Wait until due statuses are done and webhook deliveries settled (for tests); those that did not go out.
+
+        Strict (the default): retries that come due within ``timeout`` are waited for, and every delivery
+        still pending then is returned with why. ``lenient``: settled as the queue sees it, nothing returned.
+        """
         tenant.scheduler.run_due()
-        if tenant.name in self._queues:
-            await self._queues[tenant.name].drain(timeout)
+        queue = self._queues.get(tenant.name)
+        if queue is None:
+            return []
+        await queue.drain(timeout, due_retries=not lenient)
+        return [] if lenient else queue.unsettled()
+
+    def webhook_config(self, tenant: Tenant) -> WebhookConfig:
+        """The tenant's delivery settings as they are now."""
+        return self._webhook_config(tenant)
 
     def counts(self, tenant: Tenant) -> dict[str, Any]:
         """What the tenant keeps, for ``/_emulator/health``: messages by direction, and the webhook log."""
@@ -237,8 +298,10 @@ class Emulator:
             for name, kind in (("messages", "messages"), ("inbound", "inbound"))
         }
         queue = self._queues.get(tenant.name)
-        out["webhooks"] = queue.counts() if queue is not None else {"stored": 0, "pending": 0, "dropped": 0}
-        out["webhooks"]["max"] = self.settings.max_webhooks
+        out["webhooks"] = {
+            "stored": self.store.count(tenant.name, "deliveries"),
+            "pending": queue.pending if queue else 0,
+        }
         return out
 
     async def _flush_store(self) -> None:
@@ -261,7 +324,6 @@ class Emulator:
 
     def _settings_changed(self, tenant: Tenant) -> None:
         self._configs.pop(tenant.name, None)
-        self._wanted.pop(tenant.name, None)
         self._kick(tenant)
 
     def _kick(self, tenant: Tenant) -> None:
@@ -312,5 +374,7 @@ def webhook_config(tenant: Tenant) -> WebhookConfig:
         verify_token=override["verify_token"] if override else settings.verify_token,
         sent_status=bool(app.get("sent_status")),
         toggles=dict(hooks.get("message", {})),
-        media_url=settings.base_url + "/whatsapp_business/attachments/?mid=",
+        notify_user_change_number=bool(app.get("notify_user_change_number", True)),
+        show_security_notifications=bool(app.get("show_security_notifications", True)),
+        media_url=settings.base_url + tenant_prefix(tenant.name) + "/whatsapp_business/attachments/?mid=",
     )

@@ -6,7 +6,9 @@ becomes a wire-neutral reason (each façade's table turns it into its API's code
 
 * a subschema may name reasons per keyword: ``"x-wa-reasons": {"maxLength": "too_long"}`` (``"*"`` = any);
 * otherwise ``required`` -> missing_parameter, ``additionalProperties``/``unevaluatedProperties`` ->
-  unexpected_parameter, anything else -> invalid_parameter.
+  unexpected_parameter, anything else -> invalid_parameter;
+* a subschema marked ``"x-wa-first": true`` is reported before any other failure (a message's ``type``:
+  an unknown type says which types there are, rather than that its object is unexpected).
 """
 
 from __future__ import annotations
@@ -18,19 +20,22 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
-from emulator.domain.reasons import Reason, Refusal
-
 if TYPE_CHECKING:
     import jsonschema
 
+    from emulator.domain.reasons import Refusal
+
 BASE_URI = "https://wa-emulator.dev/schemas/"
 _CODES_KEY = "x-wa-reasons"
+_FIRST_KEY = "x-wa-first"
+# reasons by name: replay validates its scripts here and imports nothing of the domain (the reasons
+# are imported only to refuse a request)
 _DEFAULT_REASONS = {
-    "required": Reason.MISSING_PARAMETER,
-    "dependentRequired": Reason.MISSING_PARAMETER,
-    "additionalProperties": Reason.UNEXPECTED_PARAMETER,
-    "unevaluatedProperties": Reason.UNEXPECTED_PARAMETER,
-    "false": Reason.UNEXPECTED_PARAMETER,
+    "required": "missing_parameter",
+    "dependentRequired": "missing_parameter",
+    "additionalProperties": "unexpected_parameter",
+    "unevaluatedProperties": "unexpected_parameter",
+    "false": "unexpected_parameter",
 }
 
 
@@ -69,10 +74,12 @@ class SchemaSet:
         """The most relevant error python-jsonschema finds (only called for invalid instances)."""
         from jsonschema.exceptions import best_match
 
-        error: jsonschema.ValidationError | None = best_match(
-            self._slow_validator(name).iter_errors(instance), key=_relevance
-        )
+        errors = list(self._slow_validator(name).iter_errors(instance))
+        first = [e for e in errors if isinstance(e.schema, dict) and e.schema.get(_FIRST_KEY)]
+        error: jsonschema.ValidationError | None = best_match(first or errors, key=_relevance)
         if error is None:  # the two validators disagree: report it rather than accept silently
+            from emulator.domain.reasons import Reason, Refusal
+
             raise Refusal(Reason.INTERNAL, f"schema {name}: fast and full validators disagree")
         return error
 
@@ -106,11 +113,13 @@ def _relevance(error: jsonschema.ValidationError) -> Any:
 
 def to_refusal(error: jsonschema.ValidationError) -> Refusal:
     """The refusal for one JSON Schema failure, with its JSON path first in ``details``."""
+    from emulator.domain.reasons import Reason, Refusal
+
     keyword = str(error.validator)
     named = error.schema.get(_CODES_KEY, {}) if isinstance(error.schema, dict) else {}
     if keyword == "false" or error.schema is False:
         keyword = "false"
-    reason = named.get(keyword, named.get("*", _DEFAULT_REASONS.get(keyword, Reason.INVALID_PARAMETER)))
+    reason = named.get(keyword, named.get("*", _DEFAULT_REASONS.get(keyword, "invalid_parameter")))
     path = error.json_path
     return Refusal(Reason(reason), f"{path}: {describe(error)}", path=path)
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 ENV_PREFIX = "WA_EMULATOR_"
+MAX_TOKEN_TTL_S = 3_155_760_000  # 100 years: an expiry past year 9999 could not be written as a date
 
 
 class SettingsError(ValueError):
@@ -30,6 +32,13 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _lifetime(raw: str) -> int:
+    value = int(raw)
+    if not 0 < value <= MAX_TOKEN_TTL_S:
+        raise ValueError(f"must be a number of seconds from 1 to {MAX_TOKEN_TTL_S} (100 years)")
+    return value
+
+
 def _non_negative_int(raw: str) -> int:
     value = int(raw)
     if value < 0:
@@ -45,6 +54,31 @@ def _positive_float(raw: str) -> float:
     if value <= 0:
         raise ValueError("must be a positive number")
     return value
+
+
+def _non_negative_float(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError("must be a number") from None
+    if value < 0:
+        raise ValueError("must be zero or a positive number")
+    return value
+
+
+TENANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+def _tenants(raw: str) -> str:
+    """``NAME`` or ``NAME=PHONE_NUMBER_ID``, comma-separated (the flag may be repeated)."""
+    entries = [t.strip() for t in raw.split(",") if t.strip()]
+    for entry in entries:
+        name, _, number = entry.partition("=")
+        if not TENANT_NAME.fullmatch(name) or name == "default":
+            raise ValueError("each tenant is NAME or NAME=PHONE_NUMBER_ID; a name is 1-64 letters, digits, '-', '_'")
+        if number and not (number.isdigit() and len(number) <= 20):
+            raise ValueError(f"the phone_number_id of tenant {name} must be 1 to 20 digits")
+    return ",".join(entries)
 
 
 def _bool(raw: str) -> bool:
@@ -126,7 +160,7 @@ class Settings:
     api_version: str = _opt("v2.53.2", _str, "version reported in every meta object")
     admin_password: str = _opt("secret", _str, "initial password of the admin user")
     require_password_change: bool = _opt(False, _bool, "force the first-login password change (error 1024)")
-    token_ttl_seconds: int = _opt(7 * 24 * 3600, _positive_int, "lifetime of login tokens")
+    token_ttl_seconds: int = _opt(7 * 24 * 3600, _lifetime, "lifetime of login tokens")
     webhook_format: str = _opt("onprem", _choice("onprem", "cloud"), "webhook envelope: 'onprem' (bare) or 'cloud'")
     webhook_timeout_s: float = _opt(10.0, _positive_float, "seconds one webhook attempt may take")
     webhook_give_up_s: float = _opt(86400.0, _positive_float, "emulator seconds after which a delivery fails")
@@ -139,6 +173,9 @@ class Settings:
     media_max_bytes: int = _opt(100 * 1024 * 1024, _positive_int, "largest media upload accepted (413 above)")
     control_token: str = _opt("", _str, "if set, /_emulator calls need 'Authorization: Bearer <this>'")
     log_level: str = _opt("info", _choice("debug", "info", "warning", "error"), "log level")
+    log_format: str = _opt("text", _choice("text", "json"), "log lines as 'text' (coloured on a terminal) or 'json'")
+    journal_size: int = _opt(1000, _positive_int, "calls kept in GET /_emulator/requests (the oldest are dropped)")
+    journal_body_bytes: int = _opt(16384, _non_negative_int, "bytes of each request and answer body the journal keeps")
     access_token: str = _opt(
         "wa-emulator-token",
         _tokens,
@@ -157,8 +194,16 @@ class Settings:
     max_messages: int = _opt(
         100_000, _positive_int, "recorded messages kept (outbound and inbound each); older ones are forgotten"
     )
-    max_webhooks: int = _opt(
-        100_000, _positive_int, "webhook deliveries kept in the log; a pending one pushed out counts as dropped"
+    tenants: str = _opt("", _tenants, "tenants made at start: NAME or NAME=PHONE_NUMBER_ID, comma-separated")
+    max_tenants: int = _opt(1000, _positive_int, "most tenants at once (a runaway test cannot exhaust memory)")
+    pair_rate_limit_s: float = _opt(
+        0.0, _non_negative_float, "Cloud: least emulator seconds between two sends to one user (131056); 0 = off"
+    )
+    throughput_limit: int = _opt(
+        0, _non_negative_int, "Cloud: most sends per second per business number (130429); 0 = off"
+    )
+    marketing_cap: int = _opt(
+        0, _non_negative_int, "Cloud: marketing templates per user per 24 h, then failed 131049; 0 = off"
     )
 
     @classmethod
@@ -193,6 +238,12 @@ class Settings:
     def base_url(self) -> str:
         """Where bots reach the emulator (media URLs in Cloud webhooks point here)."""
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def declared_tenants(self) -> dict[str, str]:
+        """The tenants of ``--tenants``: name -> phone_number_id ("" = derived from the name)."""
+        pairs = (entry.partition("=") for entry in self.tenants.split(",") if entry)
+        return {name: number for name, _, number in pairs}
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (tests build settings this way)."""

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+import asyncio
+import hmac
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse as StarletteJSONResponse
 
 from emulator.domain.reasons import Reason, Refusal
+from emulator.tenancy import DEFAULT_TENANT, tenant_in
 
 if TYPE_CHECKING:
     from emulator.domain.tenant import Tenant
 
 MAX_DEPTH = 64
+# What a request did that only a handler knows, noted in its ASGI scope for the access log and the
+# request journal (emulator/requestlog.py): who the token belongs to, and the error answered.
+OWNER = "wa_emulator.owner"
+ERROR = "wa_emulator.error"
+SLICE = 100  # items one request works on before it lets other requests run
+T = TypeVar("T")
+R = TypeVar("R")
 _JSON_TYPES = ("application/json", "text/json")
 _JSON_TYPE = b"application/json"
 
@@ -44,10 +55,52 @@ def header(request: Request, name: bytes) -> bytes | None:
     return None
 
 
+def secret_matches(given: str, expected: str) -> bool:
+    """A constant-time comparison of a token from a request (any characters at all) with a configured one."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+
+
+async def collect(pages: Iterable[list[T]], limit: int | None = None) -> tuple[list[T], bool]:
+    """Up to ``limit`` items from pages read one by one, other requests running between pages; and if more came."""
+    found: list[T] = []
+    for page in pages:
+        found.extend(page)
+        if limit is not None and len(found) > limit:
+            return found[:limit], True
+        await asyncio.sleep(0)
+    return found, False
+
+
+async def in_slices(items: Sequence[T], work: Callable[[Sequence[T]], list[R]], size: int = SLICE) -> list[R]:
+    """``work`` over ``items`` a slice at a time, other requests running between slices; the results in order."""
+    done: list[R] = []
+    for start in range(0, len(items), size):
+        done.extend(work(items[start : start + size]))
+        if start + size < len(items):
+            await asyncio.sleep(0)
+    return done
+
+
+async def validate_body(request: Request, schema: str, body: object) -> None:
+    """Check ``body`` against ``schema``: the refusal for its first problem, found in a worker thread.
+
+    A valid body costs one fast check here; finding the best error of an invalid one walks the whole
+    body in Python (half a second for a 1 MB list), so other requests go on meanwhile.
+    """
+    schemas = request.app.state.emulator.schemas
+    if not schemas.is_valid(schema, body):
+        await run_in_threadpool(schemas.validate, schema, body)
+
+
 def tenant_of(request: Request) -> Tenant:
-    """The tenant a request addresses (only the default one exists for now)."""
-    tenant: Tenant = request.app.state.emulator.tenant()
+    """The tenant a request addresses: the one its ``/t/{tenant}`` prefix names (made on first use), or the default."""
+    tenant: Tenant = request.app.state.emulator.tenant(tenant_in(request.scope) or DEFAULT_TENANT)
     return tenant
+
+
+def is_prefixed(request: Request) -> bool:
+    """Whether the request's path names its tenant (``/t/{tenant}/...``)."""
+    return tenant_in(request.scope) is not None
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -36,16 +36,22 @@ import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import httpx
+import httpx2
+from kapso_whatsapp import WhatsAppClient
 from kapso_whatsapp.webhooks import NormalizedWebhookResult, normalize_webhook, verify_signature
 from pywa import utils
 from pywa.client import WhatsApp
 from pywa.types.base_update import BaseUpdate
+from starlette.testclient import TestClient
 
 # The emulator's defaults (cloud contract): the app secret signs, the verify token answers the handshake.
 APP_SECRET = "wa-emulator-app-secret"
 VERIFY_TOKEN = "wa-emulator-verify-token"
 PHONE_NUMBER_ID = "106540352242922"
 WABA_ID = "102290129340398"
+ACCESS_TOKEN = "wa-emulator-token"
+EMULATOR = "http://testserver"  # the in-process emulator's base URL (the TestClient's host)
 _SHOWN = 400  # characters of one pywa log line quoted in a failure
 _PREFIX = re.compile(r"^(\[[^\]]*\] )+")  # pywa's "[update hash] [endpoint] "
 _NOISE = ("Received raw update", "Constructed update", "Checking if handler", "Finished processing")
@@ -80,6 +86,77 @@ def pywa_client(
     )
 
 
+class EmulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """An httpx transport (sync and async) that hands every request to an in-process emulator's TestClient.
+
+    A client library given ``httpx.Client(transport=EmulatorTransport(client))`` talks to the emulator
+    exactly as it would over the network: its own URLs, headers and bodies (the TestClient's own headers,
+    such as its login token, are not added). ``host`` set: a request to any other host is refused, which
+    proves the library was pointed at the emulator and sent nothing to Meta.
+    """
+
+    def __init__(self, client: TestClient, host: str | None = None) -> None:
+        self._client = client
+        self._host = host
+        self.requests: list[httpx.Request] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self._host is not None and request.url.host != self._host:
+            raise httpx.ConnectError(f"{request.url.host} is not the emulator ({self._host})", request=request)
+        request.read()
+        self.requests.append(request)
+        # starlette's TestClient is built on httpx2, the client libraries on httpx: copy the request across
+        copy = httpx2.Request(
+            request.method, str(request.url), headers=request.headers.multi_items(), content=request.content
+        )
+        answer = self._client.send(copy)
+        headers = [(k, v) for k, v in answer.headers.multi_items() if k.lower() not in _HOP_HEADERS]
+        return httpx.Response(answer.status_code, headers=headers, content=answer.content)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        return self.handle_request(request)
+
+
+_HOP_HEADERS = ("content-encoding", "content-length", "transfer-encoding")
+
+
+def pywa_bot(client: TestClient, *, api_version: str = "26.0", base_url: str = EMULATOR) -> WhatsApp:
+    """A pywa bot pointed at an in-process emulator the way a user points it at a running one.
+
+    pywa has no base-URL option: it sets ``https://graph.facebook.com/v{api_version}`` on the httpx
+    session it is given, so the session's ``base_url`` is changed after the client is built. The
+    session refuses any other host, so nothing can reach Meta. Close ``bot.api._session`` after use.
+    """
+    session = httpx.Client(transport=EmulatorTransport(client, host=httpx.URL(base_url).host))
+    bot = WhatsApp(
+        phone_id=PHONE_NUMBER_ID,
+        waba_id=WABA_ID,
+        token=ACCESS_TOKEN,
+        session=session,
+        api_version=api_version,
+        server=None,
+        app_secret=APP_SECRET,
+        verify_token=VERIFY_TOKEN,
+        validate_updates=True,
+        filter_updates=True,
+    )
+    session.base_url = httpx.URL(f"{base_url}/v{api_version}")
+    return bot
+
+
+def kapso_bot(client: TestClient, *, graph_version: str = "v24.0", base_url: str = EMULATOR) -> WhatsAppClient:
+    """A kapso client with ``base_url`` on the emulator (its own option), its requests handed to ``client``.
+
+    kapso builds its httpx.AsyncClient lazily with no transport option, so the in-process transport
+    goes in its private ``_http._client`` (against a running emulator ``base_url`` alone is enough).
+    """
+    bot = WhatsAppClient(access_token=ACCESS_TOKEN, base_url=base_url, graph_version=graph_version, max_retries=0)
+    transport = EmulatorTransport(client, host=httpx.URL(base_url).host)
+    bot._http._client = httpx.AsyncClient(transport=transport, headers=bot._http._headers)
+    return bot
+
+
 def pywa_update(
     body: bytes,
     signature: str | None,
@@ -87,9 +164,14 @@ def pywa_update(
     app_secret: str = APP_SECRET,
     phone_id: str | None = PHONE_NUMBER_ID,
     waba_id: str | None = WABA_ID,
+    client: WhatsApp | None = None,
 ) -> BaseUpdate:
-    """The typed update pywa makes of ``body``; ClientRejected if it refuses the signature, warns, or makes none."""
-    wa = pywa_client(app_secret=app_secret, phone_id=phone_id, waba_id=waba_id)
+    """The typed update pywa makes of ``body``; ClientRejected if it refuses the signature, warns, or makes none.
+
+    ``client``: parse with this pywa client (a bot's own, with a token, so the update can reply or
+    download) instead of a network-less one built from the other arguments.
+    """
+    wa = client or pywa_client(app_secret=app_secret, phone_id=phone_id, waba_id=waba_id)
     refused = wa.webhook_update_validator(body, signature)
     if refused is not None:
         raise ClientRejected(f"pywa refused the signature: HTTP {refused[1]} {refused[0]}")
@@ -98,10 +180,14 @@ def pywa_update(
     def keep(_: WhatsApp, update: BaseUpdate) -> None:
         produced.append(update)
 
-    wa.add_handlers(*(handler_type(keep) for handler_type in WhatsApp._handlers_to_updates))
+    handlers = [handler_type(keep) for handler_type in WhatsApp._handlers_to_updates]
+    wa.add_handlers(*handlers)
     with _pywa_log() as log, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        answer = wa.webhook_update_handler(body)
+        try:
+            answer = wa.webhook_update_handler(body)
+        finally:
+            wa.remove_handlers(*handlers)
     if caught:
         raise ClientRejected("pywa warned: " + "; ".join(str(w.message).replace("\n", " ") for w in caught))
     if answer != ("ok", 200):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import httpx
 
-_LISTENING = re.compile(r"listening on (http://\S+)")
+_LISTENING = re.compile(r"listening on (http://[^\s\"]+)")  # a text or a JSON log line
 
 
 @dataclass

@@ -36,6 +36,7 @@ class Receiver:
         self.app_secret = app_secret
         self.handshakes: list[dict[str, str]] = []
         self.payloads: list[dict[str, Any]] = []
+        self.bodies: list[tuple[bytes, str | None]] = []  # each accepted POST: exact bytes, X-Hub-Signature-256
         self.invalid: list[str] = []  # every payload is checked against schemas/webhooks/
         self.fail_next = 0
         self.down = False
@@ -61,20 +62,31 @@ class Receiver:
                     self.invalid.append(f"bad signature {request.headers.get('x-hub-signature-256')!r}")
                     return httpx.Response(401)
             self.payloads.append(payload)
+            self.bodies.append((request.content, request.headers.get("x-hub-signature-256")))
         try:
             assert_valid_webhook(payload, "cloud" if "object" in payload else "onprem")
         except AssertionError as exc:
             self.invalid.append(str(exc))
         return httpx.Response(200)
 
+    def contents(self) -> list[dict[str, Any]]:
+        """Each payload's content: the bare On-Premises object, or each Cloud change's ``value``."""
+        found: list[dict[str, Any]] = []
+        for payload in self.payloads:
+            if "object" not in payload:
+                found.append(payload)
+                continue
+            found.extend(change["value"] for entry in payload["entry"] for change in entry["changes"])
+        return found
+
     def statuses(self, message_id: str | None = None) -> list[dict[str, Any]]:
-        """Every status object received, in order (optionally for one message)."""
-        found = [s for p in self.payloads for s in p.get("statuses", [])]
+        """Every status object received, in order (optionally for one message); either format."""
+        found = [s for c in self.contents() for s in c.get("statuses", [])]
         return [s for s in found if message_id in (None, s["id"])]
 
     def messages(self) -> list[dict[str, Any]]:
-        """Every inbound message received, in order."""
-        return [m for p in self.payloads for m in p.get("messages", [])]
+        """Every inbound message received, in order; either format."""
+        return [m for c in self.contents() for m in c.get("messages", [])]
 
 
 @contextmanager
@@ -84,9 +96,10 @@ def emulator_with_receiver(
     store: Store | None = None,
     clock: EmulatorClock | None = None,
     webhook_url: str = HOOK,
+    receiver: Receiver | None = None,
 ) -> Iterator[tuple[TestClient, Receiver]]:
-    """An in-process emulator whose webhooks go to a Receiver, logged in, with the webhook URL set."""
-    receiver = Receiver()
+    """An in-process emulator whose webhooks go to a Receiver (``receiver`` or a new one), logged in, with the URL set."""
+    receiver = receiver or Receiver()
     http = httpx.AsyncClient(transport=httpx.MockTransport(receiver.handle))
     app = create_app(settings or Settings(seed=7), store=store or MemoryStore(), clock=clock, http_client=http)
     with TestClient(app) as client:
@@ -98,9 +111,37 @@ def emulator_with_receiver(
     assert receiver.invalid == [], "\n".join(receiver.invalid)
 
 
-def drain(client: TestClient) -> dict[str, Any]:
-    """Wait (in the app's loop) until due statuses ran and deliveries settled."""
-    response = client.post("/_emulator/webhooks/drain?timeout=10")
+def reset(client: TestClient, receiver: Receiver) -> None:
+    """Back to the fixture state, for tests sharing one emulator: ``POST /_emulator/reset``, the receiver emptied.
+
+    Kept: the application settings (the webhook URL) and the callbacks already verified. A test sharing the
+    emulator checks ``receiver.invalid`` itself: this forgets it.
+    """
+    response = client.post("/_emulator/reset")
+    assert response.status_code == 200, response.text
+    for received in (receiver.handshakes, receiver.payloads, receiver.bodies, receiver.invalid):
+        received.clear()
+
+
+def user_sends(client: TestClient, wa_id: str, action: dict[str, Any]) -> dict[str, Any]:
+    """A simulated user sends ``action``; the message as the bot's webhook carries it."""
+    response = client.post(f"/_emulator/users/{wa_id}/messages", json=action)
+    assert response.status_code == 200, response.text
+    message: dict[str, Any] = response.json()["message"]
+    return message
+
+
+def record_of(client: TestClient, message_id: str) -> dict[str, Any]:
+    """The emulator's record of an outbound message."""
+    response = client.get(f"/_emulator/messages/{message_id}")
+    assert response.status_code == 200, response.text
+    record: dict[str, Any] = response.json()
+    return record
+
+
+def drain(client: TestClient, *, lenient: bool = False) -> dict[str, Any]:
+    """Wait (in the app's loop) until due statuses ran and every delivery went out (``lenient``: or is stuck)."""
+    response = client.post(f"/_emulator/webhooks/drain?timeout=10&lenient={str(lenient).lower()}")
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()
     return result

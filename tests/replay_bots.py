@@ -25,7 +25,9 @@ ECHO_BOT = ROOT / "examples" / "echo_bot" / "bot.py"
 
 
 class MiniBot:
-    """Answers ``ping`` with ``pong`` and ``buttons`` with reply buttons yes/no; ``POST /remind?to=`` sends a text."""
+    """Answers ``ping`` with ``pong``, ``buttons`` with reply buttons yes/no, ``shop`` with a product list and
+    ``book`` with a flow, and says in a text what it got of anything else (an order, a reaction, a flow's
+    answers, a product question, an ad, a number change); ``POST /remind?to=`` sends a text."""
 
     def __init__(self, api_url: str) -> None:
         self.api_url = api_url
@@ -57,10 +59,13 @@ class MiniBot:
         said = (message.get("text") or {}).get("body", "")
         if said == "ping":
             await self.send({"to": message["from"], "type": "text", "text": {"body": "pong"}})
-        elif said == "buttons":
-            buttons = [{"type": "reply", "reply": {"id": i, "title": i.title()}} for i in ("yes", "no")]
-            interactive = {"type": "button", "body": {"text": "Sure?"}, "action": {"buttons": buttons}}
-            await self.send({"to": message["from"], "type": "interactive", "interactive": interactive})
+        elif said in INTERACTIVE:
+            await self.send({"to": message["from"], "type": "interactive", "interactive": INTERACTIVE[said]})
+        else:
+            heard = noticed(message)
+            if heard:
+                to = (message.get("system") or {}).get("new_wa_id") or message["from"]
+                await self.send({"to": to, "type": "text", "text": {"body": heard}})
 
     async def send(self, body: dict[str, Any]) -> dict[str, Any]:
         async with httpx.AsyncClient(base_url=self.api_url, timeout=10) as api:
@@ -70,6 +75,59 @@ class MiniBot:
             response = await api.post("/v1/messages", json=body, headers={"Authorization": f"Bearer {self._token}"})
             answer: dict[str, Any] = response.json()
             return answer
+
+
+INTERACTIVE: dict[str, dict[str, Any]] = {
+    "buttons": {
+        "type": "button",
+        "body": {"text": "Sure?"},
+        "action": {"buttons": [{"type": "reply", "reply": {"id": i, "title": i.title()}} for i in ("yes", "no")]},
+    },
+    "shop": {
+        "type": "product_list",
+        "header": {"type": "text", "text": "Pizza"},
+        "body": {"text": "Pick yours"},
+        "action": {
+            "catalog_id": "cat-1",
+            "sections": [{"title": "All", "product_items": [{"product_retailer_id": "margherita"}]}],
+        },
+    },
+    "book": {
+        "type": "flow",
+        "body": {"text": "Book a table"},
+        "action": {
+            "name": "flow",
+            "parameters": {
+                "flow_message_version": "3",
+                "flow_token": "booking-1",
+                "flow_id": "77",
+                "flow_cta": "Book",
+                "flow_action": "data_exchange",
+            },
+        },
+    },
+}
+
+
+def noticed(message: dict[str, Any]) -> str:
+    """What the mini bot says it got, for the kinds it does not answer otherwise ("" for none)."""
+    if "referral" in message:
+        return f"welcome from ad {message['referral']['source_id']}"
+    kind = message["type"]
+    context = message.get("context") or {}
+    if kind == "order":
+        return "order: " + ", ".join(
+            f"{i['quantity']} {i['product_retailer_id']}" for i in message["order"]["product_items"]
+        )
+    if kind == "reaction":
+        return f"reaction {message['reaction'].get('emoji', 'removed')}"
+    if kind == "interactive" and message["interactive"]["type"] == "nfm_reply":
+        return "booked " + message["interactive"]["nfm_reply"]["response_json"]
+    if "referred_product" in context:
+        return f"about {context['referred_product']['product_retailer_id']}"
+    if kind == "system":
+        return "new number noted"
+    return ""
 
 
 def load_echo_bot() -> ModuleType:

@@ -69,7 +69,8 @@ def test_invalid_message_is_refused_with_its_reason_and_path(schemas: SchemaSet,
 
 
 def test_case_names_are_unique() -> None:
-    names = [p.id for p in load("cloud_messages_valid.yaml") + load("cloud_messages_invalid.yaml")]
+    names = [p.id for p in load("cloud_messages_valid.yaml", everything=True)]
+    names += [p.id for p in load("cloud_messages_invalid.yaml", everything=True)]
     assert len(names) == len(set(names))
 
 

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from emulator.domain.phone import normalize
-from tests.conftest import assert_error
+from emulator.app import create_app
+from emulator.clock import EmulatorClock
+from emulator.phone import normalize
+from emulator.settings import Settings
+from emulator.store import MemoryStore
+from tests.conftest import assert_error, basic, bearer
+from tests.yielding import BusyStore, finishing_order
 
 
 @pytest.mark.parametrize(
@@ -103,3 +110,53 @@ def test_blocking_defaults_to_no_wait(api: TestClient) -> None:
 def test_malformed_contacts_body_is_refused_with_its_code(api: TestClient, body: dict[str, Any], code: int) -> None:
     error = assert_error(api.post("/v1/contacts", json=body), 400, code)
     assert error["details"].startswith("$")
+
+
+def test_more_than_1000_numbers_in_one_check_are_refused_with_1009(api: TestClient) -> None:
+    numbers = [f"+1631{n:07d}" for n in range(1001)]
+    error = assert_error(api.post("/v1/contacts", json={"blocking": "wait", "contacts": numbers}), 400, 1009)
+    assert error["details"] == "$.contacts: must have at most 1000 items (got 1001)"
+    assert_error(api.post("/v1/contacts", json={"contacts": ["1" * 65]}), 400, 1009)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_a_check_of_1000_new_numbers_lets_other_requests_run(clock: EmulatorClock) -> None:
+    store = BusyStore()
+    app = create_app(Settings(seed=7), store=store, clock=clock)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emulator") as client:
+        token = (await client.post("/v1/users/login", headers=basic())).json()["users"][0]["token"]
+        numbers = [f"+1631{n:07d}" for n in range(1000)]
+
+        async def check() -> None:
+            body = {"blocking": "wait", "contacts": numbers}
+            response = await client.post("/v1/contacts", json=body, headers=bearer(token))
+            assert [c["status"] for c in response.json()["contacts"]] == ["valid"] * 1000
+
+        assert await finishing_order(client, store, "users", check) == ["health", "big"]  # was big, health
+
+
+@pytest.mark.anyio
+async def test_what_is_wrong_with_a_big_body_is_worked_out_off_the_event_loop(
+    clock: EmulatorClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(Settings(seed=7), store=MemoryStore(), clock=clock)
+    schemas = app.state.emulator.schemas
+    threads: list[threading.Thread] = []
+    real = schemas.validate
+
+    def spy(name: str, body: object) -> None:
+        threads.append(threading.current_thread())
+        real(name, body)
+
+    monkeypatch.setattr(schemas, "validate", spy)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emulator") as client:
+        token = (await client.post("/v1/users/login", headers=basic())).json()["users"][0]["token"]
+        numbers = [f"+1631{n:07d}" for n in range(60_000)]  # found by fuzzing: stalled everyone for 8 s
+        response = await client.post("/v1/contacts", json={"contacts": numbers}, headers=bearer(token))
+    assert response.status_code == 400 and response.json()["errors"][0]["code"] == 1009
+    assert threads and threading.current_thread() not in threads  # half a second of Python, not on the loop

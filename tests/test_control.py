@@ -10,7 +10,7 @@ from emulator.clock import EmulatorClock
 from emulator.domain.users import MAGIC_RANGES
 from emulator.settings import Settings
 from emulator.store import MemoryStore
-from tests.conftest import T0, assert_error, bearer
+from tests.conftest import T0, assert_error, basic, bearer
 
 
 def test_health_answers_ok_without_a_token(client: TestClient) -> None:
@@ -28,12 +28,59 @@ def test_clock_moves_by_advance_and_set_and_freezes(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
+    ("advance", "seconds"), [("25h", 90000), ("+90m", 5400), ("1d2h", 93600), ("-30s", -30), ("600", 600), (1.5, 1.5)]
+)
+def test_the_clock_takes_the_durations_scripts_and_the_page_take(
+    client: TestClient, advance: str | float, seconds: float
+) -> None:
+    assert client.post("/_emulator/clock", json={"advance": advance}).json()["now"] == T0 + seconds
+
+
+@pytest.mark.parametrize(
     ("body", "code"),
-    [({}, 1009), ({"advance": "1h"}, 1009), ({"advance": 1, "set": 2}, 1009), ({"jump": 1}, 1010)],
+    [
+        ({}, 1009),
+        ({"advance": "1 hour"}, 1009),
+        ({"advance": 1, "set": 2}, 1009),
+        ({"jump": 1}, 1010),
+        ({"advance": 1e18}, 1009),  # found by fuzzing: every later login answered 500
+        ({"advance": -T0 - 1}, 1009),
+        ({"set": 32_503_680_001}, 1009),
+        ({"set": -1}, 1009),
+        ({"advance": True}, 1009),
+    ],
 )
 def test_bad_clock_bodies_are_refused(client: TestClient, body: dict[str, object], code: int) -> None:
     assert_error(client.post("/_emulator/clock", json=body), 400, code)
     assert client.get("/_emulator/clock").json()["now"] == T0
+
+
+def test_a_refused_move_leaves_the_server_working(client: TestClient) -> None:
+    error = assert_error(client.post("/_emulator/clock", json={"advance": 1e18}), 400, 1009)
+    assert "1970-01-01 to 3000-01-01" in error["details"]
+    assert client.post("/v1/users/login", headers=basic()).status_code == 200
+    assert client.post("/_emulator/clock", json={"set": 32_503_680_000}).status_code == 200  # the last moment
+    assert client.post("/v1/users/login", headers=basic()).status_code == 200
+
+
+def test_a_frozen_clock_moved_with_set_reports_its_real_offset() -> None:
+    real = [T0]
+    app = create_app(Settings(), store=MemoryStore(), clock=EmulatorClock(base=lambda: real[0]))
+    with TestClient(app) as client:
+        client.post("/_emulator/clock", json={"freeze": True})
+        moved = client.post("/_emulator/clock", json={"set": T0 + 3600}).json()
+        assert moved == {"now": T0 + 3600, "offset": 3600, "frozen": True}  # the offset was 0
+        real[0] += 100  # real time goes on; the frozen clock does not
+        assert client.get("/_emulator/clock").json()["offset"] == 3500
+
+
+def test_moving_the_clock_back_never_makes_the_window_longer_than_24_hours(client: TestClient) -> None:
+    client.post("/_emulator/users/15550001111/messages", json={"type": "text", "text": {"body": "hi"}})
+    client.post("/_emulator/clock", json={"advance": "-10h"})
+    window = client.get("/_emulator/conversations/15550001111").json()["window"]
+    assert window["remaining_s"] == 24 * 3600  # was 34 h
+    client.post("/_emulator/clock", json={"advance": "24h"})
+    assert client.get("/_emulator/conversations/15550001111").json()["window"]["open"] is False
 
 
 def test_fixture_users_are_listed(client: TestClient) -> None:

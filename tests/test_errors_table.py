@@ -173,6 +173,8 @@ def test_a_table_missing_a_reason_is_refused_at_import() -> None:
         (Reason.SELF_RECIPIENT, 1021, 131021),
         (Reason.UNSUPPORTED_INBOUND, 501, 131051),
         (Reason.ACCESS_DENIED, 1005, 190),
+        (Reason.TEMPLATE_PARAM_WHITESPACE, 2006, 132018),
+        (Reason.MEDIA_INVALID, 1009, 131053),
     ],
 )
 def test_one_reason_two_codes(reason: Reason, onprem: int, cloud: int) -> None:

@@ -256,3 +256,45 @@ def test_an_error_from_the_api_is_logged_and_the_bot_goes_on(caplog: pytest.LogC
     bot = echo_bot.Bot(httpx.AsyncClient(transport=httpx.MockTransport(failing), base_url="http://api.test"))
     deliver(bot, inbound("text", text={"body": "one"}), inbound("text", "ABGG-in-2", text={"body": "two"}))
     assert sum("POST /v1/messages -> 400" in r.getMessage() for r in caplog.records) == 2
+
+
+def test_a_throttled_or_failing_send_is_tried_again_until_it_goes_through() -> None:
+    answers = [503, 429, 201]
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            status = answers.pop(0)
+            return httpx.Response(status, json={"messages": [{"id": "gBEG-out-1"}]} if status == 201 else {})
+        return httpx.Response(200, json={})
+
+    bot = echo_bot.Bot(httpx.AsyncClient(transport=httpx.MockTransport(flaky), base_url="http://api.test"), backoff_s=0)
+    deliver(bot, inbound("text", text={"body": "one"}))
+    assert answers == []
+
+
+def test_a_dropped_connection_is_tried_again_and_the_bot_gives_up_after_its_retries(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    posts: list[str] = []
+
+    def dropping(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            posts.append(request.url.path)
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+        return httpx.Response(200, json={})
+
+    bot = echo_bot.Bot(
+        httpx.AsyncClient(transport=httpx.MockTransport(dropping), base_url="http://api.test"), retries=2, backoff_s=0
+    )
+    deliver(bot, inbound("text", text={"body": "one"}))
+    assert posts == ["/v1/messages"] * 3
+    assert any("handling a webhook failed" in r.getMessage() for r in caplog.records)
+
+
+def test_a_message_delivered_twice_is_answered_once() -> None:
+    api = FakeApi()
+    bot = make_bot(api)
+    message = inbound("text", text={"body": "once"})
+    deliver(bot, message, message)
+    assert [m["text"]["body"] for m in api.sent()] == ["You said: once"]
+    assert bot.duplicates_seen == 1

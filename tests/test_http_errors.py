@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
+import socket
 
 import pytest
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
 from emulator.clock import EmulatorClock
+from emulator.replay.server import ThreadedServer
 from emulator.settings import Settings
 from emulator.store import MemoryStore
 from tests.conftest import assert_error, basic
@@ -62,7 +65,8 @@ def test_a_lone_surrogate_escape_is_400_with_1025_not_a_500(api: TestClient) -> 
 
 
 def test_brackets_inside_strings_do_not_count_as_nesting(api: TestClient) -> None:
-    response = api.post("/v1/contacts", json={"blocking": "wait", "contacts": ["[" * 100 + "{" * 100]})
+    strings = ["[" * 32 + "{" * 32] * 2  # 128 brackets, each string within the 64 characters of a number
+    response = api.post("/v1/contacts", json={"blocking": "wait", "contacts": strings})
     assert response.json()["contacts"][0]["status"] == "invalid"
 
 
@@ -75,15 +79,18 @@ def test_a_body_over_the_size_limit_is_413_with_1025(clock: EmulatorClock) -> No
         assert_error(response, 413, 1025)
 
 
+class BrokenStore(MemoryStore):
+    """Fails every token lookup: any authenticated /v1 call meets a bug."""
+
+    def get(self, tenant: str, kind: str, key: str) -> dict[str, object] | None:
+        if kind == "tokens":
+            raise RuntimeError("disk on fire")
+        return super().get(tenant, kind, key)
+
+
 def test_an_unexpected_exception_is_500_with_1014_and_no_trace(
     clock: EmulatorClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    class BrokenStore(MemoryStore):
-        def get(self, tenant: str, kind: str, key: str) -> dict[str, object] | None:
-            if kind == "tokens":
-                raise RuntimeError("disk on fire")
-            return super().get(tenant, kind, key)
-
     app = create_app(Settings(), store=BrokenStore(), clock=clock)
     with TestClient(app, raise_server_exceptions=False) as client, caplog.at_level(logging.ERROR):
         response = client.get("/v1/health", headers={"Authorization": "Bearer x"})
@@ -102,3 +109,56 @@ def test_a_refused_request_loses_nothing_already_recorded(api: TestClient) -> No
     assert api.get("/_emulator/users/4915123456789").json()["user"]["name"] == "Kept"
     settings = api.get("/v1/settings/application").json()["settings"]["application"]
     assert settings["webhooks"]["url"] == "http://127.0.0.1:9/hook"
+
+
+LATIN_1_BEARER = {"Authorization": "Bearer \u00e9t\u00e9".encode("latin-1")}  # found by fuzzing: were 500s
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/_emulator/users", LATIN_1_BEARER),
+        ("/_emulator/ui/chats", LATIN_1_BEARER),
+        ("/_emulator/ui/chats?token=%C3%A9", {}),
+        ("/v1/health", LATIN_1_BEARER),
+        ("/v18.0/106540352242922/phone_numbers", LATIN_1_BEARER),
+        ("/v18.0/106540352242922?access_token=%C3%A9", {}),
+    ],
+)
+def test_a_token_that_is_not_ascii_is_refused_with_401_not_a_500(
+    clock: EmulatorClock, path: str, headers: dict[str, bytes]
+) -> None:
+    app = create_app(Settings(control_token="secret-token"), store=MemoryStore(), clock=clock)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get(path, headers=headers).status_code == 401
+
+
+def _read_response(sock: socket.socket) -> tuple[bytes, bytes]:
+    """One HTTP/1.1 response (head and body, by Content-Length) from a socket; b"" if it was closed."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data, b""
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(re.search(rb"content-length: (\d+)", head, re.IGNORECASE).group(1))  # type: ignore[union-attr]
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head, body
+
+
+def test_after_a_500_the_connection_still_answers_the_next_request(caplog: pytest.LogCaptureFixture) -> None:
+    with ThreadedServer(create_app(Settings(), store=BrokenStore())) as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer x\r\n\r\n")
+            head, body = _read_response(sock)
+            assert head.startswith(b"HTTP/1.1 500") and b"1014" in body
+            sock.sendall(b"GET /_emulator/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            head, body = _read_response(sock)  # was b"": uvicorn dropped the connection after the 500
+            assert head.startswith(b"HTTP/1.1 200"), head
+    assert caplog.text.count("RuntimeError: disk on fire") == 1  # logged once, not again by uvicorn

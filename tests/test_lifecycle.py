@@ -10,12 +10,17 @@ from starlette.testclient import TestClient
 
 from emulator.clock import EmulatorClock
 from emulator.settings import Settings
-from tests.conftest import T0, assert_error
+from tests.conftest import T0, assert_error, bearer
 from tests.receiver import Receiver, drain, emulator_with_receiver
 
 USER = "15550001111"
+CLOUD_AUTH = bearer(Settings().access_token)
 TEXT = {"to": USER, "type": "text", "text": {"body": "hello"}}
-TEMPLATE = {"to": USER, "type": "template", "template": {"name": "hello_world", "language": {"code": "en_US"}}}
+TEMPLATE = {
+    "to": USER,
+    "type": "template",
+    "template": {"name": "hello_world", "language": {"policy": "deterministic", "code": "en_US"}},
+}
 
 
 @pytest.fixture
@@ -138,8 +143,16 @@ def test_an_incapable_receiver_gets_failed_1026(env: tuple[TestClient, Receiver]
     message_id = send(client, {**TEXT, "to": wa_id})
     drain(client)
     [failed] = receiver.statuses(message_id)
-    assert failed["status"] == "failed"
-    assert failed["errors"][0]["code"] == 1026 and failed["errors"][0]["title"] == "Receiver incapable"
+    # exactly the shape of Meta's documented example (onprem-api.md §8.4)
+    assert failed == {
+        "errors": [{"code": 1026, "href": "/docs/whatsapp/api/errors", "title": "Receiver Incapable"}],
+        "id": message_id,
+        "message": {"recipient_id": f"+{wa_id}"},
+        "recipient_id": wa_id,
+        "status": "failed",
+        "timestamp": str(int(T0)),
+        "type": "message",
+    }
 
 
 def test_a_user_whose_app_cannot_show_interactive_gets_1026_for_those_only(env: tuple[TestClient, Receiver]) -> None:
@@ -194,3 +207,45 @@ def test_a_no_wait_contacts_check_pushes_its_results(env: tuple[TestClient, Rece
         {"input": "+1 631 555 1000", "status": "valid", "wa_id": "16315551000"},
         {"input": "+1 555 010 0000", "status": "invalid"},
     ]
+
+
+@pytest.mark.parametrize(("fmt", "code"), [("onprem", 400), ("cloud", 131053)])
+def test_a_link_to_the_reserved_invalid_domain_fails_to_download(clock: EmulatorClock, fmt: str, code: int) -> None:
+    with emulator_with_receiver(Settings(seed=7, webhook_format=fmt), clock=clock) as (client, receiver):
+        user_says(client)
+
+        def image(link: str) -> str:
+            if fmt == "onprem":
+                return send(client, {"to": USER, "type": "image", "image": {"link": link}})
+            body = {"messaging_product": "whatsapp", "to": USER, "type": "image", "image": {"link": link}}
+            response = client.post(f"/v24.0/{Settings().phone_number_id}/messages", json=body, headers=CLOUD_AUTH)
+            assert response.status_code == 200, response.text
+            message_id: str = response.json()["messages"][0]["id"]
+            return message_id
+
+        fine = image("https://media.example.com/a.png")
+        broken_link = "https://media-download-fails.invalid/a.png"
+        broken = image(broken_link)
+        drain(client)
+        assert receiver.statuses(fine)[-1]["status"] == "read"  # links are not fetched: any other host works
+        [failed] = receiver.statuses(broken)
+        assert failed["status"] == "failed" and failed["errors"][0]["code"] == code
+        assert record(client, broken)["errors"][0]["details"] == f"$.image.link: could not download {broken_link}"
+
+
+def test_the_470_says_never_wrote_only_when_the_user_never_wrote(env: tuple[TestClient, Receiver]) -> None:
+    client, receiver = env
+    never = send(client, TEXT)
+    user_says(client)
+    client.post("/_emulator/clock", json={"advance": 24 * 3600 + 1})
+    lapsed = send(client, TEXT)
+    drain(client)
+    assert "the customer never wrote to this number" in receiver.statuses(never)[-1]["errors"][0]["details"]
+    assert "never wrote" not in receiver.statuses(lapsed)[-1]["errors"][0]["details"]
+    assert receiver.statuses(lapsed)[-1]["errors"][0]["details"].startswith("Message failed to send because more than")
+
+
+def test_a_sync_470_says_never_wrote_too(clock: EmulatorClock) -> None:
+    with emulator_with_receiver(Settings(window_error="sync"), clock=clock) as (client, _):
+        error = assert_error(client.post("/v1/messages", json=TEXT), 400, 470)
+        assert "the customer never wrote to this number" in error["details"]

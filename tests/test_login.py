@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import re
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -10,7 +12,7 @@ from starlette.testclient import TestClient
 from emulator.app import create_app
 from emulator.clock import EmulatorClock
 from emulator.domain.auth import password_problem
-from emulator.settings import Settings
+from emulator.settings import Settings, SettingsError
 from emulator.store import MemoryStore
 from tests.conftest import T0, assert_error, basic, bearer
 
@@ -41,10 +43,12 @@ def test_each_login_issues_a_new_token_and_old_ones_stay_valid(client: TestClien
         {"Authorization": "Basic !!!not-base64"},
         {"Authorization": "Basic " + "YWRtaW4="},  # "admin" with no colon
         {"Authorization": "Bearer something"},
+        {"Authorization": "Basic \u00e9\u00e9\u00e9\u00e9".encode("latin-1")},  # found by fuzzing: was a 500
+        {"Authorization": "Basic " + base64.b64encode(b"admin:\xff\xfe").decode()},  # a password that is not UTF-8
     ],
-    ids=["no-header", "wrong-password", "unknown-user", "bad-base64", "no-colon", "bearer-instead"],
+    ids=["no-header", "wrong-password", "unknown-user", "bad-base64", "no-colon", "bearer-instead", "latin-1", "bytes"],
 )
-def test_login_with_bad_credentials_is_refused_with_401_1005(client: TestClient, headers: dict[str, str]) -> None:
+def test_login_with_bad_credentials_is_refused_with_401_1005(client: TestClient, headers: dict[str, Any]) -> None:
     error = assert_error(client.post("/v1/users/login", headers=headers), 401, 1005)
     assert error == {"code": 1005, "title": "Access denied", "details": "Invalid credentials."}
 
@@ -145,3 +149,17 @@ def test_v1_accepts_every_configured_static_token_and_no_other(clock: EmulatorCl
         assert client.get("/v1/health", headers=bearer("second-token")).status_code == 200
         assert_error(client.get("/v1/health", headers=bearer("wa-emulator-token")), 401, 1005)
         assert_error(client.get("/v1/health", headers=bearer("second-token-")), 401, 1005)
+
+
+def test_a_static_access_token_works_on_v1_without_a_login(client: TestClient) -> None:
+    """--access-token values are accepted by both façades (a long-lived token skips the login)."""
+    assert client.get("/v1/health", headers=bearer("wa-emulator-token")).status_code == 200
+    assert_error(client.get("/v1/health", headers=bearer("wa-emulator-token-nope")), 401, 1005)
+
+
+def test_several_access_tokens_from_the_flag_and_the_environment() -> None:
+    settings = Settings.from_mapping({"WA_EMULATOR_ACCESS_TOKEN": "a, b"}, {})
+    assert settings.access_tokens == {"a", "b"}
+    assert Settings.from_mapping({}, {"access_token": "c,d"}).access_tokens == {"c", "d"}
+    with pytest.raises(SettingsError, match="--access-token"):
+        Settings.from_mapping({}, {"access_token": "a,,b"})

@@ -6,14 +6,17 @@ fixture exactly as another project's tests would.
 
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from emulator.replay.testing import WaEmulator
+from tests.payloads import FLOW, SHOP
 from tests.process import running_process
 from tests.replay_bots import ECHO_BOT, ROOT
 
@@ -53,6 +56,32 @@ def test_a_whole_conversation_with_the_helpers(bot: None, wa_emulator: WaEmulato
     user.share_location(52.52, 13.405)
     assert user.expect(type="text").text == "You are at 52.52, 13.405"
     assert len(user.messages()) == 5
+
+
+def test_the_rest_of_a_user_s_vocabulary_with_the_helpers(bot: None, wa_emulator: WaEmulator) -> None:
+    user = wa_emulator.user("15550004444")
+    user.arrive_from_ad("hello", "https://fb.me/pizza", "ad-1", headline="2 for 1")
+    user.expect(type="text", text="You said: hello")
+    with httpx.Client(base_url=wa_emulator.url) as api:  # the test plays the business here
+        token = api.post("/v1/users/login", auth=("admin", "secret")).json()["users"][0]["token"]
+        for interactive in (SHOP, FLOW):
+            body = {"to": user.wa_id, "type": "interactive", "interactive": interactive}
+            assert api.post("/v1/messages", json=body, headers={"Authorization": f"Bearer {token}"}).is_success
+    shop, flow = user.expect(type="interactive"), user.expect(type="interactive")
+    asked = user.ask_about("diavola", "Is it spicy?")
+    assert asked["context"]["referred_product"] == {"catalog_id": "cat-1", "product_retailer_id": "diavola"}
+    user.expect(type="text", text="You said: Is it spicy?")
+    ordered = user.order([{"product_retailer_id": "diavola", "quantity": 2, "item_price": 9.5, "currency": "EUR"}])
+    assert ordered["context"]["id"] == shop.id
+    user.expect(type="text", text="re:^Sorry, I cannot read order messages yet")
+    assert user.react(None, "👍")["reaction"]["emoji"] == "👍"  # on the bot's latest message
+    user.expect(type="text", text="re:^Sorry, I cannot read reaction messages yet")
+    done = user.complete_flow(flow, {"party": "4"})
+    assert json.loads(done["interactive"]["nfm_reply"]["response_json"]) == {"flow_token": "t-1", "party": "4"}
+    user.delete(ordered)
+    moved = user.change_number("15550004445")
+    moved.send_text("hi")
+    moved.expect(type="interactive", buttons=["menu", "help"])
 
 
 def test_each_test_starts_from_a_reset_emulator(bot: None, wa_emulator: WaEmulator) -> None:
@@ -140,3 +169,55 @@ def test_the_plugin_in_another_project_reads_its_options_and_reports_like_pytest
             "E*the bot sent nothing within 0.2 s",
         ]
     )
+
+
+def test_under_xdist_each_worker_gets_a_tenant_of_its_own_on_one_emulator(
+    pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks = "\n".join(f"def test_{n}(wa_emulator):\n    check(wa_emulator, {n})\n" for n in range(4))
+    pytester.makepyfile(
+        test_workers=textwrap.dedent(
+            """
+            import os, pathlib
+
+            def check(wa_emulator, n):
+                assert wa_emulator.tenant == os.environ["PYTEST_XDIST_WORKER"]
+                assert wa_emulator.url == wa_emulator.root + "/t/" + wa_emulator.tenant
+                user = wa_emulator.user("15550003333")
+                user.send_text(f"{wa_emulator.tenant}-{n}")
+                talk = wa_emulator.session.call("GET", "/_emulator/conversations/15550003333")["messages"]
+                assert [m["message"]["text"]["body"] for m in talk] == [f"{wa_emulator.tenant}-{n}"]
+                assert len(wa_emulator.phone_number_id) == 15
+                assert wa_emulator.credentials["access_token"] == "wa-emulator-token"
+                out = pathlib.Path(os.environ["WA_TEST_OUT"]) / f"{wa_emulator.tenant}-{n}"
+                out.write_text(wa_emulator.root)
+            """
+        )
+        + checks
+    )
+    monkeypatch.setenv("WA_TEST_OUT", str(tmp_path))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "xdist", "-n", "2")
+    result.assert_outcomes(passed=4)
+    written = {p.name.split("-")[0]: p.read_text() for p in tmp_path.iterdir()}
+    assert set(written) == {"gw0", "gw1"}
+    assert len(set(written.values())) == 1  # one emulator for both workers
+
+
+def test_drain_fails_when_the_bot_did_not_get_its_webhooks(bot: None, wa_emulator: WaEmulator) -> None:
+    user = wa_emulator.user("15550001111")
+    user.send_text("hi")
+    user.expect(type="interactive")
+    wa_emulator.drain()  # the bot is up: every webhook reached it
+    settings = httpx.Client(base_url=wa_emulator.url)
+    login = settings.post("/v1/users/login", auth=("admin", "secret")).json()
+    settings.headers["Authorization"] = "Bearer " + login["users"][0]["token"]
+    hooks = settings.get("/v1/settings/application").json()["settings"]["application"]["webhooks"]
+    try:
+        settings.patch("/v1/settings/application", json={"webhooks": {"url": ""}})
+        user.send_text("anyone there?")
+        with pytest.raises(AssertionError, match=r"webhooks not delivered: 1 webhook delivery has not reached"):
+            wa_emulator.drain()
+        wa_emulator.drain(lenient=True)
+    finally:
+        settings.patch("/v1/settings/application", json={"webhooks": {"url": hooks["url"]}})
+        settings.close()

@@ -1,7 +1,8 @@
 """End to end: fixtures/conversations replayed against the example bot as a real process, green and red.
 
 Done when a conversation round-trips: driven, exported (``?format=script``), replayed green, the bot
-changed, replayed red with a diff naming the change.
+changed, replayed red with a diff naming the change. The same scripts replay against the bot in its
+Cloud mode (signed Cloud webhooks), and a conversation held with it replays against either mode.
 """
 
 from __future__ import annotations
@@ -153,7 +154,7 @@ def free_port() -> int:
 
 def test_replay_starts_an_emulator_in_process_and_the_bot_pointed_at_it(tmp_path: Path) -> None:
     port = free_port()
-    bot = f"{sys.executable} {ECHO_BOT} --api {{emulator}} --port {port} --log-level WARNING"
+    bot = f"{sys.executable} {ECHO_BOT} --api {{emulator}} --port {port}"
     done = replay_command(
         "fixtures/conversations/order_pizza.yaml",
         "fixtures/conversations/quick_path.yaml",
@@ -165,3 +166,96 @@ def test_replay_starts_an_emulator_in_process_and_the_bot_pointed_at_it(tmp_path
     assert done.returncode == 0, done.stdout + done.stderr
     assert "wa-emulator replay: emulator listening on http://127.0.0.1:" in done.stdout
     assert "2 scripts: 2 passed, 0 failed; 13 steps in" in done.stdout
+    # the bot's own lines: on stderr, each prefixed, none among the step lines
+    assert any(line.startswith("bot | ") and "echo_bot logged in to" in line for line in done.stderr.splitlines())
+    assert "logged in to" not in done.stdout
+
+
+@contextmanager
+def emulator_and_cloud_bot() -> Iterator[str]:
+    """An emulator posting Cloud webhooks to the example bot in Cloud mode (``--api cloud``)."""
+    port = free_port()  # the emulator's --webhook-url names the bot, which needs the emulator's URL: port first
+    flags = ["--seed", "1", "--webhook-format", "cloud", "--webhook-url", f"http://127.0.0.1:{port}/webhook"]
+    with running_emulator(flags) as emulator:
+        argv = [sys.executable, str(ECHO_BOT), "--api", "cloud", "--base-url", emulator.url, "--port", str(port)]
+        with running_process(argv, READY) as bot:
+            try:
+                yield emulator.url
+            finally:
+                print("--- bot output ---", *bot.output, sep="\n")
+
+
+@pytest.fixture(scope="module")
+def cloud_echo() -> Iterator[str]:
+    """The emulator's URL, with the example bot answering through the Cloud API."""
+    with emulator_and_cloud_bot() as url:
+        yield url
+
+
+def test_every_fixture_conversation_replays_green_against_the_cloud_bot(cloud_echo: str) -> None:
+    scripts = sorted(CONVERSATIONS.glob("*.yaml"))
+    done = replay_command("--emulator", cloud_echo, str(CONVERSATIONS))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{len(scripts)} scripts: {len(scripts)} passed, 0 failed" in done.stdout
+    assert "expect interactive buttons [menu, help] failed with 1026" in done.stdout  # met by Cloud's 131026
+
+
+def test_a_cloud_conversation_exports_and_replays_green_against_both_modes_of_the_bot(
+    cloud_echo: str, echo: str, tmp_path: Path
+) -> None:
+    with httpx.Client(base_url=cloud_echo, timeout=WAIT_S + 5) as control:
+        control.post("/_emulator/reset")
+        drive_a_conversation(control)
+        replies = control.get("/_emulator/messages", params={"to": USER}).json()["messages"]
+        assert all(r["api"] == "cloud" and r["id"].startswith("wamid.") for r in replies), replies
+        exported = control.get(f"/_emulator/conversations/{USER}", params={"format": "script"})
+    assert exported.status_code == 200, exported.text
+    script = tmp_path / "cloud.yaml"
+    script.write_text(exported.text)
+    assert "- clock: +26h\n" in exported.text and "- quick_reply: Talk to an agent\n" in exported.text
+    for url in (cloud_echo, echo):  # the bot through the Cloud API, then through /v1
+        ok, report = replay(url, script)
+        assert ok, report
+
+
+def test_replay_starts_an_emulator_for_a_cloud_bot_with_webhook_format_cloud() -> None:
+    port = free_port()
+    bot = f"{sys.executable} {ECHO_BOT} --api cloud --base-url {{emulator}} --port {port} --log-level WARNING"
+    done = replay_command(
+        "fixtures/conversations/order_pizza.yaml",
+        "--webhook-format",
+        "cloud",
+        "--bot-command",
+        bot,
+        "--bot-webhook",
+        f"http://127.0.0.1:{port}/webhook",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 script: 1 passed, 0 failed" in done.stdout
+
+
+def test_replay_j_runs_scripts_at_once_each_worker_with_its_own_tenant_and_bot(tmp_path: Path) -> None:
+    scripts = sorted(CONVERSATIONS.glob("*.yaml"))
+    bot = f"{sys.executable} {ECHO_BOT} --api {{emulator}} --port 0 --log-level WARNING"
+    done = replay_command("-j", "3", str(CONVERSATIONS), "--bot-command", bot, "--junit", str(tmp_path / "j.xml"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{len(scripts)} scripts: {len(scripts)} passed, 0 failed" in done.stdout
+    assert {f"(replay-{n})" for n in (1, 2, 3)} <= {w for w in done.stdout.split() if w.startswith("(replay-")}
+    assert "/t/replay-1 --port 0" in done.stdout  # each worker's bot was pointed at its tenant
+    suite = ET.parse(tmp_path / "j.xml").getroot()
+    assert [case.get("name") for case in suite.iter("testcase")] == [str(s) for s in scripts]  # in script order
+
+
+def test_a_fault_step_that_the_bot_does_not_survive_fails_the_script(echo: str, tmp_path: Path) -> None:
+    script = tmp_path / "hopeless.yaml"
+    script.write_text(
+        "steps:\n"
+        "  - fault: {match: {path: /v1/messages, method: POST}, action: {status: 503}}\n"
+        "  - text: hello\n"
+        "  - expect: {type: text, text: 'You said: hello'}\n"
+        "    timeout: 3\n"
+    )
+    done = replay_command("--emulator", echo, str(script))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert 'fault {"path": "/v1/messages", "method": "POST"} -> {"status": 503}' in done.stdout
+    assert "the bot sent nothing within 3 s" in done.stdout

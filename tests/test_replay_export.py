@@ -11,10 +11,11 @@ import yaml
 from starlette.testclient import TestClient
 
 from emulator.cli import main
-from emulator.replay.export import log_script, stable_matcher
 from emulator.replay.script import parse_script
-from emulator.replay.traffic import LogError
+from emulator.replay.traffic import LogError, log_script
+from emulator.transcripts.export import stable_matcher
 from tests.conftest import assert_error
+from tests.payloads import FLOW, SHOP
 
 USER = "15550001111"
 WELCOME = {
@@ -288,7 +289,8 @@ def log_lines(entries: list[dict[str, Any]]) -> list[str]:
 
 
 def test_a_traffic_log_becomes_a_script() -> None:
-    script = log_script([*log_lines(LOG), "", "# a comment"])
+    script, skipped = log_script([*log_lines(LOG), "", "# a comment"])
+    assert skipped == []
     assert script == {
         "name": "conversation with 5511999990000",
         "user": "5511999990000",
@@ -321,7 +323,7 @@ def test_a_log_of_several_users_names_the_others_on_their_steps() -> None:
         },
     }
     answer = {"direction": "out", "body": {"to": "15550002222", "type": "text", "text": {"body": "You said: yo"}}}
-    script = log_script(log_lines([LOG[0], other, answer, LOG[1]]))
+    script, _ = log_script(log_lines([LOG[0], other, answer, LOG[1]]))
     assert script["steps"][1:] == [
         {"text": "hi"},
         {"text": "yo", "user": "15550002222"},
@@ -334,22 +336,35 @@ def test_a_log_of_several_users_names_the_others_on_their_steps() -> None:
             }
         },
     ]
-    only = log_script(log_lines([LOG[0], other, answer, LOG[1]]), user="+1 555 000 2222")
+    only, _ = log_script(log_lines([LOG[0], other, answer, LOG[1]]), user="+1 555 000 2222")
     assert only["user"] == "15550002222" and [s.get("user") for s in only["steps"]] == [None, None]
 
 
 @pytest.mark.parametrize(
     ("line", "reason"),
     [
-        ("{not json", "line 1: not JSON"),
-        ("[1, 2]", "line 1: a line must be a JSON object"),
-        ('{"hello": "world"}', "line 1: neither a webhook payload nor a /v1/messages body"),
-        ('{"to": "abc", "type": "text"}', "line 1: a /v1/messages body needs a phone number in 'to'"),
+        ("{not json", "not JSON (Expecting property name enclosed in double quotes at column 2)"),
+        ("[1, 2]", "a line must be a JSON object"),
+        ('{"hello": "world"}', "neither a webhook payload nor a /v1/messages body (see docs/replay.md for the format)"),
+        ('{"to": "abc", "type": "text"}', "a /v1/messages body needs a phone number in 'to'"),
+        (
+            '{"statuses": [{"id": "gBEG9", "status": "failed", "errors": [{"code": 470}]}]}',
+            "a failed status for gBEG9, a message the log does not have",
+        ),
     ],
 )
-def test_a_bad_log_line_is_named(line: str, reason: str) -> None:
-    with pytest.raises(LogError, match=reason.replace("/", "/")):
-        log_script([line])
+def test_a_line_that_cannot_be_used_is_skipped_with_its_number_and_why(line: str, reason: str) -> None:
+    lines = log_lines(LOG[:2])
+    script, skipped = log_script([lines[0], line, lines[1]])
+    assert skipped == [(2, reason)]
+    assert len(script["steps"]) == 3  # the good lines still make the script
+
+
+def test_a_log_with_no_message_says_so_without_a_line_number() -> None:
+    with pytest.raises(LogError) as caught:
+        log_script(["{not json", '{"hello": "world"}'])
+    assert str(caught.value) == "the log has no message to or from any user"  # was "line 0: ..."
+    assert [number for number, _ in caught.value.skipped] == [1, 2]
 
 
 def test_record_from_log_writes_a_valid_script(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -367,9 +382,20 @@ def test_record_from_log_writes_a_valid_script(tmp_path: Path, capsys: pytest.Ca
         "name: from production", "name: conversation with 5511999990000"
     )
 
+    log.write_text("\n".join(["2026-01-01 INFO bot started", *log_lines(LOG)]) + "\n")
+    assert main(["record", "--from-log", str(log), "-o", str(out)]) == 0
+    assert capsys.readouterr().err.splitlines()[:2] == [
+        f"wa-emulator record: skipped 1 line(s) of {log}:",
+        "  line 1: not JSON (Extra data at column 5)",
+    ]
+
     log.write_text("nonsense\n")
     assert main(["record", "--from-log", str(log)]) == 1
-    assert "wa-emulator record: line 1: not JSON" in capsys.readouterr().err
+    assert capsys.readouterr().err.splitlines() == [
+        f"wa-emulator record: skipped 1 line(s) of {log}:",
+        "  line 1: not JSON (Expecting value at column 1)",
+        "wa-emulator record: the log has no message to or from any user",
+    ]
 
 
 def test_a_media_turn_is_exported_without_its_media_id_so_it_replays(api: TestClient) -> None:
@@ -378,3 +404,30 @@ def test_a_media_turn_is_exported_without_its_media_id_so_it_replays(api: TestCl
     [step] = [s for s in script["steps"] if "send" in s]
     assert step["send"] == {"type": "image", "image": {"caption": "my receipt"}}
     assert api.post(f"/_emulator/users/{USER}/messages", json=step["send"]).status_code == 200
+
+
+def test_the_new_kinds_of_turn_are_exported_as_their_short_forms(api: TestClient) -> None:
+    ad = {"source_url": "https://fb.me/x", "source_id": "ad-1", "headline": "Sale"}
+    user_sends(api, {"type": "text", "text": {"body": "hi"}, "referral": ad})
+    shop = bot_sends(api, "interactive", SHOP)
+    asked = {"referred_product": {"product_retailer_id": "diavola"}}
+    user_sends(api, {"type": "text", "text": {"body": "Spicy?"}, "context": asked})
+    pizza = {"product_retailer_id": "diavola", "quantity": 1, "item_price": 9.0, "currency": "EUR"}
+    user_sends(api, {"type": "order", "order": {"product_items": [pizza]}})
+    user_sends(api, {"type": "reaction", "reaction": {"message_id": shop, "emoji": "🔥"}})
+    flow = bot_sends(api, "interactive", FLOW)
+    user_sends(api, reply(flow, "nfm_reply", {"response_json": {"party": "2"}}))
+    user_sends(api, {"type": "system", "system": {"type": "user_identity_changed"}})
+    user_sends(api, {"type": "system", "system": {"type": "user_changed_number", "new_wa_id": "15550007777"}})
+    text = api.get(f"/_emulator/conversations/{USER}?format=script").text
+    turns = [s for s in yaml.safe_load(text)["steps"] if "expect" not in s]
+    assert turns == [
+        {"text": "hi", "referral": {"source_type": "ad", **ad}},
+        {"enquire": {"product": "diavola", "text": "Spicy?"}},
+        {"order": {"catalog_id": "cat-1", "product_items": [pizza]}, "reply_to": "m1"},  # not the next one
+        {"react": "🔥", "reply_to": "m1"},
+        {"complete_flow": {"party": "2"}},
+        {"send": {"type": "system", "system": {"type": "user_identity_changed"}}},
+        {"change_number": "15550007777"},
+    ]
+    assert parse_script(text, "exported.yaml").steps

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from emulator.replay.diff import describe_expectation, mismatch_report, missing_report
+from emulator.replay.diff import describe_expectation, list_difference, mismatch_report, missing_report
 from emulator.replay.expect import matches, mismatches, summary
 
 BUTTONS: dict[str, Any] = {
@@ -155,6 +155,29 @@ def test_the_diff_says_what_the_bot_sent_when_a_field_is_absent() -> None:
     assert "    + (none: the bot sent text)" in report
     assert "    + (not failed: status read)" in report
     assert '  payload.interactive\n    - {"footer": {"text": "x"}}\n    + (absent)' in report
+
+
+def test_a_list_that_differs_names_the_item() -> None:
+    fields = {"buttons": ["menu", "info"]}
+    report = mismatch_report(fields, BUTTONS, mismatches(fields, BUTTONS))
+    assert report.splitlines()[-3:] == [
+        '    - ["menu", "info"]',
+        '    + ["menu", "help"]',
+        '      ^ item 2 differs: "info" expected, "help" sent',
+    ]
+
+
+@pytest.mark.parametrize(
+    ("expected", "actual", "said"),
+    [
+        (["a", "b", "c"], ["a", "c"], '3 items expected, 2 sent; missing "b"'),
+        (["a"], ["a", "x"], '1 item expected, 2 sent; extra "x"'),
+        (["re:^p", "b"], ["pizza", "c"], 'item 2 differs: "b" expected, "c" sent'),
+        ([{"id": 1}], [{"id": 2}], 'item 1 differs: {"id": 1} expected, {"id": 2} sent'),
+    ],
+)
+def test_list_differences_name_what_is_missing_or_extra(expected: list[Any], actual: list[Any], said: str) -> None:
+    assert list_difference(expected, actual) == said
 
 
 def test_nothing_sent_names_the_timeout_and_the_last_message() -> None:

@@ -12,10 +12,11 @@ import pytest
 
 from emulator.cli import main
 from emulator.replay.junit import junit_xml
-from emulator.replay.runner import Runner, ScriptResult, run_all
+from emulator.replay.runner import Runner, ScriptResult
 from emulator.replay.script import parse_script
 from emulator.replay.server import ThreadedServer, background_emulator
 from emulator.replay.session import Session
+from emulator.replay.suite import run_all
 from tests.replay_bots import MiniBot
 
 
@@ -52,6 +53,48 @@ def test_a_green_script_prints_a_line_per_step(setup: Setup) -> None:
         '  ok     2  expect text "pong"',
         "  ok     3  clock +2h",
     ]
+
+
+def test_every_kind_of_user_turn_reaches_the_bot(setup: Setup) -> None:
+    script = """\
+user: "15550004444"
+steps:
+  - text: hi, saw your ad
+    referral: {source_url: "https://fb.me/pizza", source_id: "ad-7", headline: "2 for 1"}
+  - expect: {type: text, text: welcome from ad ad-7}
+  - text: shop
+  - expect: {type: interactive, as: menu}
+  - enquire: {product: margherita, text: "Is it vegan?"}
+  - expect: {type: text, text: about margherita}
+  - order: {product_items: [{product_retailer_id: margherita, quantity: 2, item_price: 8.5, currency: EUR}]}
+    reply_to: menu
+  - expect: {type: text, text: "order: 2 margherita"}
+  - react: "👍"
+  - expect: {type: text, text: reaction 👍}
+  - text: book
+  - expect: {type: interactive}
+  - complete_flow: {party: "4"}
+  - expect: {type: text, text: 're:^booked \\{"flow_token": "booking-1", "party": "4"\\}$'}
+  - text: oops
+  - delete: last
+  - change_number: "15550004445"
+  - expect: {type: text, text: new number noted}
+  - text: ping
+  - expect: {type: text, text: pong}
+"""
+    result, lines = run(setup, script)
+    assert result.ok, (result.failure, lines)
+    assert any('enquire about "margherita"' in line for line in lines)
+    assert any('text "hi, saw your ad" (from the ad ad-7)' in line for line in lines)
+    with httpx.Client(base_url=setup.emulator_url) as control:
+        old = control.get("/_emulator/conversations/15550004444").json()["messages"]
+        assert [m.get("deleted_at") is not None for m in old if m["direction"] == "inbound"][-2:] == [True, False]
+        new = control.get("/_emulator/conversations/15550004445").json()["messages"]
+        assert [(m["direction"], m["type"]) for m in new] == [
+            ("outbound", "text"),
+            ("inbound", "text"),
+            ("outbound", "text"),
+        ]
 
 
 def test_a_message_the_bot_sends_on_its_own_after_a_day_fails_with_470(
@@ -103,6 +146,14 @@ def test_a_failed_step_stops_the_script_and_says_what_differs(setup: Setup) -> N
     assert '  text\n            - "PONG"\n            + "pong"' in report
     assert "  failed\n            - 1026\n            + (not failed: status " in report
     assert lines[-1] == "        (1 more step not run)"
+
+
+def test_a_failed_expectation_of_several_names_its_own_line(setup: Setup) -> None:
+    script = "steps:\n  - text: ping\n  - expect:\n      - {text: pong}\n      - {text: again}\n    timeout: 0.3\n"
+    result, _ = run(setup, script)
+    assert (result.failure or "").startswith(
+        'test.yaml:5: step 2 (expect a message "pong" + a message "again") failed'
+    )  # not :3:
 
 
 def test_a_tap_on_a_button_the_message_lacks_is_reported_with_the_buttons_it_has(setup: Setup) -> None:
@@ -204,3 +255,72 @@ def test_record_writes_a_running_emulators_conversation_as_a_script(
     assert main(["record", "--emulator", setup.emulator_url, "--user", "15550009999"]) == 1
     assert "no messages to record for 15550009999" in capsys.readouterr().err
     assert main(["record", "--emulator", setup.emulator_url]) == 2
+
+
+GOOD = "steps:\n  - text: ping\n  - expect: {text: pong}\n"
+BAD = "steps:\n  - text: ping\n  - expect: {text: pang}\n"
+
+
+def _scripts(tmp_path: Path, **texts: str) -> list[str]:
+    for name, text in texts.items():
+        (tmp_path / f"{name}.yaml").write_text(text)
+    return [str(tmp_path / f"{name}.yaml") for name in texts]
+
+
+def test_an_unreachable_emulator_is_one_clear_error_up_front(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scripts = _scripts(tmp_path, a=GOOD, b=GOOD, c=GOOD)
+    assert main(["replay", "--emulator", "http://127.0.0.1:9", *scripts]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""  # was: a "cannot reset the emulator" error for every script
+    [line] = captured.err.splitlines()
+    assert line.startswith("wa-emulator replay: cannot reach the emulator at http://127.0.0.1:9: ")
+
+
+def test_a_refused_control_token_is_one_clear_error_up_front(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with background_emulator(environ={"WA_EMULATOR_CONTROL_TOKEN": "s3cret"}) as emulator:
+        assert (
+            main(["replay", "--emulator", emulator.url, "--control-token", "wrong", *_scripts(tmp_path, a=GOOD)]) == 1
+        )
+    assert (
+        capsys.readouterr().err
+        == f"wa-emulator replay: the emulator at {emulator.url} refused the control token (--control-token or WA_EMULATOR_CONTROL_TOKEN)\n"
+    )
+
+
+def test_fail_fast_stops_at_the_first_failed_script(
+    setup: Setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scripts = _scripts(tmp_path, a_bad=BAD, b_good=GOOD, c_good=GOOD)
+    junit = tmp_path / "report.xml"
+    assert main(["replay", "--emulator", setup.emulator_url, "--fail-fast", "--junit", str(junit), *scripts]) == 1
+    out = capsys.readouterr().out
+    assert "[2/3]" not in out
+    assert "3 scripts: 0 passed, 1 failed, 2 not run;" in out
+    suite = ET.parse(junit).getroot()
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("3", "1", "2")
+
+
+def test_k_runs_only_the_scripts_whose_file_or_name_matches(
+    setup: Setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scripts = _scripts(tmp_path, order_pizza=GOOD, help_me=GOOD, broken=BAD)
+    assert main(["replay", "--emulator", setup.emulator_url, "-k", "PIZZA", "-k", "help", *scripts]) == 0
+    out = capsys.readouterr().out
+    assert "[1/2]" in out and "order_pizza" in out and "help_me" in out and "broken" not in out
+    assert main(["replay", "--emulator", setup.emulator_url, "-k", "nothing", *scripts]) == 1
+    assert "no script matches -k nothing" in capsys.readouterr().err
+
+
+def test_quiet_prints_only_failed_scripts_and_the_summary(
+    setup: Setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scripts = _scripts(tmp_path, a_good=GOOD, b_bad=BAD)
+    assert main(["replay", "--emulator", setup.emulator_url, "--quiet", *scripts]) == 1
+    out = capsys.readouterr().out
+    assert "a_good" not in out and 'ok     1  text "ping"' in out  # only b_bad's lines, which has the same step
+    assert f"[2/2] {scripts[1]}: b_bad" in out and "FAIL   2" in out
+    assert out.rstrip().splitlines()[-1].startswith("2 scripts: 1 passed, 1 failed;")

@@ -1,4 +1,4 @@
-"""Bounded memory and paged control listings: --max-messages, --max-webhooks, ``?limit=`` and ``next``."""
+"""Bounded memory and paged control listings: --max-messages, ``?limit=`` and ``next``."""
 
 from __future__ import annotations
 
@@ -14,9 +14,7 @@ from emulator.domain import retention as retention_module
 from emulator.domain.messages import INBOUND, KIND
 from emulator.settings import Settings
 from emulator.store import MemoryStore
-from emulator.webhooks.queue import GONE
 from tests.conftest import assert_error, bearer
-from tests.receiver import HOOK, drain, emulator_with_receiver
 
 USER = "15550001111"
 TOKEN = bearer("wa-emulator-token")
@@ -76,50 +74,6 @@ def test_a_cursor_that_was_forgotten_is_refused_with_a_clear_404(clock: Emulator
         assert "forgotten" in error["details"]
 
 
-def test_without_a_url_the_webhook_log_keeps_max_webhooks_and_counts_the_dropped(clock: EmulatorClock) -> None:
-    with emulator_with_receiver(Settings(seed=7, max_webhooks=4), clock=clock, webhook_url="") as (client, receiver):
-        say(client)
-        sent = [send(client, f"m{n}") for n in range(5)]  # delivered and read: 10 deliveries, and the inbound one
-        counts = health(client)["webhooks"]
-        assert counts["stored"] <= 4 and counts["pending"] == counts["stored"]
-        assert counts["dropped"] == 11 - counts["stored"] and counts["max"] == 4
-        client.patch("/v1/settings/application", json={"webhooks": {"url": HOOK}})
-        drain(client)
-        assert {s["id"] for s in receiver.statuses()} <= {sent[-1], sent[-2]}  # only the newest were kept
-        assert len(receiver.payloads) == counts["stored"]
-
-
-def test_a_status_webhook_is_kept_as_a_source_and_built_when_shown_or_sent(clock: EmulatorClock) -> None:
-    store = MemoryStore()
-    with emulator_with_receiver(store=store, clock=clock, webhook_url="") as (client, receiver):
-        say(client)
-        drain(client)
-        message_id = send(client)
-        [delivered, read] = client.get("/_emulator/webhooks?state=pending").json()["webhooks"][1:]
-        stored = store.get("default", "deliveries", delivered["id"])
-        assert stored is not None and stored["source"] == [message_id, "delivered"] and "content" not in stored
-        [status] = delivered["content"]["statuses"]
-        assert status["id"] == message_id and status["status"] == "delivered" and delivered["payload"] is None
-        client.patch("/v1/settings/application", json={"webhooks": {"url": HOOK}})
-        drain(client)
-        assert [s["status"] for s in receiver.statuses(message_id)] == ["delivered", "read"]
-        shown = client.get(f"/_emulator/webhooks/{read['id']}").json()
-        assert shown["state"] == "delivered" and shown["payload"] == receiver.payloads[-1]
-
-
-def test_a_status_of_a_forgotten_message_fails_instead_of_being_sent(clock: EmulatorClock) -> None:
-    settings = Settings(seed=7, max_messages=1)
-    with emulator_with_receiver(settings, clock=clock, webhook_url="") as (client, receiver):
-        say(client)
-        first = send(client)
-        send(client)  # pushes the first message out, not its pending webhooks
-        client.patch("/v1/settings/application", json={"webhooks": {"url": HOOK}})
-        drain(client)
-        failed = client.get("/_emulator/webhooks?state=failed").json()["webhooks"]
-        assert len(failed) == 2 and all(d["error"] == GONE and d["content"] is None for d in failed)
-        assert first not in {s["id"] for s in receiver.statuses()}
-
-
 def test_message_listing_is_paged_with_limit_and_next(clock: EmulatorClock) -> None:
     with start(clock) as client:
         say(client)
@@ -149,34 +103,6 @@ def test_a_bad_limit_is_refused_with_1009(clock: EmulatorClock, limit: str) -> N
         for path in ("/_emulator/messages", "/_emulator/webhooks", f"/_emulator/conversations/{USER}"):
             error = assert_error(client.get(f"{path}?limit={limit}"), 400, 1009)
             assert error["details"].startswith("limit:")
-
-
-def test_the_webhook_log_is_paged_and_filtered(clock: EmulatorClock) -> None:
-    with emulator_with_receiver(clock=clock, webhook_url="") as (client, _):
-        say(client)
-        send(client)
-        everything = client.get("/_emulator/webhooks").json()["webhooks"]
-        assert len(everything) == 3 and "next" not in client.get("/_emulator/webhooks").json()
-        page = client.get("/_emulator/webhooks?limit=2").json()
-        assert [d["id"] for d in page["webhooks"]] == [d["id"] for d in everything[:2]]
-        rest = client.get(f"/_emulator/webhooks?after={page['next']}").json()["webhooks"]
-        assert [d["id"] for d in rest] == [everything[2]["id"]]
-        assert_error(client.get("/_emulator/webhooks?after=999"), 404, 1006)
-
-
-def test_a_conversation_is_paged_in_order_across_both_directions(clock: EmulatorClock) -> None:
-    with start(clock) as client:
-        ids = [say(client, "a"), send(client, "b"), send(client, "c"), say(client, "d"), send(client, "e")]
-        seen: list[str] = []
-        cursor = ""
-        for _ in range(5):
-            page = client.get(f"/_emulator/conversations/{USER}?limit=2&after={cursor}").json()
-            seen += [m["id"] for m in page["messages"]]
-            if "next" not in page:
-                break
-            cursor = page["next"]
-        assert seen == ids
-        assert_error(client.get(f"/_emulator/conversations/{USER}?after=nope,"), 404, 1006)
 
 
 def test_a_scan_goes_on_from_the_oldest_kept_when_its_cursor_is_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,15 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator.replay.script import (
-    DEFAULT_TIMEOUT_S,
-    DEFAULT_USER,
-    ScriptError,
-    format_duration,
-    load_script,
-    parse_duration,
-    parse_script,
-)
+from emulator.durations import format_duration, parse_duration
+from emulator.replay.script import DEFAULT_TIMEOUT_S, DEFAULT_USER, ScriptError, load_script, parse_script
 
 CONVERSATIONS = Path(__file__).resolve().parents[1] / "fixtures" / "conversations"
 
@@ -109,8 +102,30 @@ def test_name_user_and_timeout_have_defaults() -> None:
         ("steps:\n  - tap: menu\n    reply_to: welcome\n", 3, "no earlier expectation is labelled 'welcome'"),
         ("steps:\n  - expect: {as: a}\n  - expect: {as: a}\n", 3, "the label 'a' is used twice"),
         ("steps:\n  - text: hi\n  - clock: 25h\n", 3, "must be a duration such as +25h"),
-        ("steps:\n  - clock: +1h\n    timeout: 3\n", 3, "timeout goes with expect, tap, select"),
-        ("steps:\n  - text: hi\n    reply_to: x\n", 3, "reply_to goes with tap, select, quick_reply or send"),
+        (
+            "steps:\n  - clock: +1h\n    timeout: 3\n",
+            3,
+            "timeout goes with expect and the steps that may wait for the bot",
+        ),
+        (
+            "steps:\n  - text: hi\n    reply_to: x\n",
+            3,
+            "reply_to goes with tap, select, quick_reply, react, order, enquire, complete_flow or send",
+        ),
+        (
+            "steps:\n  - tap: ok\n    referral: {source_url: 'https://fb.me/x', source_id: '1'}\n",
+            3,
+            "referral goes with text",
+        ),
+        ("steps:\n  - text: hi\n    referral: {source_id: '1'}\n", 3, "'source_url' is required"),
+        ("steps:\n  - change_number: '+15550008888'\n", 2, "$.steps[0].change_number: must be a wa_id"),
+        ("steps:\n  - delete: first\n", 2, '$.steps[0].delete: must be "last"'),
+        ("steps:\n  - enquire: {product: sku-1}\n", 2, "$.steps[0].enquire: 'text' is required"),
+        (
+            "steps:\n  - order: {product_items: [{product_retailer_id: a, quantity: 1}]}\n",
+            2,
+            "'item_price' is required",
+        ),
         ("user: 15550001111\nsteps:\n  - text: hi\n", 1, "$.user: must be of type string"),
         ("user: '+15550001111'\nsteps:\n  - text: hi\n", 1, "$.user: must be a wa_id"),
         ("steps:\n  - location: {latitude: 91, longitude: 0}\n", 2, "$.steps[0].location.latitude"),
@@ -134,8 +149,10 @@ def test_an_invalid_script_is_refused_with_its_line_and_reason(text: str, line: 
 
 
 def test_an_unreadable_script_is_refused_with_its_file(tmp_path: Path) -> None:
-    with pytest.raises(ScriptError, match=r"missing\.yaml:0: cannot read the script"):
+    with pytest.raises(ScriptError) as caught:
         load_script(tmp_path / "missing.yaml")
+    assert str(caught.value).startswith(f"{tmp_path / 'missing.yaml'}: cannot read the script")  # not ":0:"
+    assert caught.value.line is None
 
 
 @pytest.mark.parametrize(
@@ -145,6 +162,19 @@ def test_an_unreadable_script_is_refused_with_its_file(tmp_path: Path) -> None:
 def test_clock_durations(text: str | int, seconds: float) -> None:
     assert parse_duration(text) == seconds
     assert parse_duration(format_duration(seconds)) == seconds
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("25h", 90000), ("-5h", -18000), ("90", 90), ("-1.5", -1.5), ("+2d", 172800)]
+)
+def test_the_control_api_and_the_page_write_durations_the_same_way(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "+", "25", "h", "25x", "1h 2m", "--5h", "1e3", True])
+def test_what_is_not_a_duration_is_refused_with_the_forms(text: str | bool) -> None:
+    with pytest.raises(ValueError, match=r"not a duration such as \+25h"):
+        parse_duration(text if text != "25" else "25 s")
 
 
 def test_a_day_and_a_bit_is_written_in_hours() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.store import MemoryStore, SqliteStore, Store
+from emulator.store import MemoryStore, SqliteStore, Store, pages
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -40,6 +40,19 @@ def test_items_after_a_key_returns_only_later_documents(store: Store) -> None:
     assert [d["key"] for d in store.items("t", "k", after="a")] == ["b", "c"]
     assert store.items("t", "k", after="c") == []
     assert store.items("t", "k", after="unknown") == []
+
+
+def test_items_can_be_read_a_page_at_a_time(store: Store) -> None:
+    for key in "abcde":
+        store.put("t", "k", key, {"key": key})
+    assert [d["key"] for d in store.items("t", "k", limit=2)] == ["a", "b"]
+    assert [d["key"] for d in store.items("t", "k", after="b", limit=2)] == ["c", "d"]
+    assert [d["key"] for d in store.items("t", "k", after="d", limit=2)] == ["e"]
+    read = [[d["key"] for d in page] for page in pages(store, "t", "k", lambda d: str(d["key"]), size=2)]
+    assert read == [["a", "b"], ["c", "d"], ["e"]]
+    assert list(pages(store, "t", "k", lambda d: str(d["key"]), after="b", size=3)) == [
+        [{"key": "c"}, {"key": "d"}, {"key": "e"}]
+    ]
 
 
 def test_tenants_and_kinds_do_not_see_each_other(store: Store) -> None:
@@ -77,6 +90,19 @@ def test_clear_removes_only_the_named_kinds_of_one_tenant(store: Store) -> None:
     assert store.count("t", "tokens") == 1
     assert store.count("u", "messages") == 1
     assert store.get_blob("t", "m") is None
+    assert store.get_blob("u", "m") == ("image/png", b"y")
+
+
+def test_drop_removes_every_document_and_blob_of_one_tenant(store: Store) -> None:
+    store.put("t", "messages", "a", {})
+    store.put("t", "tokens", "a", {})
+    store.put("u", "messages", "a", {})
+    store.put_blob("t", "m", "image/png", b"x")
+    store.put_blob("u", "m", "image/png", b"y")
+    store.drop("t")
+    assert store.count("t", "messages") == 0 and store.count("t", "tokens") == 0
+    assert store.get_blob("t", "m") is None
+    assert store.count("u", "messages") == 1
     assert store.get_blob("u", "m") == ("image/png", b"y")
 
 

@@ -785,3 +785,43 @@ def test_numbered_placeholders_fill_by_number_not_by_position_in_the_text(regist
         }
     )
     assert registry.hydrate(send("swapped", "en", body(text("one"), text("two"))))["body"] == "two then one"
+
+
+def named(name: str, value: str) -> dict[str, Any]:
+    """A text parameter of a template with named parameters, as the Cloud API sends it."""
+    return {"type": "text", "parameter_name": name, "text": value}
+
+
+def test_named_parameters_fill_their_placeholders_by_parameter_name_in_any_order(registry: TemplateRegistry) -> None:
+    registry.add(
+        {
+            "name": "pickup",
+            "language": "en_US",
+            "category": "UTILITY",
+            "parameter_format": "NAMED",
+            "components": [
+                {"type": "HEADER", "format": "TEXT", "text": "Order {{order_id}}"},
+                {"type": "BODY", "text": "Hi {{first_name}}, order {{order_id}} waits at {{store}}."},
+            ],
+        }
+    )
+    header = {"type": "header", "parameters": [named("order_id", "#7")]}
+    given = body(named("store", "Via Roma 1"), named("first_name", "Ana"), named("order_id", "#7"))
+    hydrated = registry.hydrate(send("pickup", "en_US", header, given))
+    assert (hydrated["header"]["text"], hydrated["body"]) == ("Order #7", "Hi Ana, order #7 waits at Via Roma 1.")
+
+    unknown = body(named("store", "x"), named("name", "Ana"), named("order_id", "#7"))
+    details = rejected(
+        registry,
+        send("pickup", "en_US", header, unknown),
+        2012,
+        "$.template.components[1].parameters[1].parameter_name",
+    )
+    assert "has no parameter 'name' to fill" in details and "(it has first_name, order_id, store)" in details
+    twice = body(named("store", "x"), named("store", "y"), named("order_id", "#7"))
+    rejected(
+        registry, send("pickup", "en_US", header, twice), 2012, "$.template.components[1].parameters[1].parameter_name"
+    )
+    assert registry.hydrate(send("pickup", "en_US", header, body(text("Ana"), text("#7"), text("Roma"))))["body"] == (
+        "Hi Ana, order #7 waits at Roma."  # no parameter_name at all: in order of appearance, as before
+    )

@@ -73,6 +73,15 @@ def test_the_control_token_guards_the_page_data_as_a_header_or_in_the_query() ->
         assert client.get("/_emulator/ui/chats", headers={"Authorization": "Bearer s3cret"}).status_code == 200
 
 
+def test_the_download_script_link_works_with_a_control_token() -> None:
+    app = create_app(Settings(seed=7, control_token="s3cret"), store=MemoryStore())
+    with TestClient(app) as client:
+        link = "/_emulator/conversations/15550001111?format=script&token="  # as api.controlUrl builds it
+        assert client.get(link + "s3cret").status_code == 200  # was 401: the route read only the header
+        assert_error(client.get(link + "wrong"), 401, 1005)
+        assert_error(client.post("/_emulator/reset?token=s3cret"), 401, 1005)  # a change still needs the header
+
+
 # -- the event stream, in process -----------------------------------------------------------------
 
 
@@ -231,3 +240,16 @@ def test_a_stopping_server_ends_open_streams_instead_of_waiting_on_them(served: 
         assert all(not line.startswith("event: ") or line == "event: clock" for line in rest)
     served.process.wait(timeout=10)  # uvicorn re-raises the signal once it has shut down gracefully
     assert time.monotonic() - stopped_at < 5  # without the stream ending, uvicorn would wait on it for ever
+
+
+@pytest.mark.parametrize("path", ["/", "/_emulator", "/_emulator/"])
+def test_the_root_and_the_control_prefix_lead_to_the_page(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200 and response.url.path == "/_emulator/ui"
+    assert response.history[-1].headers["location"].endswith("_emulator/ui")
+
+
+def test_the_api_reference_page_is_served_without_a_token(client: TestClient) -> None:
+    page = client.get("/_emulator/ui/api")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert '<script type="module" src="static/reference.js">' in page.text

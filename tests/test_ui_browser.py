@@ -7,6 +7,7 @@ see it. Nothing sleeps: Playwright's expectations auto-wait, and the receiver wa
 from __future__ import annotations
 
 import base64
+import json
 import os
 import sys
 from collections.abc import Iterator
@@ -209,7 +210,7 @@ def test_a_template_is_hydrated_and_its_quick_reply_sends_the_payload(
 ) -> None:
     template = {
         "name": "order_confirmation",
-        "language": {"code": "en_US"},
+        "language": {"policy": "deterministic", "code": "en_US"},
         "components": [
             {"type": "body", "parameters": [{"type": "text", "text": t} for t in ("Alice", "#42", "$12.50", "Friday")]},
             {
@@ -306,6 +307,17 @@ def test_moving_the_clock_closes_the_window_and_reset_empties_the_chat(page: Pag
     expect(page.locator("#clock-offset")).to_have_text("")
 
 
+def test_the_clock_field_takes_a_duration_as_scripts_write_it(page: Page, api: httpx.Client) -> None:
+    page.locator("#advance-input").fill("1d 2H")  # spaces and case as a person types them
+    page.locator("#advance-input").press("Enter")
+    expect(page.locator("#clock-offset")).to_have_text("+1 d 2 h")
+    expect(page.locator("#advance-input")).to_have_value("")
+    page.locator("#advance-input").fill("soon")
+    page.locator("#advance-input").press("Enter")
+    expect(page.locator("#advance-input")).to_have_value("soon")  # refused by the emulator: kept, and said
+    assert api.get("/_emulator/clock").json()["offset"] == 26 * 3600
+
+
 def test_the_conversation_downloads_as_a_replay_script(page: Page) -> None:
     link = page.locator("#script-link")
     expect(link).to_have_attribute(
@@ -366,3 +378,241 @@ def test_a_tap_the_emulator_refuses_shows_its_error(page: Page, api: httpx.Clien
         f"1009 Parameter value is not valid: $.context.id: message {message_id}"
     )
     assert [m["type"] for m in receiver.messages()] == ["text"]
+
+
+# --- Cloud API sends: the same bubbles, and the Cloud-only shapes ---------------------------------------
+
+PICKUP = {
+    "name": "pickup",
+    "language": "en_US",
+    "category": "UTILITY",
+    "parameter_format": "NAMED",
+    "components": [
+        {"type": "BODY", "text": "Hi {{first_name}}, order {{order_id}} is ready at {{store}}."},
+        {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "On my way"}]},
+    ],
+}
+
+
+def graph_sends(api: httpx.Client, kind: str, content: Any, to: str = ALICE) -> str:
+    """A send through the Cloud API (POST /v22.0/{phone_number_id}/messages with the static token)."""
+    body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": kind, kind: content}
+    headers = {"Authorization": "Bearer wa-emulator-token"}
+    response = api.post("/v22.0/106540352242922/messages", json=body, headers=headers)
+    assert response.status_code == 200, response.text
+    message_id: str = response.json()["messages"][0]["id"]
+    assert message_id.startswith("wamid.")
+    return message_id
+
+
+def test_cloud_api_messages_are_shown_as_the_phone_shows_them(
+    page: Page, api: httpx.Client, receiver: WebhookServer
+) -> None:
+    hi = api.post(f"/_emulator/users/{ALICE}/messages", json={"type": "text", "text": {"body": "hi"}}).json()["message"]
+    link = bubble(page, graph_sends(api, "text", {"body": "Menu: https://trattoria.example/menu", "preview_url": True}))
+    expect(link.locator(".link-host")).to_have_text("trattoria.example")
+    expect(link.locator(".text")).to_have_text("Menu: https://trattoria.example/menu")
+    cta_url = {"display_text": "Track order", "url": "https://trattoria.example/t/7"}
+    cta = {
+        "type": "cta_url",
+        "body": {"text": "Your order is on its way"},
+        "action": {"name": "cta_url", "parameters": cta_url},
+    }
+    cta_row = bubble(page, graph_sends(api, "interactive", cta))
+    expect(cta_row.locator(".text")).to_have_text("Your order is on its way")
+    expect(cta_row.locator(".link-action")).to_have_text("Track order")
+    expect(cta_row.locator(".link-action")).to_have_attribute("title", "https://trattoria.example/t/7 (not followed)")
+    image = bubble(page, graph_sends(api, "image", {"link": "https://trattoria.example/p.png", "caption": "Today"}))
+    expect(image.locator(".media-link")).to_have_text("https://trattoria.example/p.png")
+    upload = api.post(
+        "/v22.0/106540352242922/media",
+        files={"file": ("p.png", PIXEL, "image/png")},
+        data={"messaging_product": "whatsapp", "type": "image/png"},
+        headers={"Authorization": "Bearer wa-emulator-token"},
+    )
+    photo = bubble(page, graph_sends(api, "image", {"id": upload.json()["id"]})).locator(".media img")
+    expect(photo).to_be_visible()  # a Cloud media id, fetched by the page like any other
+
+    assert api.post("/_emulator/templates", json=PICKUP).status_code == 201
+    params = [("store", "Via Roma"), ("first_name", "Alice"), ("order_id", "#7")]  # named: any order
+    body = {"type": "BODY", "parameters": [{"type": "text", "parameter_name": n, "text": v} for n, v in params]}
+    quick = {
+        "type": "BUTTON",
+        "sub_type": "QUICK_REPLY",
+        "index": 0,
+        "parameters": [{"type": "payload", "payload": "omw"}],
+    }
+    template = {"name": "pickup", "language": {"code": "en_US"}, "components": [body, quick]}
+    row = bubble(page, graph_sends(api, "template", template))
+    expect(row.locator(".text")).to_have_text("Hi Alice, order #7 is ready at Via Roma.")
+    row.locator(".reply-button", has_text="On my way").click()
+    assert receiver.wait_for_message(lambda m: m["type"] == "button")["button"] == {
+        "payload": "omw",
+        "text": "On my way",
+    }
+
+    mine = bubble(page, hi["id"])
+    reaction = bubble(page, graph_sends(api, "reaction", {"message_id": hi["id"], "emoji": "👍"}))
+    expect(reaction.locator(".reaction-note")).to_have_text("Reacted 👍 to “hi”")
+    expect(mine.locator(".reaction-badge")).to_have_text("👍")
+    graph_sends(api, "reaction", {"message_id": hi["id"], "emoji": ""})
+    expect(mine.locator(".reaction-badge")).to_have_count(0)
+    expect(page.locator(f".chat-item[data-wa-id='{ALICE}'] .chat-preview")).to_have_text("Removed a reaction")
+
+    link.locator(".text").click()
+    expect(page.locator("#details .details-section h3").first).to_have_text(
+        "Request body (Cloud API: POST /v22.0/{phone_number_id}/messages)"
+    )
+
+
+PRODUCTS = {
+    "type": "product_list",
+    "header": {"type": "text", "text": "Pizza"},
+    "body": {"text": "Pick yours"},
+    "action": {
+        "catalog_id": "cat-1",
+        "sections": [
+            {
+                "title": "All",
+                "product_items": [{"product_retailer_id": "margherita"}, {"product_retailer_id": "diavola"}],
+            }
+        ],
+    },
+}
+FLOW = {
+    "type": "flow",
+    "body": {"text": "Book a table"},
+    "action": {
+        "name": "flow",
+        "parameters": {
+            "flow_message_version": "3",
+            "flow_token": "booking-7",
+            "flow_id": "55",
+            "flow_cta": "Book now",
+            "flow_action": "navigate",
+            "flow_action_payload": {"screen": "WHEN"},
+        },
+    },
+}
+
+
+def test_reacting_to_a_message_and_removing_the_reaction(
+    page: Page, api: httpx.Client, receiver: WebhookServer
+) -> None:
+    user_says(api, "hi")
+    message_id = bot_sends(api, "text", {"body": "Your pizza is on its way"})
+    row = bubble(page, message_id)
+    row.locator(".react-button").click()
+    page.locator("dialog.sheet .emoji", has_text="👍").click()
+    reaction = receiver.wait_for_message(lambda m: m["type"] == "reaction")
+    assert reaction["reaction"] == {"message_id": message_id, "emoji": "👍"}
+    expect(row.locator(".reaction")).to_have_text("👍")
+    row.locator(".react-button").click()
+    page.locator("dialog.sheet .sheet-send", has_text="Remove reaction").click()
+    removed = receiver.wait_for_message(lambda m: m["type"] == "reaction" and "emoji" not in m["reaction"])
+    assert removed["reaction"] == {"message_id": message_id}
+    expect(row.locator(".reaction")).to_have_count(0)
+
+
+def test_picking_products_places_an_order(page: Page, api: httpx.Client, receiver: WebhookServer) -> None:
+    user_says(api, "hi")
+    message_id = bot_sends(api, "interactive", PRODUCTS)
+    bubble(page, message_id).locator(".products-button").click()
+    sheet = page.locator("dialog.sheet")
+    expect(sheet.locator("h2")).to_have_text("View items")
+    sheet.get_by_label("diavola").fill("2")
+    sheet.locator("input[name=currency]").fill("EUR")
+    sheet.locator(".sheet-send").click()
+    order = receiver.wait_for_message(lambda m: m["type"] == "order")
+    assert order["order"] == {
+        "catalog_id": "cat-1",
+        "product_items": [{"product_retailer_id": "diavola", "quantity": 2, "item_price": 9.99, "currency": "EUR"}],
+    }
+    assert order["context"]["id"] == message_id
+    expect(page.locator(".row.from-user .order-total")).to_have_text("Total 19.98 EUR")
+
+
+def test_filling_a_flow_sends_its_response_with_the_token(
+    page: Page, api: httpx.Client, receiver: WebhookServer
+) -> None:
+    user_says(api, "hi")
+    message_id = bot_sends(api, "interactive", FLOW)
+    bubble(page, message_id).locator(".flow-button", has_text="Book now").click()
+    page.locator("dialog.sheet textarea").fill('{"party": "4", "time": "20:00"}')
+    page.locator("dialog.sheet .sheet-send").click()
+    reply = receiver.wait_for_message(lambda m: m["type"] == "interactive")
+    nfm = reply["interactive"]["nfm_reply"]
+    assert json.loads(nfm["response_json"]) == {"flow_token": "booking-7", "party": "4", "time": "20:00"}
+    expect(page.locator(".row.from-user .flow-line")).to_have_text(["party: 4", "time: 20:00"])
+
+
+def test_writing_from_an_ad_sends_the_referral(page: Page, receiver: WebhookServer) -> None:
+    page.locator("#attach").click()
+    page.locator("#attach-ad").click()
+    page.locator("dialog.sheet input[name=headline]").fill("2 for 1 pizza")
+    page.locator("dialog.sheet .sheet-send").click()
+    message = receiver.wait_for_message(lambda m: "referral" in m)
+    assert message["text"] == {"body": "Hi! I saw your ad"}
+    assert message["referral"]["headline"] == "2 for 1 pizza" and message["referral"]["source_type"] == "ad"
+    expect(page.locator(".row.from-user .ad-headline")).to_have_text("2 for 1 pizza")
+
+
+def test_a_tenants_page_picks_tenants_and_lists_its_active_faults(
+    browser: BrowserContext, api: httpx.Client, emulator: RunningEmulator
+) -> None:
+    api.post("/t/acme/_emulator/users/15550002222/messages", json={"type": "text", "text": {"body": "from acme"}})
+    rule = {"match": {"path": "/v1/messages"}, "action": {"error": 1011}, "times": 2}
+    assert api.post("/t/acme/_emulator/faults", json=rule).status_code == 201
+    page = browser.new_page()
+    try:
+        page.goto(f"{emulator.url}/t/acme/_emulator/ui")
+        expect(page.locator("#live")).to_have_attribute("data-state", "live")
+        expect(page.locator("#tenant")).to_have_value("acme")
+        expect(page.locator("#chats .chat-name")).to_contain_text(["Bruno Costa"])
+        expect(page.locator("#faults .fault-what")).to_have_text(["/v1/messages: error 1011 (next 2)"])
+        page.locator("#faults .fault-remove").click()
+        expect(page.locator("#faults")).to_be_hidden()
+        assert api.get("/t/acme/_emulator/faults").json()["faults"] == []
+        page.locator("#tenant").select_option("default")
+        expect(page).to_have_url(f"{emulator.url}/_emulator/ui")
+        expect(page.locator("#tenant")).to_have_value("default")
+    finally:
+        page.close()
+
+
+def test_the_requests_tab_shows_refused_calls_in_red_and_their_body_and_answer(page: Page, api: httpx.Client) -> None:
+    user_says(api, "hi")
+    accepted = bot_sends(api, "text", {"body": "Ciao"})
+    refused = api.post("/v1/messages", json={"to": ALICE, "type": "text", "text": {"body": ""}})
+    assert refused.status_code == 400
+    expect(page.locator("#refused-count")).to_have_text("1")
+    page.locator("#tab-requests").click()
+    expect(page.locator("#refused-count")).to_be_hidden()
+    items = page.locator(".request-item")
+    expect(items).to_have_count(2)  # newest first: the refused send, then the accepted one
+    expect(items.first).to_have_class("request-item refused")
+    expect(items.first.locator(".request-error")).to_have_text("1009 Parameter value is not valid")
+    expect(items.nth(1).locator(".request-status")).to_have_text("201")
+    items.first.click()
+    details = page.locator("#details")
+    expect(details.locator("h2")).to_have_text("POST /v1/messages")
+    expect(details.locator(".request-refusal")).to_contain_text("$.text.body: must not be empty")
+    expect(details.locator("pre.json").first).to_contain_text('"body": ""')
+    expect(details.locator("pre.json").nth(1)).to_contain_text('"code": 1009')
+    items.nth(1).click()
+    expect(details.locator(".request-accepted")).to_have_text(f"HTTP 201 · message {accepted}")
+
+
+def test_the_api_reference_shows_each_api_s_operations_and_schemas(
+    browser: BrowserContext, emulator: RunningEmulator
+) -> None:
+    page = browser.new_page()
+    page.goto(f"{emulator.url}/_emulator/ui/api#cloud")
+    operation = page.locator("#post_phone_number_id_messages")
+    expect(operation.locator(".path")).to_have_text("/{version}/{phone_number_id}/messages")
+    operation.locator("summary").click()
+    operation.locator("a.ref", has_text="cloud.messages.message").click()
+    expect(page.locator("#schema-cloud\\.messages\\.message")).to_have_attribute("open", "")
+    page.locator("#apis button[data-api='onprem']").click()
+    expect(page.locator("#post_v1_messages .path")).to_have_text("/v1/messages")
+    page.close()

@@ -43,7 +43,7 @@ def test_a_receiver_that_is_down_loses_nothing_and_order_is_kept(clock: Emulator
         receiver.down = True
         for n in range(5):
             say(client, f"m{n}")
-        drain(client)
+        drain(client, lenient=True)
         pending = client.get("/_emulator/webhooks?state=pending").json()["webhooks"]
         assert pending and all("ConnectError" in a["error"] for d in pending for a in d["attempts"])
         receiver.down = False
@@ -52,7 +52,7 @@ def test_a_receiver_that_is_down_loses_nothing_and_order_is_kept(clock: Emulator
             if not client.get("/_emulator/webhooks?state=pending").json()["webhooks"]:
                 break
             client.post("/_emulator/clock", json={"advance": 1})
-            drain(client)
+            drain(client, lenient=True)
         assert [m["text"]["body"] for m in receiver.messages()] == [f"m{n}" for n in range(5)]
         states = {d["state"] for d in client.get("/_emulator/webhooks").json()["webhooks"]}
         assert states == {"delivered"}
@@ -77,7 +77,7 @@ def test_a_delivery_gives_up_after_the_limit_on_the_emulator_clock(clock: Emulat
     with emulator_with_receiver(Settings(webhook_give_up_s=3600), clock=clock) as (client, receiver):
         receiver.down = True
         say(client)
-        drain(client)
+        drain(client, lenient=True)
         client.post("/_emulator/clock", json={"advance": 3601})
         drain(client)
         [delivery] = client.get("/_emulator/webhooks").json()["webhooks"]
@@ -87,7 +87,7 @@ def test_a_delivery_gives_up_after_the_limit_on_the_emulator_clock(clock: Emulat
 def test_without_a_url_deliveries_wait_and_go_out_once_one_is_set(clock: EmulatorClock) -> None:
     with emulator_with_receiver(clock=clock, webhook_url="") as (client, receiver):
         say(client)
-        drain(client)
+        drain(client, lenient=True)
         [delivery] = client.get("/_emulator/webhooks").json()["webhooks"]
         assert delivery["state"] == "pending" and delivery["attempts"] == []
         client.patch("/v1/settings/application", json={"webhooks": {"url": HOOK}})
@@ -134,9 +134,51 @@ def test_pending_deliveries_survive_a_restart_with_the_sqlite_store(tmp_path: Pa
         settings, store=SqliteStore(path), clock=EmulatorClock(base=lambda: T0), webhook_url=""
     ) as (client, _):
         say(client, "kept")
-        drain(client)
+        drain(client, lenient=True)
     with emulator_with_receiver(
         settings, store=SqliteStore(path), clock=EmulatorClock(base=lambda: T0), webhook_url=HOOK
     ) as (client, receiver):
         drain(client)
         assert [m["text"]["body"] for m in receiver.messages()] == ["kept"]
+
+
+def test_a_drain_with_no_webhook_url_is_not_settled_and_says_why(clock: EmulatorClock) -> None:
+    with emulator_with_receiver(clock=clock, webhook_url="") as (client, _):
+        say(client)
+        response = client.post("/_emulator/webhooks/drain")
+        error = assert_error(response, 400, 1022)  # was 200 {"settled": true}: a test passed with the bot deaf
+        assert error["title"] == "Webhooks URL is not configured"
+        assert f"#1 to {USER} waits for a webhook URL" in error["details"]
+        body = response.json()
+        assert body["settled"] is False and body["states"] == {"pending": 1}
+        assert body["unsettled"] == [
+            {"id": "1", "recipient": USER, "why": "no_url", "attempts": 0, "last_error": None, "next_attempt_at": None}
+        ]
+
+
+def test_a_drain_with_a_failing_receiver_is_not_settled_and_names_the_error(clock: EmulatorClock) -> None:
+    with emulator_with_receiver(clock=clock) as (client, receiver):
+        receiver.down = True
+        say(client)
+        say(client, "second")
+        response = client.post("/_emulator/webhooks/drain?timeout=1")  # the retry is due in 3 s: past the timeout
+        error = assert_error(response, 503, 1011)
+        assert "#1 to 15550001111 is failing: ConnectError" in error["details"]
+        assert "#2 to 15550001111 is queued behind a failing delivery" in error["details"]
+        assert [(u["why"], u["attempts"]) for u in response.json()["unsettled"]] == [("failing", 1), ("queued", 0)]
+
+
+def test_a_strict_drain_waits_for_a_retry_that_comes_due_in_time(clock: EmulatorClock) -> None:
+    with emulator_with_receiver(clock=clock) as (client, receiver):
+        client.patch("/v1/settings/application", json={"callback_backoff_delay_ms": 1})
+        receiver.fail_next = 1
+        say(client)
+        assert drain(client) == {"settled": True, "states": {"delivered": 1}}
+        assert len(receiver.messages()) == 1
+
+
+def test_the_lenient_drain_answers_settled_as_before(clock: EmulatorClock) -> None:
+    with emulator_with_receiver(clock=clock, webhook_url="") as (client, _):
+        say(client)
+        assert drain(client, lenient=True) == {"settled": True, "states": {"pending": 1}}
+        assert_error(client.post("/_emulator/webhooks/drain?lenient=maybe"), 400, 1009)

@@ -393,6 +393,26 @@ async def test_drain_times_out_on_a_receiver_that_never_recovers(rig_factory: An
 
 
 @pytest.mark.anyio
+async def test_a_strict_drain_waits_only_for_retries_due_before_its_deadline(rig_factory: Any) -> None:
+    rig = await rig_factory(always(500), backoff_delay_ms=60_000)
+    rig.queue.enqueue(text("hi"), recipient="A")
+    await rig.queue.drain(timeout=5, due_retries=True)  # the retry is due in 60 s: settled now, not in 5 s
+    [item] = rig.queue.unsettled()
+    assert (item["why"], item["attempts"], item["last_error"]) == ("failing", 1, "HTTP 500")
+
+
+@pytest.mark.anyio
+async def test_a_stopping_process_ends_a_waiting_drain(rig_factory: Any) -> None:
+    rig = await rig_factory(always(500), backoff_delay_ms=1)
+    rig.queue.enqueue(text("hi"), recipient="A")
+    waiting = asyncio.ensure_future(rig.queue.drain(timeout=30, retries=True))
+    await asyncio.sleep(0)  # let the drain start waiting (one loop turn, not a wait for time)
+    rig.queue.interrupt_drains("the emulator is stopping")
+    with pytest.raises(RuntimeError, match="the emulator is stopping"):
+        await waiting
+
+
+@pytest.mark.anyio
 async def test_drain_needs_a_started_queue() -> None:
     async with httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200))) as client:
         queue = DeliveryQueue(MemoryStore(), "default", EmulatorClock(), client, WebhookConfig)

@@ -143,6 +143,13 @@ VALID_ONPREM: list[Any] = [
     pytest.param(received(inbound("interactive", {"type": "list_reply", "list_reply": {"id": "row-2", "title": "ROW2"}}, context=CONTEXT)), id="interactive-list-reply-without-description"),
     pytest.param(received(inbound("unknown", errors=[{"code": 501, "title": "Unknown message type", "details": "Message type is not currently supported"}])), id="unknown-501"),
     pytest.param(received(inbound("order", {"catalog_id": "1234", "text": "thanks", "product_items": [{"product_retailer_id": "sku-1", "quantity": 2, "item_price": 9.99, "currency": "USD"}]})), id="order"),
+    pytest.param(received(inbound("reaction", {"message_id": CONTEXT["id"], "emoji": "\U0001F44D"})), id="reaction"),
+    pytest.param(received(inbound("reaction", {"message_id": CONTEXT["id"]})), id="reaction-removed"),
+    pytest.param(received(inbound("interactive", {"type": "nfm_reply", "nfm_reply": {"name": "flow", "body": "Sent", "response_json": '{"flow_token": "t", "party": "4"}'}}, context=CONTEXT)), id="interactive-flow-completion"),
+    pytest.param(received(inbound("text", {"body": "Spicy?"}, context={**CONTEXT, "referred_product": {"catalog_id": "c-1", "product_retailer_id": "sku-1"}})), id="text-product-enquiry"),
+    pytest.param(received(inbound("text", {"body": "hi"}, referral={"source_url": "https://fb.me/x", "source_id": "1", "source_type": "ad", "headline": "Sale", "media_type": "image", "image_url": "https://x.example/a.jpg", "ctwa_clid": "ARab"})), id="text-from-an-ad"),
+    pytest.param(received(inbound("system", {"body": "Jerry changed from 250788123123 to 250788123124", "new_wa_id": "250788123124", "type": "user_changed_number"})), id="system-number-change"),
+    pytest.param(received(inbound("system", {"body": "Jerry's security code changed", "type": "user_identity_changed", "user": "250788123123", "identity": "Sjvjlx8G6Z0="})), id="system-identity-change"),
     pytest.param({"contacts": [JERRY, KERRY], "messages": [inbound("text", {"body": "a"}), {**inbound("text", {"body": "b"}), "from": "16505551234", "id": "ABGGFmkiWVVPAgo-sKD87hgxPHdF"}]}, id="two-senders-in-one-post"),
     pytest.param(status("sent", conversation=conversation(expiration_timestamp="1660106400"), pricing=PRICING), id="sent-expiration-as-string"),
     pytest.param(status("sent", conversation=conversation("marketing", expiration_timestamp=1660106400), pricing={**PRICING, "category": "marketing"}), id="sent-expiration-as-number"),
@@ -229,8 +236,13 @@ INVALID_ONPREM: list[Any] = [
     pytest.param(received(inbound("unknown")), "$.messages[0]", "'errors' is required", id="unknown-without-errors"),
     pytest.param(received(inbound("unknown", errors=[{"code": 500, "title": "Generic error", "details": "x"}])), "$.messages[0].errors[0].code", "501", id="unknown-with-other-code"),
     pytest.param(received(inbound("unknown", {"body": "hi"}, errors=[{"code": 501, "title": "Unknown message type", "details": "x"}])), "$.messages[0]", "unknown", id="unknown-with-type-object"),
-    pytest.param(received(inbound("contacts", [{"name": {"formatted_name": "John Smith", "first_name": "John"}, "phones": [{"phone": "1", "type": "MOBILE"}]}])), "$.messages[0].contacts[0].phones[0].type", "must be one of", id="contacts-card-bad-phone-type"),
+    pytest.param(received(inbound("contacts", [{"name": {"formatted_name": "John Smith", "first_name": "John"}, "phones": [{"phone": "1", "type": 1}]}])), "$.messages[0].contacts[0].phones[0].type", "must be of type string", id="contacts-card-phone-type-not-text"),
     pytest.param(received(inbound("order", {"catalog_id": "1234", "product_items": [{"product_retailer_id": "sku-1", "quantity": "2", "item_price": 9.99, "currency": "USD"}]})), "$.messages[0].order.product_items[0].quantity", "integer", id="order-quantity-as-string"),
+    pytest.param(received(inbound("reaction", {"message_id": CONTEXT["id"], "emoji": ""})), "$.messages[0].reaction.emoji", "empty", id="reaction-with-empty-emoji"),
+    pytest.param(received(inbound("system", {"body": "x", "wa_id": "250788123124", "type": "user_changed_number"})), "$.messages[0].system", "wa_id", id="system-number-change-with-cloud-wa-id"),
+    pytest.param(received(inbound("system", {"body": "x", "type": "user_identity_changed", "user": "250788123123"})), "$.messages[0].system", "'identity' is required", id="system-identity-change-without-hash"),
+    pytest.param(received(inbound("interactive", {"type": "nfm_reply", "nfm_reply": {"name": "flow", "body": "Sent", "response_json": "{}"}}, context=CONTEXT)), "$.messages[0].interactive.nfm_reply.response_json", "flow_token", id="flow-completion-without-token"),
+    pytest.param(received(inbound("text", {"body": "hi"}, referral={"source_url": "https://fb.me/x", "source_id": "1"})), "$.messages[0].referral", "'source_type' is required", id="referral-without-source-type"),
 ]
 # fmt: on
 

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.domain.reasons import Reason, Refusal
-from emulator.web import header
+from emulator.web import OWNER, header, secret_matches
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -30,9 +30,10 @@ def check_token(request: Request) -> None:
     token = access_token(request)
     if token is None:
         raise Refusal(Reason.ACCESS_DENIED, MISSING)
-    # a set lookup, not a constant-time compare: these tokens are configuration, not secrets to guard
-    if token not in request.app.state.emulator.settings.access_tokens:
+    tokens = request.app.state.emulator.settings.access_tokens
+    if not any(secret_matches(token, known) for known in tokens):
         raise Refusal(Reason.ACCESS_DENIED, INVALID)
+    request.scope[OWNER] = "access token " + token
 
 
 def authorized(endpoint: Endpoint) -> Endpoint:

@@ -93,10 +93,14 @@ REASONS: dict[Reason, Answer] = {
     R.RECEIVER_INCAPABLE: Answer(131026),
     R.UNSUPPORTED_INBOUND: Answer(131051),
     R.MEDIA_DOWNLOAD_FAILED: Answer(131053),
+    R.PAIR_RATE_LIMITED: Answer(131056),
+    R.THROUGHPUT_LIMITED: Answer(130429),
+    R.MARKETING_CAPPED: Answer(131049),
     R.TEMPLATE_MISSING: Answer(132001),
     R.TEMPLATE_PARAM_COUNT: Answer(132000),
     R.TEMPLATE_PARAM_FORMAT: Answer(132012),
     R.TEMPLATE_PARAM_TOO_LONG: Answer(132005),
+    R.TEMPLATE_PARAM_WHITESPACE: Answer(132018),
     R.TEMPLATE_TEXT_TOO_LONG: Answer(132005),
     R.TEMPLATE_BUTTONS: Answer(131009),
     R.TEMPLATE_NAMESPACE_EMPTY: Answer(131009),
@@ -104,6 +108,7 @@ REASONS: dict[Reason, Answer] = {
     R.TEMPLATE_PAUSED: Answer(132015),
     R.TEMPLATE_DISABLED: Answer(132016),
     R.CALLBACK_VERIFICATION_FAILED: Answer(2200),
+    R.WEBHOOK_URL_MISSING: Answer(100),
 }
 
 DEFAULT_DETAILS: dict[Reason, str] = {
@@ -114,9 +119,18 @@ DEFAULT_DETAILS: dict[Reason, str] = {
     R.USER_NOT_VALID: "Message Undeliverable.",
     R.UNSUPPORTED_INBOUND: "Message type is currently not supported.",
     R.INTERNAL: "An unknown error occurred.",
+    R.THROUGHPUT_LIMITED: "Cloud API message throughput has been reached.",
+    R.MARKETING_CAPPED: "This message was not delivered to maintain healthy ecosystem engagement.",
 }
 
 # Cloud accepts these sends (200) and reports them in a failed status (reference §13.4).
-DEFERRED = frozenset({R.WINDOW_CLOSED, R.RECEIVER_INCAPABLE, R.USER_NOT_VALID, R.MEDIA_DOWNLOAD_FAILED})
+DEFERRED = frozenset(
+    {R.WINDOW_CLOSED, R.RECEIVER_INCAPABLE, R.USER_NOT_VALID, R.MEDIA_DOWNLOAD_FAILED, R.MARKETING_CAPPED}
+)
 
-TABLE = ErrorTable("cloud", CODES, REASONS, DEFERRED, DEFAULT_DETAILS)
+# The code a fault rule's bare HTTP status is answered with (faults: {"action": {"status": 503}}).
+FAULT_CODES = {429: 130429, 500: 131000, 503: 133004}
+
+TABLE = ErrorTable(
+    "cloud", CODES, REASONS, DEFERRED, DEFAULT_DETAILS, template_kinds=frozenset({"CAROUSEL", "LIMITED_TIME_OFFER"})
+)

@@ -37,19 +37,36 @@ def error_body(refusal: Refusal) -> dict[str, Any]:
     elif refusal.reason in (Reason.ACCESS_DENIED, Reason.PASSWORD_CHANGE_REQUIRED):
         error["message"] = details or _BAD_TOKEN
     else:
-        error["message"] = f"(#{code}) {title}"
-        error["error_data"] = {"messaging_product": "whatsapp", "details": details or title}
+        return code_body(code, details)
+    error["fbtrace_id"] = _trace_id()
+    return {"error": error}
+
+
+def code_body(code: int, details: str = "") -> dict[str, Any]:
+    """The envelope of an error given by its code (a refusal's, or a fault rule's)."""
+    title = TABLE.of_code(code)["title"]
+    error: dict[str, Any] = {"message": f"(#{code}) {title}", "type": "OAuthException", "code": code}
+    error["error_data"] = {"messaging_product": "whatsapp", "details": details or title}
     error["fbtrace_id"] = _trace_id()
     return {"error": error}
 
 
 def error_response(request: Request, refusal: Refusal) -> JSONResponse:
     """The Cloud error answer with the headers Graph puts on it."""
-    body = error_body(refusal)
     status = TABLE.http(refusal.reason)
     if refusal.reason in (Reason.ACCESS_DENIED, Reason.PASSWORD_CHANGE_REQUIRED):
         status = request.app.state.emulator.settings.cloud_auth_status
-    message = body["error"]["message"].replace('"', "'")
+    return _answer(request, error_body(refusal), status)
+
+
+def code_response(request: Request, code: int, details: str, status: int) -> JSONResponse:
+    """An error given by its code (a fault rule's), with Graph's headers."""
+    return _answer(request, code_body(code, details), status)
+
+
+def _answer(request: Request, body: dict[str, Any], status: int) -> JSONResponse:
+    # a header holds Latin-1 only: a path with other characters in the message would make the answer itself fail
+    message = body["error"]["message"].replace('"', "'").encode("ascii", "replace").decode()
     headers = {
         "www-authenticate": f'OAuth "Facebook Platform" "invalid_request" "{message}"',
         "x-fb-trace-id": body["error"]["fbtrace_id"],

@@ -7,7 +7,6 @@ uploaded media or a template. An id the emulator does not know is Graph's 400 / 
 from __future__ import annotations
 
 import dataclasses
-import functools
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -17,42 +16,28 @@ from starlette.responses import Response
 from emulator.cloud.auth import authorized
 from emulator.cloud.codes import TABLE
 from emulator.cloud.envelope import unknown_node
+from emulator.cloud.nodes import node_tenant, phone_number, waba, waba_tenants
+from emulator.cloud.templates import graph_template, paging
 from emulator.domain.reasons import Channel, Reason, Refusal
 from emulator.domain.tenant import Tenant
-from emulator.web import JSONResponse, read_json, tenant_of
+from emulator.ids import is_user_id
+from emulator.tenancy import tenant_prefix
+from emulator.web import JSONResponse, is_prefixed, read_json, tenant_of, validate_body
 
 APP_ID = "1000000000000001"  # the emulated Meta app that owns the webhook subscription
 SUCCESS = {"success": True}
+# Mark as read within 30 days (§4); the optional send limits (pair rate, throughput, marketing cap) are Cloud's.
+CHANNEL = dataclasses.replace(TABLE.channel, read_within_s=30 * 86400.0, limited=True)
 
 
 def channel(request: Request) -> Channel:
     """The Cloud channel, with the API version the bot called (it shapes status webhooks)."""
     version = request.path_params.get("version", "")
-    return _versioned(version) if version else TABLE.channel
+    return dataclasses.replace(CHANNEL, version=version) if version else CHANNEL
 
 
-@functools.lru_cache(maxsize=64)
-def _versioned(version: str) -> Channel:
-    return dataclasses.replace(TABLE.channel, version=version)
-
-
-def _validate(request: Request, schema: str, body: object) -> None:
-    request.app.state.emulator.schemas.validate(schema, body)
-
-
-def _phone_number(request: Request, node: str = "node") -> Tenant:
-    """The tenant whose business phone number id is in the path (else Graph's unknown node)."""
-    tenant = tenant_of(request)
-    if request.path_params[node] != tenant.settings.phone_number_id:
-        raise unknown_node(request.method, request.path_params[node])
-    return tenant
-
-
-def _waba(request: Request) -> Tenant:
-    tenant = tenant_of(request)
-    if request.path_params["node"] != tenant.settings.waba_id:
-        raise unknown_node(request.method, request.path_params["node"])
-    return tenant
+async def _validate(request: Request, schema: str, body: object) -> None:
+    await validate_body(request, schema, body)
 
 
 # --- messages ----------------------------------------------------------------------------------------
@@ -61,17 +46,17 @@ def _waba(request: Request) -> Tenant:
 @authorized
 async def messages(request: Request) -> Response:
     """POST /{phone_number_id}/messages: a send, or mark-as-read (with a typing indicator)."""
-    tenant = _phone_number(request)
+    tenant = phone_number(request)
     body = await read_json(request)
     if "status" in body and "type" not in body:
-        _validate(request, "cloud/mark_read.json", body)
-        tenant.messages.mark_read(body["message_id"])
+        await _validate(request, "cloud/mark_read.json", body)
+        tenant.mark_read(body["message_id"], channel(request))
         return JSONResponse(SUCCESS)
-    _validate(request, "cloud/messages/message.json", body)
+    await _validate(request, "cloud/messages/message.json", body)
     record = tenant.send_message(body, channel(request))
     contact: dict[str, Any] = {"input": record["input"], "wa_id": record["to"]}
-    if "to" not in body and "recipient" in body:
-        contact.update(wa_id="", user_id=body["recipient"])
+    if is_user_id(record["input"]):  # in `to` or `recipient`, a BSUID is answered without the phone number
+        contact.update(wa_id="", user_id=record["input"])
     sent: dict[str, Any] = {"id": record["id"]}
     if record["type"] == "template":
         sent["message_status"] = "accepted"
@@ -84,7 +69,7 @@ async def messages(request: Request) -> Response:
 @authorized
 async def upload_media(request: Request) -> Response:
     """POST /{phone_number_id}/media: multipart ``file`` (with its MIME type), ``type``, ``messaging_product``."""
-    tenant = _phone_number(request)
+    tenant = phone_number(request)
     limit = tenant.settings.media_max_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + 64 * 1024:
@@ -94,7 +79,7 @@ async def upload_media(request: Request) -> Response:
     async with request.form(max_part_size=limit) as form:
         fields = {k: v for k, v in form.items() if not isinstance(v, UploadFile)}
         upload = form.get("file")
-        _validate(request, "cloud/media_upload.json", {**fields, **({"file": "file"} if upload else {})})
+        await _validate(request, "cloud/media_upload.json", {**fields, **({"file": "file"} if upload else {})})
         if not isinstance(upload, UploadFile):
             raise Refusal(Reason.MISSING_PARAMETER, "file: the media file is required (a multipart file part)")
         data = await upload.read()
@@ -103,9 +88,11 @@ async def upload_media(request: Request) -> Response:
     return JSONResponse({"id": media["id"]})
 
 
-def _media_url(request: Request, media_id: str) -> str:
+def _media_url(request: Request, tenant: Tenant, media_id: str) -> str:
     base = str(request.base_url).rstrip("/")
-    return f"{base}/whatsapp_business/attachments/?mid={media_id}"
+    if is_prefixed(request):  # the base URL ends with the prefix: the tenant's own goes back on below
+        base = base.removesuffix(tenant_prefix(tenant.name))
+    return f"{base}{tenant_prefix(tenant.name)}/whatsapp_business/attachments/?mid={media_id}"
 
 
 async def download_media(request: Request) -> Response:
@@ -115,8 +102,8 @@ async def download_media(request: Request) -> Response:
     check_token(request)
     media_id = request.query_params.get("mid", "")
     blob = tenant_of(request).store.get_blob(tenant_of(request).name, media_id) if media_id else None
-    if blob is None:
-        return Response(status_code=404)
+    if blob is None:  # in Graph's envelope, as every error of this API
+        raise unknown_node(request.method, media_id)
     mime, data = blob
     return Response(data, media_type=mime)
 
@@ -127,7 +114,7 @@ async def download_media(request: Request) -> Response:
 @authorized
 async def get_node(request: Request) -> Response:
     """GET /{id}: the phone number, the WABA, an uploaded media or a template."""
-    tenant, node = tenant_of(request), request.path_params["node"]
+    tenant, node = node_tenant(request), request.path_params["node"]
     if node == tenant.settings.phone_number_id:
         return JSONResponse(_phone_view(tenant, request.query_params.get("fields")))
     if node == tenant.settings.waba_id:
@@ -140,7 +127,7 @@ async def get_node(request: Request) -> Response:
         return JSONResponse(
             {
                 "messaging_product": "whatsapp",
-                "url": _media_url(request, node),
+                "url": _media_url(request, tenant, node),
                 "mime_type": media["mime_type"],
                 "sha256": media["sha256"],
                 "file_size": media["size"],
@@ -156,7 +143,7 @@ async def get_node(request: Request) -> Response:
 @authorized
 async def delete_node(request: Request) -> Response:
     """DELETE /{media_id}."""
-    tenant, node = tenant_of(request), request.path_params["node"]
+    tenant, node = node_tenant(request), request.path_params["node"]
     if tenant.media.find(node) is None:
         raise unknown_node(request.method, node)
     tenant.media.delete(node)
@@ -166,9 +153,9 @@ async def delete_node(request: Request) -> Response:
 @authorized
 async def post_node(request: Request) -> Response:
     """POST /{phone_number_id} ``{"webhook_configuration": {...}}``: the phone number's callback override."""
-    tenant = _phone_number(request)
+    tenant = phone_number(request)
     body = await read_json(request)
-    _validate(request, "cloud/webhook_configuration.json", body)
+    await _validate(request, "cloud/webhook_configuration.json", body)
     config = body["webhook_configuration"]
     await _set_override(request, tenant, "phone_number", config.get("override_callback_uri", ""), config)
     return JSONResponse(SUCCESS)
@@ -216,50 +203,15 @@ def _webhook_configuration(tenant: Tenant) -> dict[str, Any]:
 
 @authorized
 async def phone_numbers(request: Request) -> Response:
-    """GET /{waba_id}/phone_numbers."""
-    tenant = _waba(request)
-    return JSONResponse({"data": [_phone_view(tenant, None)], "paging": _paging()})
-
-
-@authorized
-async def list_templates(request: Request) -> Response:
-    """GET /{waba_id}/message_templates[?name=&status=&language=&limit=]: Meta's shape, ``data`` + ``paging``."""
-    tenant = _waba(request)
-    query = request.query_params
-    found = [graph_template(d) for d in tenant.templates.list()]
-    for key in ("name", "status", "language", "category"):
-        if query.get(key):
-            found = [t for t in found if str(t.get(key, "")).upper() == query[key].upper()]
-    return JSONResponse({"data": found, "paging": _paging()})
-
-
-@authorized
-async def create_template(request: Request) -> Response:
-    """POST /{waba_id}/message_templates: registered and approved at once (README: judgement calls)."""
-    tenant = _waba(request)
-    body = await read_json(request)
-    _validate(request, "control/template.json", body)
-    if "data" in body:
-        raise Refusal(Reason.UNEXPECTED_PARAMETER, "data: create one template per call")
-    added = tenant.templates.add({k: v for k, v in body.items() if k not in ("allow_category_change",)})
-    return JSONResponse({"id": added["id"], "status": added["status"], "category": added["category"]})
-
-
-@authorized
-async def delete_template(request: Request) -> Response:
-    """DELETE /{waba_id}/message_templates?name=X[&hsm_id=ID]: every language of it, or one by id."""
-    tenant = _waba(request)
-    name = request.query_params.get("name")
-    if not name:
-        raise Refusal(Reason.MISSING_PARAMETER, "name: the template name is required")
-    tenant.templates.delete(name, request.query_params.get("hsm_id"))
-    return JSONResponse(SUCCESS)
+    """GET /{waba_id}/phone_numbers: every tenant's number under the WABA (under a prefix: the tenant's)."""
+    views = [_phone_view(tenant, None) for tenant in waba_tenants(request)]
+    return JSONResponse({"data": views, "paging": paging()})
 
 
 @authorized
 async def get_subscribed_apps(request: Request) -> Response:
     """GET /{waba_id}/subscribed_apps."""
-    tenant = _waba(request)
+    tenant = waba(request)
     app: dict[str, Any] = {
         "whatsapp_business_api_data": {
             "id": APP_ID,
@@ -276,9 +228,9 @@ async def get_subscribed_apps(request: Request) -> Response:
 @authorized
 async def subscribe_app(request: Request) -> Response:
     """POST /{waba_id}/subscribed_apps: subscribe; with ``override_callback_uri`` set the WABA override."""
-    tenant = _waba(request)
+    tenant = waba(request)
     body = await read_json(request, optional=True)
-    _validate(request, "cloud/subscribed_apps.json", body)
+    await _validate(request, "cloud/subscribed_apps.json", body)
     await _set_override(request, tenant, "waba", body.get("override_callback_uri", ""), body)
     return JSONResponse(SUCCESS)
 
@@ -286,7 +238,7 @@ async def subscribe_app(request: Request) -> Response:
 @authorized
 async def unsubscribe_app(request: Request) -> Response:
     """DELETE /{waba_id}/subscribed_apps: also clears the WABA override."""
-    tenant = _waba(request)
+    tenant = waba(request)
     tenant.callbacks.set("waba", "", "")
     return JSONResponse(SUCCESS)
 
@@ -295,26 +247,7 @@ async def _set_override(request: Request, tenant: Tenant, level: str, url: str, 
     """Verify a new callback with the §9.1 handshake, then use it; ``""`` clears the override."""
     token = str(body.get("verify_token", ""))
     if url:
-        problem = await request.app.state.emulator.verify_callback(url, token)
+        problem = await request.app.state.emulator.verify_callback(tenant, url, token)
         if problem is not None:
             raise Refusal(Reason.CALLBACK_VERIFICATION_FAILED, f"Callback verification failed: {problem}")
     tenant.callbacks.set(level, url, token)
-
-
-def graph_template(definition: dict[str, Any]) -> dict[str, Any]:
-    """A registry definition as Meta's template management API shows it (no emulator-only fields)."""
-    out = {k: v for k, v in definition.items() if k != "namespace"}
-    out.setdefault("parameter_format", _parameter_format(definition))
-    return out
-
-
-def _parameter_format(definition: dict[str, Any]) -> str:
-    import re
-
-    texts = [str(c.get("text", "")) for c in definition.get("components", [])]
-    names = re.findall(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}", " ".join(texts))
-    return "NAMED" if any(not n.isdigit() for n in names) else "POSITIONAL"
-
-
-def _paging() -> dict[str, Any]:
-    return {"cursors": {"before": "QVFIUmVmb3Jl", "after": "QVFIUmFmdGVy"}}

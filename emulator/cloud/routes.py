@@ -9,6 +9,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import Route
 
 from emulator.cloud import handlers as h
+from emulator.cloud import templates as t
 
 
 class DigitsConvertor(Convertor[str]):
@@ -42,9 +43,9 @@ _SURFACE = [  # (path below the version, endpoint, methods)
     ("/{node:digits}/messages", h.messages, ["POST"]),
     ("/{node:digits}/media", h.upload_media, ["POST"]),
     ("/{node:digits}/phone_numbers", h.phone_numbers, ["GET"]),
-    ("/{node:digits}/message_templates", h.list_templates, ["GET"]),
-    ("/{node:digits}/message_templates", h.create_template, ["POST"]),
-    ("/{node:digits}/message_templates", h.delete_template, ["DELETE"]),
+    ("/{node:digits}/message_templates", t.list_templates, ["GET"]),
+    ("/{node:digits}/message_templates", t.create_template, ["POST"]),
+    ("/{node:digits}/message_templates", t.delete_template, ["DELETE"]),
     ("/{node:digits}/subscribed_apps", h.get_subscribed_apps, ["GET"]),
     ("/{node:digits}/subscribed_apps", h.subscribe_app, ["POST"]),
     ("/{node:digits}/subscribed_apps", h.unsubscribe_app, ["DELETE"]),

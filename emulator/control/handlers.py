@@ -3,42 +3,50 @@
 from __future__ import annotations
 
 import functools
-import hmac
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator import __version__
-from emulator.control.paging import collect, limit_of, page, views
-from emulator.domain.messages import INBOUND, matcher
+from emulator.control import listing
+from emulator.control.listing import limit_of
 from emulator.domain.reasons import Reason, Refusal
 from emulator.domain.templates import definitions_in
+from emulator.domain.users import usual_traits
+from emulator.durations import parse_duration
+from emulator.errors import render
 from emulator.onprem.auth import bearer_token
 from emulator.views import record_view, records_view
-from emulator.web import JSONResponse, read_json, read_json_value, tenant_of
-from emulator.webhooks.log import matcher as webhook_matcher
+from emulator.web import JSONResponse, collect, read_json, read_json_value, secret_matches, tenant_of, validate_body
+from emulator.webhooks import settling
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def control(endpoint: Endpoint) -> Endpoint:
-    """Guard a control endpoint with the control token, when one is configured."""
+    """Guard a control endpoint with the control token, when one is configured.
+
+    A GET may give it as ``?token=`` too: a link (the page's "Download script") cannot send a header.
+    """
 
     @functools.wraps(endpoint)
     async def guarded(request: Request) -> Response:
         expected = request.app.state.emulator.settings.control_token
-        if expected and not hmac.compare_digest(bearer_token(request) or "", expected):
+        given = bearer_token(request) or (request.query_params.get("token") if request.method == "GET" else None)
+        if expected and not secret_matches(given or "", expected):
             raise Refusal(Reason.ACCESS_DENIED, "This control API needs 'Authorization: Bearer <control token>'.")
         return await endpoint(request)
 
     return guarded
 
 
-def _validate(request: Request, schema: str, body: object) -> None:
-    request.app.state.emulator.schemas.validate(schema, body)
+async def _validate(request: Request, schema: str, body: object) -> None:
+    await validate_body(request, schema, body)
 
 
 async def health(request: Request) -> Response:
@@ -58,10 +66,30 @@ async def health(request: Request) -> Response:
 
 
 @control
+async def config(request: Request) -> Response:
+    """GET /_emulator/config: what a bot needs to connect (Cloud ids, token, secrets) and where webhooks go."""
+    from emulator.runtime import webhook_config
+
+    tenant = tenant_of(request)
+    settings = tenant.settings
+    hooks = webhook_config(tenant)
+    cloud = {
+        "phone_number_id": settings.phone_number_id,
+        "waba_id": settings.waba_id,
+        "display_phone_number": settings.display_number,
+        "verified_name": settings.verified_name,
+        "access_token": settings.access_token.split(",")[0],
+        "app_secret": settings.app_secret,
+        "verify_token": settings.verify_token,
+    }
+    return JSONResponse({"cloud": cloud, "webhooks": {"url": hooks.url, "format": hooks.format}})
+
+
+@control
 async def reset(request: Request) -> Response:
     """POST /_emulator/reset: back to the fixture state, keeping tokens and application settings."""
     body = await read_json(request, optional=True)
-    _validate(request, "control/reset.json", body)
+    await _validate(request, "control/reset.json", body)
     await request.app.state.emulator.reset(tenant_of(request), keep=frozenset(body.get("keep", [])))
     return JSONResponse({"status": "reset"})
 
@@ -76,15 +104,10 @@ async def get_clock(request: Request) -> Response:
 async def move_clock(request: Request) -> Response:
     """POST /_emulator/clock: ``advance`` seconds, ``set`` a Unix time, or ``freeze``."""
     body = await read_json(request)
-    _validate(request, "control/clock.json", body)
+    await _validate(request, "control/clock.json", body)
     tenant = tenant_of(request)
-    if "freeze" in body:
-        tenant.clock.freeze(body["freeze"])
-    if "advance" in body:
-        tenant.clock.advance(body["advance"])
-    if "set" in body:
-        tenant.clock.set(body["set"])
-    tenant.save_clock()
+    advance = parse_duration(body["advance"]) if "advance" in body else None
+    tenant.move_clock(advance=advance, to=body.get("set"), freeze=body.get("freeze"))
     await request.app.state.emulator.clock_moved(tenant)
     return JSONResponse(_clock_view(request))
 
@@ -96,8 +119,10 @@ def _clock_view(request: Request) -> dict[str, Any]:
 
 @control
 async def list_users(request: Request) -> Response:
-    """GET /_emulator/users."""
-    return JSONResponse({"users": tenant_of(request).users.list()})
+    """GET /_emulator/users: in order of first appearance; ``limit``, ``after`` (a wa_id)."""
+    pages = tenant_of(request).users.pages(after=request.query_params.get("after"))
+    found, more = await collect(pages, limit_of(request))
+    return JSONResponse(listing.answer("users", found, more, "wa_id"))
 
 
 @control
@@ -105,7 +130,7 @@ async def put_user(request: Request) -> Response:
     """PUT /_emulator/users/{wa_id}: create or update a simulated user."""
     wa_id = request.path_params["wa_id"]
     body = await read_json(request)
-    _validate(request, "control/user.json", {**body, "wa_id": wa_id})
+    await _validate(request, "control/user.json", {**body, "wa_id": wa_id})
     if body.get("wa_id", wa_id) != wa_id:
         raise Refusal(Reason.INVALID_PARAMETER, "$.wa_id: must match the wa_id in the path")
     return JSONResponse({"user": tenant_of(request).users.upsert(wa_id, body)})
@@ -115,7 +140,7 @@ async def put_user(request: Request) -> Response:
 async def get_user(request: Request) -> Response:
     """GET /_emulator/users/{wa_id}: one user (created on first use, like any number)."""
     wa_id = request.path_params["wa_id"]
-    _validate(request, "control/user.json", {"wa_id": wa_id})
+    await _validate(request, "control/user.json", {"wa_id": wa_id})
     return JSONResponse({"user": tenant_of(request).users.get_or_create(wa_id)})
 
 
@@ -124,19 +149,18 @@ MAX_WAIT_S = 60.0
 
 @control
 async def list_messages(request: Request) -> Response:
-    """GET /_emulator/messages: filters ``to``, ``type``, ``status``, ``after``; ``wait`` long-polls; paged."""
+    """GET /_emulator/messages: filters ``to``, ``type``, ``status``, ``after``; ``limit``; ``wait`` long-polls."""
     query = request.query_params
-    keep = matcher(to=query.get("to"), type=query.get("type"), status=query.get("status"))
-    after, limit = query.get("after"), limit_of(request)
+    filters = {k: query.get(k) for k in ("to", "type", "status", "after")}
     wait = _seconds(query.get("wait"), "wait")
+    limit = limit_of(request)
     tenant = tenant_of(request)
     deadline = time.monotonic() + wait
     while True:
-        tenant.messages.check_cursor(after)
-        found, more = await collect(tenant.messages.chunks(after), keep, limit)
+        found, more = await collect(tenant.messages.pages(**filters), limit)
         remaining = deadline - time.monotonic()
-        if found or remaining <= 0:
-            return JSONResponse(page("messages", records_view(found), more))
+        if found or remaining <= 0 or tenant.feed.closed:  # closed: the process is stopping
+            return JSONResponse(listing.answer("messages", records_view(found), more, "id"))
         await tenant.feed.wait(remaining)
 
 
@@ -168,7 +192,7 @@ async def list_templates(request: Request) -> Response:
 async def add_templates(request: Request) -> Response:
     """POST /_emulator/templates: one definition, a list, or Meta's ``{"data": [...]}`` answer."""
     body = await read_json_value(request)
-    _validate(request, "control/template.json", body)
+    await _validate(request, "control/template.json", body)
     registry = tenant_of(request).templates
     added = [registry.add(d) for d in definitions_in(body)]
     return JSONResponse({"templates": added}, status_code=201)
@@ -178,9 +202,9 @@ async def add_templates(request: Request) -> Response:
 async def user_sends(request: Request) -> Response:
     """POST /_emulator/users/{wa_id}/messages: the simulated user sends a message to the business."""
     wa_id = request.path_params["wa_id"]
-    _validate(request, "control/user.json", {"wa_id": wa_id})
+    await _validate(request, "control/user.json", {"wa_id": wa_id})
     body = await read_json(request)
-    _validate(request, "control/inbound.json", body)
+    await _validate(request, "control/inbound.json", body)
     tenant = tenant_of(request)
     record = tenant.actions.send(wa_id, body)
     return JSONResponse({"message": request.app.state.emulator.as_delivered(tenant, record)})
@@ -190,49 +214,32 @@ async def user_sends(request: Request) -> Response:
 async def conversation(request: Request) -> Response:
     """GET /_emulator/conversations/{wa_id}: both directions in order; ``?format=script`` as a replay script."""
     wa_id = request.path_params["wa_id"]
-    _validate(request, "control/user.json", {"wa_id": wa_id})
-    found, cursor = await _conversation_page(request, wa_id)
-    view = tenant_of(request).conversation(wa_id, records_view(found))
-    if cursor is not None:
-        view["next"] = cursor
+    await _validate(request, "control/user.json", {"wa_id": wa_id})
     output = request.query_params.get("format", "json")
-    if output == "script":
-        from emulator.replay.export import conversation_yaml  # only this format needs yaml and the replay code
-
-        return Response(conversation_yaml(view), media_type="application/yaml")
-    if output != "json":
+    if output not in ("json", "script"):
         raise Refusal(Reason.INVALID_PARAMETER, f"format: must be 'json' or 'script' (got {output!r})")
+    limit = limit_of(request)
+    tenant = tenant_of(request)
+    messages, _ = await collect(tenant.conversation_pages(wa_id))
+    view = tenant.conversation(wa_id, messages)
+    shown, more = listing.window(view["messages"], request.query_params.get("after"), limit, "id")
+    view = {**view, **listing.answer("messages", records_view(shown), more, "id")}
+    if output == "script":
+        from emulator.transcripts.export import conversation_yaml  # only this format needs yaml
+
+        text = await run_in_threadpool(conversation_yaml, view, usual_traits)  # the view is this request's own
+        return Response(text, media_type="application/yaml")
     return JSONResponse(view)
-
-
-async def _conversation_page(request: Request, wa_id: str) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of both directions in order; the cursor ``OUTBOUND_ID,INBOUND_ID`` of the next, if any."""
-    messages, limit = tenant_of(request).messages, limit_of(request)
-    out_after, _, in_after = (request.query_params.get("after") or "").partition(",")
-    cursors = [out_after or None, in_after or None]
-    messages.check_cursor(cursors[0])
-    messages.check_cursor(cursors[1], INBOUND)
-    outbound, more_out = await collect(messages.chunks(cursors[0]), lambda r: r["to"] == wa_id, limit)
-    inbound, more_in = await collect(messages.chunks(cursors[1], kind=INBOUND), lambda r: r["from"] == wa_id, limit)
-    merged = sorted(outbound + inbound, key=lambda m: m["seq"])
-    found = merged[:limit]
-    if not (more_out or more_in or len(merged) > limit):
-        return found, None
-    for n, kind in enumerate(("outbound", "inbound")):
-        cursors[n] = next((m["id"] for m in reversed(found) if m["direction"] == kind), cursors[n])
-    return found, f"{cursors[0] or ''},{cursors[1] or ''}"
 
 
 @control
 async def list_webhooks(request: Request) -> Response:
-    """GET /_emulator/webhooks: the delivery log; filters ``state`` and ``recipient``; ``after``; paged."""
+    """GET /_emulator/webhooks: the delivery log; filters ``state`` and ``recipient``; ``limit``, ``after``."""
     query = request.query_params
-    after, limit = query.get("after"), limit_of(request)
     queue = request.app.state.emulator.webhooks(tenant_of(request))
-    if after is not None and queue.get(after) is None:
-        raise Refusal(Reason.NOT_FOUND, f"after: no webhook delivery {after} (was the emulator reset?)")
-    found, more = await collect(queue.chunks(after), webhook_matcher(query.get("state"), query.get("recipient")), limit)
-    return JSONResponse(page("webhooks", await views(found, queue.show), more))
+    pages = queue.pages(query.get("state"), query.get("recipient"), query.get("after"))
+    found, more = await collect(pages, limit_of(request))
+    return JSONResponse(listing.answer("webhooks", found, more, "id"))
 
 
 @control
@@ -257,14 +264,33 @@ async def redeliver_webhook(request: Request) -> Response:
 
 @control
 async def drain_webhooks(request: Request) -> Response:
-    """POST /_emulator/webhooks/drain?timeout=S: wait until due statuses ran and deliveries settled."""
+    """POST /_emulator/webhooks/drain?timeout=S&lenient=B: wait until due statuses ran and every delivery went out."""
     timeout = _seconds(request.query_params.get("timeout", "5"), "timeout")
+    lenient = _flag(request.query_params.get("lenient"), "lenient")
     emulator = request.app.state.emulator
     tenant = tenant_of(request)
     try:
-        await emulator.drain(tenant, timeout)
-    except TimeoutError as exc:
+        unsettled = await emulator.drain(tenant, timeout, lenient=lenient)
+    except (TimeoutError, RuntimeError) as exc:  # RuntimeError: the process is stopping
         raise Refusal(Reason.NOT_READY, str(exc)) from None
-    counts = emulator.webhooks(tenant).counts()
-    states = {state: counts[state] for state in ("pending", "delivered", "failed") if counts[state]}
-    return JSONResponse({"settled": True, "states": states})
+    deliveries, _ = await collect(emulator.webhooks(tenant).pages())
+    counts: dict[str, int] = {}
+    for delivery in deliveries:
+        counts[delivery["state"]] = counts.get(delivery["state"], 0) + 1
+    if not unsettled:
+        return JSONResponse({"settled": True, "states": counts})
+    no_url = any(item["why"] == settling.NO_URL for item in unsettled)
+    refusal = Refusal(
+        Reason.WEBHOOK_URL_MISSING if no_url else Reason.NOT_READY, settling.explain(unsettled, tenant.clock.now())
+    )
+    answer = render(request, refusal)
+    body = {**orjson.loads(answer.body), "settled": False, "states": counts, "unsettled": unsettled}
+    return JSONResponse(body, status_code=answer.status_code)
+
+
+def _flag(raw: str | None, name: str) -> bool:
+    if raw is None or raw.lower() in ("false", "0", ""):
+        return False
+    if raw.lower() in ("true", "1"):
+        return True
+    raise Refusal(Reason.INVALID_PARAMETER, f"{name}: must be true or false (got {raw!r})")

@@ -96,7 +96,7 @@ class AuthService:
         self._store.delete(self._tenant, TOKENS, token)
 
     def authenticate(self, token: str | None) -> str:
-        """The username a valid bearer token belongs to; 401/1005 for a missing, unknown or expired one."""
+        """The username a valid bearer token belongs to; access denied for a missing, unknown or expired one."""
         record = self._store.get(self._tenant, TOKENS, token) if token else None
         if record is None or record["expires_at"] <= self._clock.now():
             raise Refusal(Reason.ACCESS_DENIED)

@@ -1,4 +1,9 @@
-"""Conversation-based pricing: the ``conversation`` and ``pricing`` objects of sent/delivered statuses."""
+"""Conversation-based pricing: the ``conversation`` and ``pricing`` objects of sent/delivered statuses.
+
+A free entry point (pricing docs, cloud-api.md §10): when the user arrived from a click-to-WhatsApp
+ad and the business answers within 24 hours, a free ``referral_conversion`` conversation opens for
+72 hours, and every message to the user in it (templates too) is billed to it.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,9 @@ from emulator.store import Doc, Store
 
 KIND = "billing"
 CONVERSATION_S = 24 * 3600
-KEPT = 10_000  # conversations kept in memory (all forgotten at once when full)
+ENTRY_POINT_REPLY_S = 24 * 3600  # the business must answer an ad's message within this to open one
+ENTRY_POINT_S = 72 * 3600
+FREE_ENTRY = "referral_conversion"
 CATEGORIES = frozenset({"marketing", "utility", "authentication"})
 
 
@@ -25,30 +32,41 @@ def category_of(record: Doc) -> str:
 class BillingService:
     """One open conversation per user and category, 24 h long, as conversation-based pricing counts them."""
 
-    def __init__(self, store: Store, tenant: str, ids: IdFactory, now: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        tenant: str,
+        ids: IdFactory,
+        now: Callable[[], float],
+        entry_point_at: Callable[[str], float | None] = lambda _: None,
+    ) -> None:
         self._store = store
         self._tenant = tenant
         self._ids = ids
         self._now = now
-        self._open: dict[str, Doc] = {}  # read on every send: kept (written only here)
+        self._entry_point_at = entry_point_at  # when the user last arrived from an ad
 
     def conversation_for(self, record: Doc) -> Doc:
         """The conversation a message is billed in, opened on first use: ``{id, expires_at, category}``."""
+        free = self._open(f"{record['to']}:{FREE_ENTRY}")
+        if free is not None:
+            return free
+        arrived = self._entry_point_at(record["to"])
+        if arrived is not None and self._now() < arrived + ENTRY_POINT_REPLY_S:
+            return self._start(f"{record['to']}:{FREE_ENTRY}", FREE_ENTRY, ENTRY_POINT_S)
         category = category_of(record)
         key = f"{record['to']}:{category}"
-        conversation = self._open.get(key) or self._store.get(self._tenant, KIND, key)
-        if conversation is None or conversation["expires_at"] <= self._now():
-            conversation = {
-                "id": self._ids.conversation_id(),
-                "expires_at": int(self._now()) + CONVERSATION_S,
-                "category": category,
-            }
-            self._store.put(self._tenant, KIND, key, conversation)
-        if len(self._open) >= KEPT:
-            self._open.clear()
-        self._open[key] = conversation
-        return conversation
+        return self._open(key) or self._start(key, category, CONVERSATION_S)
 
-    def cleared(self) -> None:
-        """Every conversation was reset."""
-        self._open.clear()
+    def _open(self, key: str) -> Doc | None:
+        conversation = self._store.get(self._tenant, KIND, key)
+        return conversation if conversation is not None and conversation["expires_at"] > self._now() else None
+
+    def _start(self, key: str, category: str, length_s: int) -> Doc:
+        conversation = {
+            "id": self._ids.conversation_id(),
+            "expires_at": int(self._now()) + length_s,
+            "category": category,
+        }
+        self._store.put(self._tenant, KIND, key, conversation)
+        return conversation

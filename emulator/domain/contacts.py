@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from emulator.domain.outbox import ContactsChecked, Outbox
-from emulator.domain.phone import normalize
 from emulator.domain.users import UsersService
+from emulator.phone import normalize
 
 ContactResult = dict[str, Any]
 
@@ -18,12 +19,18 @@ class ContactsService:
         self._users = users
         self._outbox = outbox
 
-    def check(self, inputs: list[str], *, blocking: str) -> list[ContactResult]:
+    def check(self, inputs: Sequence[str], *, blocking: str) -> list[ContactResult]:
         """One result per input, in order: valid (with wa_id), invalid, or processing for no_wait."""
-        results = [self._check_one(raw) for raw in inputs]
+        return self.answer(self.results(inputs), blocking=blocking)
+
+    def results(self, inputs: Sequence[str]) -> list[ContactResult]:
+        """What each input is (a check may take its inputs a slice at a time, then ``answer``)."""
+        return [self._check_one(raw) for raw in inputs]
+
+    def answer(self, results: list[ContactResult], *, blocking: str) -> list[ContactResult]:
+        """The results for ``wait``; for ``no_wait``, "processing" now and the results in a contacts notification."""
         if blocking == "wait":
             return results
-        # no_wait: answer "processing" now; the results follow as a contacts notification.
         self._outbox.emit(ContactsChecked(results))
         return [{"input": r["input"], "status": "processing"} for r in results]
 

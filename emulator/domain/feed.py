@@ -10,11 +10,16 @@ Listener = Callable[[str, dict[str, Any]], None]
 
 
 class ChangeFeed:
-    """Publishes ``(topic, document)`` changes; ``wait`` lets a coroutine sleep until the next one."""
+    """Publishes ``(topic, document)`` changes; ``wait`` lets a coroutine sleep until the next one.
+
+    ``close()`` (the process is stopping) wakes every waiter, and later waits return at once;
+    listeners get a last ``closed`` change.
+    """
 
     def __init__(self) -> None:
         self._event: asyncio.Event | None = None
         self.listeners: list[Listener] = []
+        self.closed = False
 
     def publish(self, topic: str, doc: dict[str, Any]) -> None:
         """Tell listeners and wake every waiter."""
@@ -25,8 +30,15 @@ class ChangeFeed:
             self._event.set()
             self._event = None
 
+    def close(self) -> None:
+        """No more waiting: wake every waiter and tell the listeners (``closed``)."""
+        self.closed = True
+        self.publish("closed", {})
+
     async def wait(self, timeout: float) -> bool:
-        """Sleep until the next change or ``timeout`` seconds; True if something changed."""
+        """Sleep until the next change or ``timeout`` seconds; True if something changed (False once closed)."""
+        if self.closed:
+            return False
         if self._event is None:
             self._event = asyncio.Event()
         try:

@@ -1,9 +1,12 @@
 """A template send checked against its definition and hydrated: what the user's phone shows.
 
 ``parse_components`` reads the ``components`` of a send (any letter case, index as int or numeric
-string); ``hydrate`` checks them against the registered definition and fills the placeholders.
-Codes: 2000 parameter count, 2012 parameter kind, 2013 buttons, 2004 / 2005 lengths, 1009 a
-component sent twice (the judgement calls are argued in docs/templates.md).
+string); ``hydrate`` checks them against the registered definition and fills the placeholders
+(named ones by the ``parameter_name`` sent with each value).
+Reasons: template_param_count, template_param_format (kind, or an unknown name), template_buttons,
+template_param_too_long / template_text_too_long, template_param_whitespace (a text parameter breaking
+the whitespace policy), invalid_parameter for a component sent twice (the judgement calls are argued
+in docs/templates.md).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ BODY_PARAM_MAX = 1024  # when the template has components besides the body
 BODY_ONLY_PARAM_MAX = 32768  # when the body is the template's only component
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
+_WHITESPACE = re.compile(r"[\n\t]| {5}")  # the whitespace policy: no new line, no tab, at most 4 spaces in a row
 _MEDIA = {"IMAGE": "image", "VIDEO": "video", "DOCUMENT": "document", "LOCATION": "location"}
 _TEXT_KINDS = ("text", "currency", "date_time")
 _SUB_TYPES = {
@@ -36,9 +40,18 @@ _COUNT = (Reason.TEMPLATE_PARAM_COUNT, "the template {label} has {want} paramete
 _MISSING = (Reason.TEMPLATE_PARAM_COUNT, "the template {label} has {want} parameter(s), none sent")
 _WRONG_KIND = (Reason.TEMPLATE_PARAM_FORMAT, "the {label} takes type {want}, not {got!r}")
 _TOO_LONG = (Reason.TEMPLATE_PARAM_TOO_LONG, "a {label} text parameter has {size} characters, max {limit}")
+_EMPTY = (Reason.TEMPLATE_PARAM_WHITESPACE, "a {label} text parameter must not be empty")
+_SPACING = (
+    Reason.TEMPLATE_PARAM_WHITESPACE,
+    "a {label} text parameter cannot have new-line or tab characters or more than 4 consecutive spaces",
+)
 _HYDRATED_TOO_LONG = (
     Reason.TEMPLATE_TEXT_TOO_LONG,
     "the hydrated body has {size} characters, max {limit}",
+)
+_UNKNOWN_NAME = (
+    Reason.TEMPLATE_PARAM_FORMAT,
+    "the {label} has no parameter {name!r} to fill, or it is sent twice (it has {have})",
 )
 _TWICE = (Reason.INVALID_PARAMETER, "{what} sent twice")
 _BAD_INDEX = (Reason.INVALID_PARAMETER, "must be a button position 0-9")
@@ -142,21 +155,44 @@ def _body(template_text: str, sent: Sent, limit: int) -> str:
 
 
 def _fill(text: str, part: Part | None, sent: Sent, label: str, limit: int) -> str:
-    """``text`` with its placeholders filled: ``{{n}}`` by number, named ones in order of appearance."""
+    """``text`` with its placeholders filled: ``{{n}}`` by number, named ones by ``parameter_name``.
+
+    Named placeholders sent without any ``parameter_name`` are filled in order of appearance.
+    """
     names = list(dict.fromkeys(m.group(1) for m in _PLACEHOLDER.finditer(text)))
-    if all(n.isdigit() for n in names):
+    positional = all(n.isdigit() for n in names)
+    if positional:
         names.sort(key=int)
     params, at = _params(part, len(names), sent.where, label)
-    pairs = enumerate(zip(names, params, strict=True))
-    values = {name: _text_value(param, f"{at}[{j}]", label, limit) for j, (name, param) in pairs}
+    indexed = list(enumerate(params)) if positional else _by_name(names, params, at, label)
+    pairs = zip(names, indexed, strict=True)
+    values = {name: _text_value(param, f"{at}[{j}]", label, limit) for name, (j, param) in pairs}
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
 
 
+def _by_name(names: list[str], params: list[Param], at: str, label: str) -> list[tuple[int, Param]]:
+    """Each named placeholder's parameter (with its index), matched by ``parameter_name``, in any order."""
+    if not any("parameter_name" in p for p in params):
+        return list(enumerate(params))
+    found: dict[str, tuple[int, Param]] = {}
+    for j, param in enumerate(params):
+        name = param.get("parameter_name")
+        if name not in names or name in found:
+            have = ", ".join(names)
+            raise fail(_UNKNOWN_NAME, f"{at}[{j}].parameter_name", label=label, name=name, have=have)
+        found[str(name)] = (j, param)
+    return [found[n] for n in names]
+
+
 def _text_value(param: Param, at: str, label: str, limit: int) -> str:
-    """A text parameter's text (2004 past ``limit``); a currency or date_time one's fallback_value."""
+    """A text parameter's text (too long past ``limit``); a currency or date_time one's fallback_value."""
     kind = param.get("type")
     if kind == "text":
         value = str(param.get("text", ""))
+        if not value.strip():
+            raise fail(_EMPTY, at, label=label)
+        if _WHITESPACE.search(value):
+            raise fail(_SPACING, at, label=label)
         if len(value) > limit:
             raise fail(_TOO_LONG, at, label=label, limit=limit, size=len(value))
         return value
@@ -167,7 +203,7 @@ def _text_value(param: Param, at: str, label: str, limit: int) -> str:
 
 
 def _params(part: Part | None, want: int, where: str, label: str) -> tuple[list[Param], str]:
-    """The part's parameters and their path, if there are exactly ``want`` of them (else 2000)."""
+    """The part's parameters and their path, if there are exactly ``want`` of them (else a count mismatch)."""
     params = part.params if part is not None else []
     if len(params) == want:
         return params, part.params_path if part is not None else where
@@ -177,7 +213,7 @@ def _params(part: Part | None, want: int, where: str, label: str) -> tuple[list[
 
 
 def _buttons(defined: list[dict[str, Any]], sent: Sent) -> list[dict[str, Any]]:
-    """Each button of the template as the user sees it; a sent button must fit the one at its index (2013)."""
+    """Each button of the template as the user sees it; a sent button must fit the one at its index."""
     for index, part in sent.buttons.items():
         if index >= len(defined):
             raise fail(_NO_BUTTON, f"{part.path}.index", index=index, count=len(defined))

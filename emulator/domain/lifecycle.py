@@ -1,19 +1,19 @@
 """The status lifecycle of an accepted message: sent, delivered, read, or failed.
 
 What happens follows the recipient: a number that is no WhatsApp user (where the API reports that
-later), an incapable user (or one whose app cannot show the type) and a free-form message outside
-the 24-hour window fail; an offline phone stops at ``sent``; read receipts off stop at ``delivered``.
+later), media by a link that cannot be downloaded (a host in the reserved ``.invalid`` domain), an
+incapable user (or one whose app cannot show the type) and a free-form message outside the 24-hour
+window fail; an offline phone stops at ``sent``; read receipts off stop at ``delivered``.
 Delays per user are on the emulator clock (``delivery_delay_s``, ``read_delay_s``); zero, the
 default, is immediate. Every status reached is an event in the outbox, with the record and the user.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 from emulator.domain.billing import BillingService
-from emulator.domain.messages import MessagesService
+from emulator.domain.messages import MessagesService, undownloadable_link
 from emulator.domain.outbox import Outbox, StatusReached
 from emulator.domain.reasons import Failure, Reason
 from emulator.domain.scheduler import Scheduler
@@ -24,6 +24,7 @@ from emulator.store import Doc
 RECEIVED = frozenset({"delivered", "read"})
 BILLED = frozenset({"sent", "delivered"})  # statuses that carry the conversation and pricing
 ONLY_SENT = frozenset({"reaction"})  # a reaction gets a sent status and nothing after it
+STATUS_JOB = "status"  # a delayed status: {"message_id", "expected" (its status now), "next"}
 
 
 class StatusLifecycle:
@@ -47,17 +48,25 @@ class StatusLifecycle:
         self._scheduler = scheduler
         self._outbox = outbox
         self._now = now
+        scheduler.handle(STATUS_JOB, self._resume)
 
-    def accepted(self, record: Doc, user: Doc) -> None:
-        """Start the lifecycle of a message the API just accepted (``user`` is its recipient)."""
+    def accepted(self, record: Doc, user: Doc, cap: Callable[[Doc], Failure | None] | None = None) -> None:
+        """Start the lifecycle of a message the API just accepted (``user`` is its recipient).
+
+        ``cap`` (the optional marketing cap) is asked last, about a message that would go out.
+        """
+        broken = undownloadable_link(record["payload"])
         if user["status"] != "valid":
             self._fail(record, user, Failure(Reason.USER_NOT_VALID, f"{record['to']} is not a WhatsApp user"))
+        elif broken is not None:
+            path, link = broken
+            self._fail(record, user, Failure(Reason.MEDIA_DOWNLOAD_FAILED, f"{path}: could not download {link}"))
         elif not self._window.allows(record["to"], record["type"]):
-            self._fail(
-                record, user, Failure(Reason.WINDOW_CLOSED, _window_details(self._window.expires_at(record["to"])))
-            )
+            self._fail(record, user, Failure(Reason.WINDOW_CLOSED, self._window.closed_details(record["to"])))
         elif user["incapable"] or record["type"] in user.get("unsupported_types", []):
             self._fail(record, user, Failure(Reason.RECEIVER_INCAPABLE, _incapable_details(record, user)))
+        elif cap is not None and (capped := cap(record)) is not None:
+            self._fail(record, user, capped)
         else:
             self._continue(record, user, "sent")
 
@@ -78,16 +87,17 @@ class StatusLifecycle:
                 break
             step, delay = following
             if delay > 0:
-                self._scheduler.at(self._now() + delay, functools.partial(self._resume, record["id"], due[-1], step))
+                job = {"message_id": record["id"], "expected": due[-1], "next": step}
+                self._scheduler.at(self._now() + delay, STATUS_JOB, job)
                 break
             due.append(step)
         self._advance(record, user, due)
 
-    def _resume(self, message_id: str, expected: str, step: str) -> None:
+    def _resume(self, job: Doc) -> None:
         """A delayed step came due: apply it if the message is still where it was (not reset, not moved on)."""
-        record = self._messages.find(message_id)
-        if record is not None and record["status"] == expected:
-            self._continue(record, self._users.get_or_create(record["to"]), step)
+        record = self._messages.find(job["message_id"])
+        if record is not None and record["status"] == job["expected"]:
+            self._continue(record, self._users.get_or_create(record["to"]), job["next"])
 
     def _advance(self, record: Doc, user: Doc, statuses: list[str]) -> None:
         now = self._now()
@@ -124,17 +134,6 @@ def _next_step(status: str, user: Doc) -> tuple[str, float] | None:
     if status == "delivered" and user["read_receipts"]:
         return "read", float(user.get("read_delay_s", 0))
     return None
-
-
-def _window_details(expires_at: float | None) -> str:
-    if expires_at is None:
-        return (
-            "Message failed to send because more than 24 hours have passed since the customer last replied to "
-            "this number: the customer never wrote to it. Only a template can start the conversation."
-        )
-    return (
-        "Message failed to send because more than 24 hours have passed since the customer last replied to this number."
-    )
 
 
 def _incapable_details(record: Doc, user: Doc) -> str:

@@ -97,14 +97,14 @@ class MediaService:
         return self._store.get(self._tenant, KIND, media_id)
 
     def download(self, media_id: str) -> tuple[str, bytes]:
-        """(MIME type, bytes); 404/1006 if there is no such media."""
+        """(MIME type, bytes); refused as not found if there is no such media."""
         blob = self._store.get_blob(self._tenant, media_id)
         if blob is None:
             raise Refusal(Reason.NOT_FOUND, f"Media {media_id} not found")
         return blob
 
     def delete(self, media_id: str) -> None:
-        """Forget a media; 404/1006 if there is no such media."""
+        """Forget a media; refused as not found if there is no such media."""
         if not self._store.delete(self._tenant, KIND, media_id):
             raise Refusal(Reason.NOT_FOUND, f"Media {media_id} not found")
         self._store.delete_blob(self._tenant, media_id)

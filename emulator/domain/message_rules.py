@@ -1,12 +1,13 @@
 """Rules for a ``POST /v1/messages`` body that JSON Schema cannot state.
 
-``check_message`` runs after ``schemas/onprem/messages/message.json`` accepted the body, so it may
+``check_message`` runs after the API's message schema accepted the body, so it may
 rely on the shape the schema guarantees. It checks what spans several array items:
 
-* 2016 more than 10 rows across a list's sections; 2023 more than 30 products across a
+* too_many_rows: more than 10 rows across a list's sections; too_many_products: more than 30 products across a
   product_list's sections (the per-section limits are in the schema);
-* 1009 a row id, row title, reply-button id or reply-button title used twice in one message;
-* 1009 an emoji in a flow's ``flow_cta``.
+* invalid_parameter: a row id, reply-button id or reply-button title used twice in one message (row
+  titles may repeat: the reference asks unique titles of reply buttons only);
+* invalid_parameter: an emoji in a flow's ``flow_cta``.
 
 Template checks against the registry are not here: see ``emulator.domain.templates``.
 """
@@ -29,6 +30,12 @@ _EMOJI = "must not contain emoji"
 # The emoji blocks: Misc Symbols and Dingbats, Misc Symbols and Arrows, the supplementary pictographs
 # (mahjong to symbols-extended-A, flags included), and the emoji presentation selector.
 _EMOJI_RANGES = ((0x2600, 0x27BF), (0x2B00, 0x2BFF), (0x1F000, 0x1FAFF), (0xFE0F, 0xFE0F))
+# What else a reaction may be: older symbols with an emoji presentation (arrows, clocks, shapes, ©, ®, ™),
+# and what joins emoji (ZWJ, the keycap mark, the tag characters of subdivision flags).
+_SYMBOL_RANGES = ((0x2190, 0x21FF), (0x2300, 0x23FF), (0x25A0, 0x25FF), (0x2934, 0x2935), (0x3030, 0x303D))
+_SYMBOLS = frozenset("\u00a9\u00ae\u203c\u2049\u2122\u2139\u24c2\u3297\u3299")
+_KEYCAP = "\u20e3"
+_JOINERS = frozenset("\u200d\u20e3" + "".join(chr(c) for c in range(0xE0020, 0xE0080)))
 
 Rule = Callable[[dict[str, Any]], None]
 
@@ -43,7 +50,7 @@ def check_message(body: dict[str, Any]) -> None:
 
 
 def _list_rows_fit(interactive: dict[str, Any]) -> None:
-    """At most 10 rows across all sections of a list (2016)."""
+    """At most 10 rows across all sections of a list (too_many_rows)."""
     count = sum(len(section["rows"]) for section in interactive["action"]["sections"])
     if count > MAX_ROWS:
         details = _TOO_MANY_ROWS.format(limit=MAX_ROWS, count=count)
@@ -51,18 +58,13 @@ def _list_rows_fit(interactive: dict[str, Any]) -> None:
 
 
 def _list_rows_unique(interactive: dict[str, Any]) -> None:
-    """Row ids, and row titles, are each unique within the message (1009)."""
-    if _distinct([row for section in interactive["action"]["sections"] for row in section["rows"]]):
-        return  # the usual case, decided without building a JSON path
-    rows = list(_items(interactive["action"]["sections"], "$.interactive.action.sections", "rows"))
+    """Row ids are unique within the message; titles may repeat."""
+    rows = _items(interactive["action"]["sections"], "$.interactive.action.sections", "rows")
     _unique("row id", ((f"{path}.id", row["id"]) for path, row in rows))
-    _unique("row title", ((f"{path}.title", row["title"]) for path, row in rows))
 
 
 def _reply_buttons_unique(interactive: dict[str, Any]) -> None:
-    """Reply-button ids, and reply-button titles, are each unique within the message (1009)."""
-    if _distinct([button["reply"] for button in interactive["action"]["buttons"]]):
-        return  # the usual case, decided without building a JSON path
+    """Reply-button ids, and reply-button titles, are each unique within the message (invalid_parameter)."""
     replies = [
         (f"$.interactive.action.buttons[{i}].reply", button["reply"])
         for i, button in enumerate(interactive["action"]["buttons"])
@@ -72,7 +74,7 @@ def _reply_buttons_unique(interactive: dict[str, Any]) -> None:
 
 
 def _products_fit(interactive: dict[str, Any]) -> None:
-    """At most 30 products across all sections of a product list (2023)."""
+    """At most 30 products across all sections of a product list (too_many_products)."""
     count = sum(len(section["product_items"]) for section in interactive["action"]["sections"])
     if count > MAX_PRODUCTS:
         details = _TOO_MANY_PRODUCTS.format(limit=MAX_PRODUCTS, count=count)
@@ -80,7 +82,7 @@ def _products_fit(interactive: dict[str, Any]) -> None:
 
 
 def _flow_cta_plain(interactive: dict[str, Any]) -> None:
-    """A flow's call-to-action text has no emoji (1009)."""
+    """A flow's call-to-action text has no emoji (invalid_parameter)."""
     cta: str = interactive["action"]["parameters"]["flow_cta"]
     if any(_is_emoji(char) for char in cta):
         raise Refusal(Reason.INVALID_PARAMETER, f"$.interactive.action.parameters.flow_cta: {_EMOJI}")
@@ -103,7 +105,7 @@ def _distinct(items: list[dict[str, Any]]) -> bool:
 
 
 def _unique(what: str, values: Iterable[tuple[str, str]]) -> None:
-    """Raise 1009 at the second occurrence of a value; ``values`` are (JSON path, value) pairs."""
+    """Refuse at the second occurrence of a value; ``values`` are (JSON path, value) pairs."""
     seen: dict[str, str] = {}
     for path, value in values:
         if value in seen:
@@ -115,6 +117,22 @@ def _unique(what: str, values: Iterable[tuple[str, str]]) -> None:
 def _is_emoji(char: str) -> bool:
     code = ord(char)
     return any(low <= code <= high for low, high in _EMOJI_RANGES)
+
+
+def is_emoji(text: str) -> bool:
+    """True when ``text`` is one emoji as a keyboard types it: emoji characters with their joiners,
+    skin tones and selectors, or a keycap (a digit, ``#`` or ``*`` with U+20E3); an approximation."""
+    if not text or len(text) > 16:
+        return False
+    if len(text) <= 3 and text[0] in "0123456789#*" and text[-1] == _KEYCAP:
+        return True
+    pictures = [c for c in text if c not in _JOINERS and c != "\ufe0f"]
+    return bool(pictures) and all(_is_emoji(c) or _is_symbol(c) for c in pictures)
+
+
+def _is_symbol(char: str) -> bool:
+    code = ord(char)
+    return char in _SYMBOLS or any(low <= code <= high for low, high in _SYMBOL_RANGES)
 
 
 _INTERACTIVE_RULES: dict[str, tuple[Rule, ...]] = {

@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from emulator.domain.media import MediaService
 from emulator.domain.message_rules import check_message
 from emulator.domain.outbox import Changed, Outbox
-from emulator.domain.phone import normalize
 from emulator.domain.reasons import Channel, Reason, Refusal
 from emulator.domain.retention import Retention
 from emulator.domain.templates import TemplateRegistry
 from emulator.domain.users import UsersService
 from emulator.ids import IdFactory
-from emulator.store import Doc, Store
+from emulator.phone import normalize
+from emulator.store import Doc, Page, Store, pages
 
 KIND = "messages"
 INBOUND = "inbound"
 MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
 Chunk = list[Doc]  # an alias: inside the class ``list`` names the method
+# Links are never fetched (CI has no internet); one to a host of the reserved .invalid domain (RFC 6761,
+# it never resolves), such as https://media-download-fails.invalid/a.jpg, fails to download.
+UNREACHABLE_DOMAIN = "invalid"
+_PASS_THROUGH = (
+    "Message {id} is not kept: with pass_through on, inbound messages are deleted once delivered and cannot "
+    'be marked as read (PATCH /v1/settings/application {{"pass_through": false}})'
+)
+_TOO_OLD = "Message {id} was received {age:.1f} days ago: it can be marked as read for {days:g} days only"
+_HOST = re.compile(r"://(?:[^/@\s]*@)?([^/?#:\s]+)")  # after the scheme (and a provider-name/ before it)
+
+
+def by_id(record: Doc) -> str:
+    """The store key of a record (inbound or outbound)."""
+    return str(record["id"])
 
 
 class MessagesService:
@@ -38,7 +53,7 @@ class MessagesService:
         now: Callable[[], float],
         next_seq: Callable[[], int],
         business_wa_id: str,
-        before_record: Callable[[str, str], None] | None = None,
+        before_record: Callable[[str, str, Channel], None] | None = None,
         max_messages: int = 100_000,
     ) -> None:
         self._store = store
@@ -66,10 +81,10 @@ class MessagesService:
         user = self._recipient(given, channel)
         wa_id = user["wa_id"]
         message_type = body.get("type", "text")
-        hydrated = self._hydrate(body, message_type)
+        hydrated = self._hydrate(body, message_type, channel)
         self._check_media(body)
         if self._before_record is not None:
-            self._before_record(wa_id, message_type)
+            self._before_record(wa_id, message_type, channel)
         record: Doc = {
             "id": self._ids.message_id(channel.name, wa_id),
             "api": channel.name,
@@ -97,7 +112,7 @@ class MessagesService:
         self._outbox.emit(Changed("message", record))
 
     def get(self, message_id: str) -> Doc:
-        """One record; 404/1006 if there is none."""
+        """One record; refused as not found if there is none."""
         record = self._store.get(self._tenant, KIND, message_id)
         if record is None:
             raise Refusal(Reason.NOT_FOUND, f"Message {message_id} not found")
@@ -119,10 +134,30 @@ class MessagesService:
         status: str | None = None,
         after: str | None = None,
     ) -> list[Doc]:
-        """Records oldest first, filtered; ``to`` may be written in any phone format (every one: see ``chunks``)."""
-        self.check_cursor(after)
-        keep = matcher(to=to, type=type, status=status)
-        return [r for chunk in self.retention.chunks(KIND, after) for r in chunk if keep(r)]
+        """Records oldest first, filtered; ``to`` may be written in any phone format."""
+        return [r for page in self.pages(to=to, type=type, status=status, after=after) for r in page]
+
+    def pages(
+        self,
+        *,
+        to: str | None = None,
+        type: str | None = None,
+        status: str | None = None,
+        after: str | None = None,
+    ) -> Iterator[Page]:
+        """What ``list`` gives, a store page at a time (a page may be empty: nothing in it matched)."""
+        wa_id = normalize(to) or to if to else None
+        if after is not None and self.find(after) is None:
+            # a cursor from before a reset would otherwise wait for nothing, forever
+            raise Refusal(Reason.NOT_FOUND, f"after: no message {after} (was the emulator reset, or was it forgotten?)")
+        for page in pages(self._store, self._tenant, KIND, by_id, after=after):
+            yield [
+                r
+                for r in page
+                if (wa_id is None or r["to"] == wa_id)
+                and (type is None or r["type"] == type)
+                and (status is None or r["status"] == status)
+            ]
 
     def check_cursor(self, after: str | None, kind: str = KIND) -> None:
         """Refuse (404) an ``after`` cursor naming no kept message (of ``kind``)."""
@@ -145,11 +180,21 @@ class MessagesService:
         found = self.retention.latest.get(wa_id)
         return None if found is None else self._store.get(self._tenant, found[1], found[2])
 
-    def mark_read(self, message_id: str) -> Doc:
-        """``PUT /v1/messages/{id}``: the business read an inbound message; 404/1006 if unknown."""
+    def mark_read(self, message_id: str, channel: Channel, *, pass_through: bool = False) -> Doc:
+        """The business read an inbound message; refused as not found if unknown, or no longer kept.
+
+        The client keeps inbound messages for ``channel.read_within_s``, and not at all while
+        ``pass_through`` is on where that setting applies (On-Premises: it deletes them once delivered).
+        """
         inbound = self._store.get(self._tenant, INBOUND, message_id)
         if inbound is None:
             raise Refusal(Reason.NOT_FOUND, f"Message {message_id} not found")
+        if pass_through and channel.pass_through_applies:
+            raise Refusal(Reason.NOT_FOUND, _PASS_THROUGH.format(id=message_id))
+        age = self._now() - float(inbound["created_at"])
+        if channel.read_within_s is not None and age > channel.read_within_s:
+            days = channel.read_within_s / 86400
+            raise Refusal(Reason.NOT_FOUND, _TOO_OLD.format(id=message_id, age=age / 86400, days=days))
         if inbound.get("read_at") is None:
             inbound["read_at"] = self._now()
             self._store.put(self._tenant, INBOUND, message_id, inbound)
@@ -168,46 +213,50 @@ class MessagesService:
             raise Refusal(Reason.USER_NOT_VALID, f"$.to: {given} is not a valid WhatsApp user")
         return user
 
-    def _hydrate(self, body: dict[str, Any], message_type: str) -> dict[str, Any] | None:
+    def _hydrate(self, body: dict[str, Any], message_type: str, channel: Channel) -> dict[str, Any] | None:
         if message_type == "template":
-            return self._templates.hydrate(body["template"])
+            return self._templates.hydrate(body["template"], channel.template_kinds)
         if message_type == "hsm":
             return self._templates.hydrate_hsm(body["hsm"])
         return None
 
     def _check_media(self, body: dict[str, Any]) -> None:
-        for path, media_id in _media_ids(body):
-            if self._media.find(media_id) is None:
-                raise Refusal(Reason.MEDIA_NOT_FOUND, f"{path}.id: media {media_id} not found (upload it first)")
+        """Each uploaded media a send names exists and is of the kind its place takes (any file is a document)."""
+        for path, kind, given in media_objects(body):
+            if "id" not in given:
+                continue
+            media = self._media.find(given["id"])
+            if media is None:
+                raise Refusal(Reason.MEDIA_NOT_FOUND, f"{path}.id: media {given['id']} not found (upload it first)")
+            if kind != "document" and media.get("kind") != kind:
+                raise Refusal(
+                    Reason.MEDIA_INVALID,
+                    f"{path}.id: media {given['id']} is {media['mime_type']}, which is no {kind}",
+                )
 
 
-def _media_ids(body: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """Every uploaded-media id a send names, with its JSON path."""
+def media_objects(body: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Every media object of a send (by ``id`` or ``link``): its JSON path, its kind and the object."""
     message_type = body.get("type", "text")
-    if message_type in MEDIA_TYPES and "id" in body[message_type]:
-        yield f"$.{message_type}", body[message_type]["id"]
+    if message_type in MEDIA_TYPES:
+        yield f"$.{message_type}", message_type, body[message_type]
     elif message_type == "interactive":
         header = body["interactive"].get("header") or {}
         kind = header.get("type")
-        if kind in MEDIA_TYPES and "id" in header.get(kind, {}):
-            yield f"$.interactive.header.{kind}", header[kind]["id"]
+        if kind in MEDIA_TYPES and isinstance(header.get(kind), dict):
+            yield f"$.interactive.header.{kind}", kind, header[kind]
     elif message_type == "template":
         for c, component in enumerate(body["template"].get("components") or []):
             for p, param in enumerate(component.get("parameters") or []):
                 kind = param.get("type")
-                if kind in MEDIA_TYPES and "id" in param.get(kind, {}):
-                    yield f"$.template.components[{c}].parameters[{p}].{kind}", param[kind]["id"]
+                if kind in MEDIA_TYPES and isinstance(param.get(kind), dict):
+                    yield f"$.template.components[{c}].parameters[{p}].{kind}", kind, param[kind]
 
 
-def matcher(*, to: str | None = None, type: str | None = None, status: str | None = None) -> Callable[[Doc], bool]:
-    """The filter of ``GET /_emulator/messages``: ``to`` may be written in any phone format."""
-    wa_id = normalize(to) or to if to else None
-
-    def keep(record: Doc) -> bool:
-        return (
-            (wa_id is None or record["to"] == wa_id)
-            and (type is None or record["type"] == type)
-            and (status is None or record["status"] == status)
-        )
-
-    return keep
+def undownloadable_link(body: dict[str, Any]) -> tuple[str, str] | None:
+    """The first media link of a send that cannot be downloaded (a host in .invalid), with its path; or None."""
+    for path, _, given in media_objects(body):
+        found = _HOST.search(str(given.get("link") or ""))
+        if found and found.group(1).lower().rstrip(".").rsplit(".", 1)[-1] == UNREACHABLE_DOMAIN:
+            return f"{path}.link", str(given["link"])
+    return None

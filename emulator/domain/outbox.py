@@ -41,6 +41,15 @@ class MessageReceived:
 
 
 @dataclass(frozen=True)
+class MessageDeleted:
+    """A simulated user deleted (for everyone) a message they had sent; ``record`` is its inbound record."""
+
+    record: Doc
+    user: Doc
+    at: float
+
+
+@dataclass(frozen=True)
 class ContactsChecked:
     """The results of a contacts check the caller did not wait for."""
 
@@ -49,7 +58,7 @@ class ContactsChecked:
 
 @dataclass(slots=True)
 class Changed:
-    """Recorded state changed: ``topic`` is message, inbound or reset (for long-polls and the page)."""
+    """State changed: ``topic`` is message, inbound, reset, faults or deleted (for long-polls and the page)."""
 
     topic: str
     doc: Doc
@@ -65,7 +74,7 @@ class JobScheduled:
     """Something was scheduled on the emulator clock (a delayed status)."""
 
 
-Event = StatusReached | MessageReceived | ContactsChecked | Changed | SettingsChanged | JobScheduled
+Event = StatusReached | MessageReceived | MessageDeleted | ContactsChecked | Changed | SettingsChanged | JobScheduled
 Sink = Callable[[Event], None]
 
 

@@ -49,11 +49,16 @@ class Reason(StrEnum):
     RECEIVER_INCAPABLE = "receiver_incapable"
     UNSUPPORTED_INBOUND = "unsupported_inbound"
     MEDIA_DOWNLOAD_FAILED = "media_download_failed"
+    # optional send limits (realism switches, off by default)
+    PAIR_RATE_LIMITED = "pair_rate_limited"
+    THROUGHPUT_LIMITED = "throughput_limited"
+    MARKETING_CAPPED = "marketing_capped"
     # templates
     TEMPLATE_MISSING = "template_missing"
     TEMPLATE_PARAM_COUNT = "template_param_count"
     TEMPLATE_PARAM_FORMAT = "template_param_format"
     TEMPLATE_PARAM_TOO_LONG = "template_param_too_long"
+    TEMPLATE_PARAM_WHITESPACE = "template_param_whitespace"
     TEMPLATE_TEXT_TOO_LONG = "template_text_too_long"
     TEMPLATE_BUTTONS = "template_buttons"
     TEMPLATE_NAMESPACE_EMPTY = "template_namespace_empty"
@@ -62,6 +67,7 @@ class Reason(StrEnum):
     TEMPLATE_DISABLED = "template_disabled"
     # webhook configuration
     CALLBACK_VERIFICATION_FAILED = "callback_verification_failed"
+    WEBHOOK_URL_MISSING = "webhook_url_missing"
 
 
 class Refusal(Exception):
@@ -104,6 +110,10 @@ class Channel:
     name: str
     deferred: frozenset[Reason]
     version: str = ""  # the API version the caller named, kept on the record for the renderers
+    template_kinds: frozenset[str] = frozenset()  # template components beyond header/body/footer/buttons
+    read_within_s: float | None = None  # how old an inbound message the API still marks as read
+    pass_through_applies: bool = False  # the application setting pass_through stops marking as read
+    limited: bool = False  # the optional send limits (pair rate, throughput, marketing cap) apply
 
     def defers(self, reason: Reason) -> bool:
         """True when this API accepts the call and reports ``reason`` in a ``failed`` status."""

@@ -1,20 +1,27 @@
 """Simulated users acting: what a user's phone sends, filled in as the phone would fill it.
 
 The control API gives an action in WhatsApp's inbound vocabulary (design.md); this turns it into
-the inbound message the bot receives, refusing what a real phone could not do: replying to a
-message the user never received, or tapping a button, row or quick reply that message lacks.
+the inbound message the bot receives, refusing what a real phone could not do: replying to, reacting
+to or ordering from a message the user never received, tapping a button, row or quick reply that
+message lacks, completing a flow that was not sent, deleting a message the user did not send.
+
+The stored message is wire-neutral: ``emulator.webhooks.render`` shapes it per API (a number change
+is ``new_wa_id`` On-Premises and ``wa_id`` on Cloud; an unknown kind is ``unsupported`` on Cloud).
 """
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Callable
 from typing import Any
 
+from emulator.domain import commerce, replies
 from emulator.domain.lifecycle import RECEIVED, StatusLifecycle
 from emulator.domain.media import MediaService
-from emulator.domain.messages import MessagesService
-from emulator.domain.outbox import MessageReceived, Outbox
+from emulator.domain.messages import INBOUND, MessagesService
+from emulator.domain.outbox import Changed, MessageDeleted, MessageReceived, Outbox
 from emulator.domain.reasons import Failure, Reason, Refusal
+from emulator.domain.replies import refuse
 from emulator.domain.samples import sample
 from emulator.domain.users import UsersService
 from emulator.domain.window import WindowService
@@ -23,10 +30,8 @@ from emulator.store import Doc, Store
 
 MEDIA = ("image", "video", "audio", "document", "sticker", "voice")
 COPIED = ("text", "location", "contacts")
-
-
-def _refuse(path: str, why: str) -> Refusal:
-    return Refusal(Reason.INVALID_PARAMETER, f"{path}: {why}")
+REPLIES = ("interactive", "button")
+UNDELETABLE = ("reaction", "system")  # not messages a user can delete for everyone
 
 
 class UserActions:
@@ -64,11 +69,13 @@ class UserActions:
         self._business = business_wa_id
 
     def send(self, wa_id: str, action: dict[str, Any]) -> Doc:
-        """Build, record and deliver the inbound message; answer it as the webhook carries it."""
+        """Build, record and deliver the inbound message; answer its record (a deleted one for ``delete``)."""
         user = self._users.get_or_create(wa_id)
         if user["status"] != "valid":
             raise Refusal(Reason.USER_NOT_VALID, f"{wa_id} is not a WhatsApp user, so it cannot send messages")
         kind = action["type"]
+        if kind == "delete":
+            return self._delete(user, action["delete"]["message_id"])
         api = self._bot_api()
         message: Doc = {
             "from": wa_id,
@@ -77,50 +84,128 @@ class UserActions:
             "type": kind,
         }
         replied = self._context(wa_id, action, message)
-        self._fill(kind, action, message, replied, api)
-        record = self._record(wa_id, message, api)
-        if replied is not None:
-            self._lifecycle.seen(replied["id"])
+        seen = self._fill(kind, action, message, replied, api) or replied
+        if "referral" in action:
+            message["referral"] = self._referral(action["referral"])
+        if kind == "system":
+            user = self._system(user, message, action["system"])
+        record = self._record(wa_id, message, api, renews=kind != "system", entry_point="referral" in action)
+        if seen is not None:
+            self._lifecycle.seen(seen["id"])
         self._outbox.emit(MessageReceived(record, user))
         return record
 
     def _context(self, wa_id: str, action: dict[str, Any], message: Doc) -> Doc | None:
-        message_id = (action.get("context") or {}).get("id")
-        if message_id is None:
-            return None
+        """The message replied to (refused unless the user received it); the product asked about."""
+        context = action.get("context") or {}
+        replied = self.received(wa_id, context["id"], "$.context.id") if "id" in context else None
+        if replied is not None:
+            message["context"] = {"from": self._business, "id": replied["id"]}
+        if "referred_product" in context:
+            if action["type"] != "text":
+                raise refuse("$.context.referred_product", "only a text message asks about a product")
+            product, replied = commerce.enquiry(context["referred_product"], replied, self._shelf(wa_id))
+            message["context"] = {"from": self._business, "id": replied["id"], "referred_product": product}
+        return replied
+
+    def received(self, wa_id: str, message_id: str, path: str) -> Doc:
+        """The business's message ``message_id`` if it reached ``wa_id``'s phone, else a refusal."""
         record = self._messages.find(message_id)
         if record is None or record["to"] != wa_id:
-            raise _refuse("$.context.id", f"{wa_id} never received a message {message_id}")
+            raise refuse(path, f"{wa_id} never received a message {message_id}")
         if record["status"] not in RECEIVED:
-            raise _refuse("$.context.id", f"message {message_id} was not delivered to {wa_id} ({record['status']})")
-        message["context"] = {"from": self._business, "id": message_id}
+            raise refuse(path, f"message {message_id} was not delivered to {wa_id} ({record['status']})")
         return record
 
-    def _fill(self, kind: str, action: dict[str, Any], message: Doc, replied: Doc | None, api: str) -> None:
+    def _fill(self, kind: str, action: dict[str, Any], message: Doc, replied: Doc | None, api: str) -> Doc | None:
+        """The type's object, as the phone fills it; answers the business message it concerns, if another."""
+        given: Any = action.get(kind)  # an object, or the list of a contacts message
         if kind in COPIED:
-            message[kind] = action[kind]
-        elif kind in ("interactive", "button"):
+            message[kind] = given
+        elif kind in REPLIES:
             if replied is None:
                 raise Refusal(Reason.MISSING_PARAMETER, "$.context.id: a reply needs the id of the message replied to")
-            reply = _interactive_reply if kind == "interactive" else _quick_reply
-            message[kind] = reply(action[kind], replied)
+            message[kind] = (
+                replies.interactive_reply(given, replied)
+                if kind == "interactive"
+                else replies.quick_reply(given, replied)
+            )
         elif kind in MEDIA:
-            message[kind] = self._media_object(kind, action[kind], api)
+            message[kind] = self._media_object(kind, given, api)
+        elif kind == "reaction":
+            return self._react(message, action)
+        elif kind == "order":
+            message["order"], shop = commerce.order(given, replied, self._shelf(message["from"]))
+            message["context"] = {"from": self._business, "id": shop["id"]}
+            return shop
         elif kind == "unknown":
             message["errors"] = [Failure(Reason.UNSUPPORTED_INBOUND).as_doc()]
+            if given:
+                message["unknown"] = given
+        return None
+
+    def _react(self, message: Doc, action: dict[str, Any]) -> Doc:
+        """A reaction (or its removal) on a message the user received; the message keeps the user's reaction."""
+        if "context" in action:
+            raise Refusal(Reason.UNEXPECTED_PARAMETER, "$.context: a reaction names its message in reaction.message_id")
+        target = self.received(message["from"], action["reaction"]["message_id"], "$.reaction.message_id")
+        message["reaction"] = replies.reaction(action["reaction"], target)
+        target["reaction"] = message["reaction"].get("emoji")
+        self._messages.save(target)
+        return target
+
+    def _shelf(self, wa_id: str) -> list[Doc]:
+        """The business's messages that reached the user's phone, oldest first."""
+        return [r for r in self._messages.list(to=wa_id) if r["status"] in RECEIVED]
 
     def _media_object(self, kind: str, given: dict[str, Any], api: str) -> Doc:
         if "id" in given:
             media = self._media.find(given["id"])
             if media is None:
-                raise _refuse(f"$.{kind}.id", f"no uploaded media {given['id']} (upload it, or leave out id)")
+                raise refuse(f"$.{kind}.id", f"no uploaded media {given['id']} (upload it, or leave out id)")
         else:  # the user's own file: a small sample the bot can download with GET /v1/media/{id}
             media = self._media.upload(*sample(kind), api=api)
         filled: Doc = {"id": media["id"], "mime_type": media["mime_type"], "sha256": media["sha256"]}
         filled.update({k: v for k, v in given.items() if k in ("caption", "filename")})
+        if kind == "document" and "filename" not in filled:  # a shared file always has a name
+            filled["filename"] = "document" + (mimetypes.guess_extension(media["mime_type"]) or "")
         return filled
 
-    def _record(self, wa_id: str, message: Doc, api: str) -> Doc:
+    def _referral(self, given: dict[str, Any]) -> Doc:
+        """The ad the user came from, with its source type and click id."""
+        referral: Doc = {"source_type": "ad", **given}
+        if referral["source_type"] == "ad":
+            referral.setdefault("ctwa_clid", self._ids.ctwa_clid())
+        return referral
+
+    def _system(self, user: Doc, message: Doc, given: dict[str, Any]) -> Doc:
+        """A number change (the user moves to the new number) or an identity change; answers the user as now."""
+        name, old = user["name"], user["wa_id"]
+        if given["type"] == "user_changed_number":
+            new = given["new_wa_id"]
+            self._users.move(old, new)
+            message["system"] = {"type": given["type"], "body": f"{name} changed from {old} to {new}", "wa_id": new}
+            return self._users.get_or_create(old)
+        changed = self._users.change_identity(old)
+        body = f"{name}'s security code changed"
+        message["system"] = {"type": given["type"], "body": body, "identity": changed["identity_hash"]}
+        return changed
+
+    def _delete(self, user: Doc, message_id: str) -> Doc:
+        """The user deletes a message they sent, for everyone."""
+        record = self._store.get(self._tenant, INBOUND, message_id)
+        if record is None or record["from"] != user["wa_id"]:
+            raise refuse("$.delete.message_id", f"{user['wa_id']} sent no message {message_id}")
+        if record["type"] in UNDELETABLE or record.get("deleted_at") is not None:
+            what = "was deleted already" if record.get("deleted_at") is not None else f"is a {record['type']}"
+            raise refuse("$.delete.message_id", f"message {message_id} {what}: there is nothing to delete")
+        record["deleted_at"] = self._now()
+        self._store.put(self._tenant, INBOUND, message_id, record)
+        self._outbox.emit(Changed("inbound", record))
+        self._outbox.emit(MessageDeleted(record, user, record["deleted_at"]))
+        return record
+
+    def _record(self, wa_id: str, message: Doc, api: str, *, renews: bool, entry_point: bool) -> Doc:
         record: Doc = {
             "id": message["id"],
             "api": api,
@@ -133,59 +218,6 @@ class UserActions:
             "read_at": None,
         }
         self._messages.record_inbound(record)
-        self._window.renew(wa_id)
+        if renews:  # a system notification is no message of the user's: it opens no window
+            self._window.renew(wa_id, entry_point=entry_point)
         return record
-
-
-def _interactive_reply(reply: dict[str, Any], replied: Doc) -> Doc:
-    """A button_reply or list_reply, with the title (and description) taken from the message replied to."""
-    kind = reply["type"]
-    wanted = reply[kind]
-    sent = replied["payload"].get("interactive") or {}
-    if kind == "button_reply":
-        if sent.get("type") != "button":
-            raise _refuse("$.context.id", f"message {replied['id']} has no reply buttons")
-        options = [b["reply"] for b in sent["action"]["buttons"]]
-        what = "reply button"
-    else:
-        if sent.get("type") != "list":
-            raise _refuse("$.context.id", f"message {replied['id']} is not a list message")
-        options = [row for section in sent["action"]["sections"] for row in section["rows"]]
-        what = "list row"
-    chosen = _pick(options, wanted, f"$.interactive.{kind}", what)
-    picked: Doc = {"id": chosen["id"], "title": chosen["title"]}
-    if kind == "list_reply" and chosen.get("description"):
-        picked["description"] = chosen["description"]
-    return {"type": kind, kind: picked}
-
-
-def _quick_reply(wanted: dict[str, Any], replied: Doc) -> Doc:
-    """A template quick-reply tap: the button's payload (as the send gave it) and its text."""
-    buttons = [b for b in (replied.get("hydrated") or {}).get("buttons", []) if b.get("type") == "QUICK_REPLY"]
-    if not buttons:
-        raise _refuse("$.context.id", f"message {replied['id']} has no quick-reply buttons")
-    if "payload" in wanted:
-        matches = [b for b in buttons if b.get("payload") == wanted["payload"]]
-        key = f"payload {wanted['payload']!r}"
-    else:
-        matches = [b for b in buttons if b.get("text") == wanted.get("text")]
-        key = f"text {wanted.get('text')!r}"
-    if not matches:
-        have = ", ".join(repr(b.get("payload") or b.get("text")) for b in buttons)
-        field = "payload" if "payload" in wanted else "text"
-        raise _refuse(f"$.button.{field}", f"message {replied['id']} has no quick reply with {key} (it has {have})")
-    return {"payload": matches[0].get("payload"), "text": matches[0]["text"]}
-
-
-def _pick(options: list[Doc], wanted: dict[str, Any], path: str, what: str) -> Doc:
-    """The option named by ``id`` (or, failing that, by ``title``)."""
-    for field in ("id", "title"):
-        if field in wanted:
-            for option in options:
-                if option[field] == wanted[field]:
-                    return option
-            have = ", ".join(repr(o[field]) for o in options)
-            raise _refuse(
-                f"{path}.{field}", f"the message has no {what} with {field} {wanted[field]!r} (it has {have})"
-            )
-    raise Refusal(Reason.MISSING_PARAMETER, f"{path}: give the id (or title) of the {what}")

@@ -6,18 +6,18 @@ the send's components against it and fills the placeholders.
 Definitions are kept in the store (kind ``templates``, key ``name:language``) in the shape Meta's
 template management API returns. ``hydrate`` takes the ``template`` object of a send that already
 passed the JSON Schema, checks it against the registered definition and returns what the user sees.
-Codes (the judgement calls are argued in docs/templates.md):
+Reasons (the judgement calls are argued in docs/templates.md; each API's table gives the codes):
 
-* 2001 unknown name, no translation for that language code, or a status without a code of its own
-  (PENDING, IN_APPEAL, ...); 2060 / 2061 / 2062 for REJECTED / PAUSED / DISABLED;
-* 2014 namespace given as ``""``; 1009 namespace given and not the template's;
-* 2000 parameter count differs from the placeholders (header, body, a dynamic button), including a
-  component the template needs that was not sent at all;
-* 2012 a parameter of the wrong kind for its place (an image for a TEXT header, text for an IMAGE one);
-* 2013 a button index the template lacks, a sub_type that does not fit the button at that index, or
-  a parameter for a URL button whose URL is static;
-* 2004 a text parameter over its limit; 2005 the hydrated body over its limit;
-* 1009 a header, body or button index sent twice.
+* template_missing: unknown name, no translation for that language code, or a status with no reason
+  of its own (PENDING, IN_APPEAL, ...); template_rejected / template_paused / template_disabled;
+* template_namespace_empty for a namespace given as ``""``; invalid_parameter for another account's;
+* template_param_count: the parameter count differs from the placeholders (header, body, a dynamic
+  button), including a component the template needs that was not sent at all;
+* template_param_format: a parameter of the wrong kind for its place (an image for a TEXT header);
+* template_buttons: a button index the template lacks, a sub_type that does not fit the button at
+  that index, or a parameter for a URL button whose URL is static;
+* template_param_too_long / template_text_too_long: a text parameter, or the hydrated body, over its limit;
+* invalid_parameter: a header, body or button index sent twice.
 """
 
 from __future__ import annotations
@@ -41,11 +41,11 @@ _STATUS_ERRORS: dict[str, Reason] = {
     "PAUSED": Reason.TEMPLATE_PAUSED,
     "DISABLED": Reason.TEMPLATE_DISABLED,
 }
-_CLOUD_ONLY = ("CAROUSEL", "LIMITED_TIME_OFFER")
+_EXTRA_KINDS = ("CAROUSEL", "LIMITED_TIME_OFFER")  # sendable only where the channel says so
 
 _UNKNOWN = (Reason.TEMPLATE_MISSING, "no template named {name!r}")
 _NO_TRANSLATION = (Reason.TEMPLATE_MISSING, "template {name!r} has no {code!r} translation (only {have})")
-_CLOUD_ONLY_KIND = (Reason.TEMPLATE_MISSING, "template {name!r} has a {kind} component: Cloud API only")
+_UNSENDABLE_KIND = (Reason.TEMPLATE_MISSING, "template {name!r} has a {kind} component, which this API cannot send")
 _NOT_ACTIVE = "template {name!r} ({code}) is {status}, not APPROVED"
 _EMPTY_NAMESPACE = (Reason.TEMPLATE_NAMESPACE_EMPTY, "is empty: leave it out or give your namespace")
 _WRONG_NAMESPACE = (Reason.INVALID_PARAMETER, "{given!r} is not the namespace of {name!r}")
@@ -103,10 +103,13 @@ class TemplateRegistry:
         """The definition with a template id, or None."""
         return next((d for d in self.list() if d.get("id") == template_id), None)
 
-    def hydrate(self, template: dict[str, Any]) -> dict[str, Any]:
-        """Check a send's ``template`` object against its definition; return what the user sees."""
+    def hydrate(self, template: dict[str, Any], kinds: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """Check a send's ``template`` object against its definition; return what the user sees.
+
+        ``kinds`` are the extra component kinds (carousel, limited-time offer) the caller's API can send.
+        """
         path = "$.template"
-        definition = self._find(template, "name", path)
+        definition = self._find(template, "name", path, kinds)
         sent = parse_components(template.get("components") or [], path)
         return hydrate(definition, sent)
 
@@ -119,7 +122,9 @@ class TemplateRegistry:
         sent = Sent(where=path, parts={"body": Part(path, f"{path}.localizable_params", params)})
         return hydrate(definition, sent)
 
-    def _find(self, sent: dict[str, Any], name_field: str, path: str) -> Definition:
+    def _find(
+        self, sent: dict[str, Any], name_field: str, path: str, kinds: frozenset[str] = frozenset()
+    ) -> Definition:
         """The APPROVED definition a send names, after the namespace checks."""
         namespace, at = sent.get("namespace"), f"{path}.{name_field}"
         if namespace == "":
@@ -138,8 +143,8 @@ class TemplateRegistry:
             error = _STATUS_ERRORS.get(status, Reason.TEMPLATE_MISSING)
             raise fail((error, _NOT_ACTIVE), at, name=name, code=code, status=status)
         for kind in (c.get("type") for c in definition.get("components", [])):
-            if kind in _CLOUD_ONLY:
-                raise fail(_CLOUD_ONLY_KIND, at, name=name, kind=kind)
+            if kind in _EXTRA_KINDS and kind not in kinds:
+                raise fail(_UNSENDABLE_KIND, at, name=name, kind=kind)
         return definition
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from emulator.domain.reasons import Reason, Refusal
 from emulator.ids import IdFactory
-from emulator.store import Doc, Store
+from emulator.store import Doc, Page, Store, pages
 
 KIND = "users"
 KNOWN = 10_000  # users kept decoded (all forgotten at once when full)
@@ -23,8 +25,12 @@ class MagicRange:
 
 # Like Twilio's test numbers: US fictional 555 numbers whose seventh digit picks a behaviour.
 MAGIC_RANGES = (
-    MagicRange("1555010", "has no WhatsApp: contacts check says invalid, sends get 1013", {"status": "invalid"}),
-    MagicRange("1555020", "receiver incapable: sends get 201, then a failed status with 1026", {"incapable": True}),
+    MagicRange(
+        "1555010", "has no WhatsApp: contacts check says invalid, sends are refused as no user", {"status": "invalid"}
+    ),
+    MagicRange(
+        "1555020", "receiver incapable: sends are accepted, then fail as receiver incapable", {"incapable": True}
+    ),
     MagicRange("1555030", "read receipts off: statuses stop at delivered", {"read_receipts": False}),
     MagicRange("1555040", "phone offline: messages are never delivered, statuses stop at sent", {"online": False}),
 )
@@ -48,6 +54,11 @@ def magic_traits(wa_id: str) -> dict[str, Any]:
     return {}
 
 
+def usual_traits(wa_id: str) -> dict[str, Any]:
+    """The traits a user with this number has with no set-up: the defaults and any magic ones."""
+    return {**DEFAULTS, **magic_traits(wa_id)}
+
+
 class UsersService:
     """The tenant's simulated users, kept in the store by wa_id."""
 
@@ -69,6 +80,10 @@ class UsersService:
     def list(self) -> list[Doc]:
         """Every known user, in order of first appearance."""
         return self._store.items(self._tenant, KIND)
+
+    def pages(self, *, after: str | None = None) -> Iterator[Page]:
+        """The users ``list`` gives (those after the wa_id ``after``), a store page at a time."""
+        return pages(self._store, self._tenant, KIND, lambda user: str(user["wa_id"]), after=after)
 
     def find(self, wa_id: str) -> Doc | None:
         """A user already known, or None."""
@@ -109,8 +124,30 @@ class UsersService:
         self._save(user)
         return user
 
+    def move(self, old: str, new: str) -> Doc:
+        """The user changes number: the new one takes the profile and traits, the old one has no WhatsApp now."""
+        if new == old:
+            raise Refusal(Reason.INVALID_PARAMETER, f"$.system.new_wa_id: {new} is already the user's number")
+        taken = self.find(new)
+        if taken is not None and taken["status"] == "valid":
+            raise Refusal(Reason.INVALID_PARAMETER, f"$.system.new_wa_id: {new} is already another WhatsApp user's")
+        user = self.get_or_create(old)
+        moved: Doc = {k: v for k, v in user.items() if k != "moved_to"}
+        moved.update(wa_id=new, moved_from=old)
+        self._save(moved)
+        user.update(status="invalid", moved_to=new)
+        self._save(user)
+        return moved
+
+    def change_identity(self, wa_id: str) -> Doc:
+        """The user reinstalled WhatsApp (or changed phone): a new identity key hash."""
+        user = self.get_or_create(wa_id)
+        user["identity_hash"] = self._ids.identity_hash()
+        self._save(user)
+        return user
+
     def _new(self, wa_id: str, fields: dict[str, Any]) -> Doc:
-        user: Doc = {"wa_id": wa_id, **DEFAULTS, **magic_traits(wa_id)}
+        user: Doc = {"wa_id": wa_id, **usual_traits(wa_id)}
         user.update({k: v for k, v in fields.items() if k != "wa_id"})
         if not user.get("name"):  # not setdefault: Faker is slow to load and fixtures have names
             user["name"] = self._ids.profile_name(wa_id)

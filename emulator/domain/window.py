@@ -1,4 +1,8 @@
-"""The 24-hour customer-care window: free-form messages only within 24 h of the user's last message."""
+"""The 24-hour customer-care window: free-form messages only within 24 h of the user's last message.
+
+A message that arrives from a click-to-WhatsApp ad (with a ``referral``) also opens a free entry
+point: see ``emulator.domain.billing``.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,11 @@ KIND = "windows"
 WINDOW_S = 24 * 3600
 KEPT = 10_000  # users whose window is kept in memory (all forgotten at once when full)
 TEMPLATE_TYPES = frozenset({"template", "hsm"})
+LAPSED = "Message failed to send because more than 24 hours have passed since the customer last replied to this number."
+NEVER_WROTE = (
+    LAPSED[:-1] + ": the customer never wrote to this number. Only a template can start the conversation; any "
+    "message from the customer opens the 24-hour window."
+)
 
 
 class WindowService:
@@ -21,30 +30,32 @@ class WindowService:
         self._now = now
         self._last: dict[str, float | None] = {}  # read on every send: kept (all writes go through renew)
 
-    def renew(self, wa_id: str) -> None:
-        """An inbound message opens (or renews) the window."""
-        now = self._now()
-        self._store.put(self._tenant, KIND, wa_id, {"wa_id": wa_id, "last_inbound_at": now})
-        self._keep(wa_id, now)
+    def renew(self, wa_id: str, *, entry_point: bool = False) -> None:
+        """An inbound message opens (or renews) the window; one from an ad also marks a free entry point."""
+        doc = self._store.get(self._tenant, KIND, wa_id) or {"wa_id": wa_id}
+        doc["last_inbound_at"] = self._now()
+        if entry_point:
+            doc["entry_point_at"] = self._now()
+        self._store.put(self._tenant, KIND, wa_id, doc)
+
+    def entry_point_at(self, wa_id: str) -> float | None:
+        """When the user last arrived from an ad (None if never)."""
+        doc = self._store.get(self._tenant, KIND, wa_id)
+        return None if doc is None or doc.get("entry_point_at") is None else float(doc["entry_point_at"])
 
     def expires_at(self, wa_id: str) -> float | None:
-        """When the window closes, or None if the user never wrote."""
-        if wa_id in self._last:
-            last = self._last[wa_id]
-        else:
-            doc = self._store.get(self._tenant, KIND, wa_id)
-            last = None if doc is None else float(doc["last_inbound_at"])
-            self._keep(wa_id, last)
-        return None if last is None else last + WINDOW_S
+        """When the window closes (at most 24 h from now), or None if the user never wrote."""
+        doc = self._store.get(self._tenant, KIND, wa_id)
+        if doc is None:
+            return None
+        return min(float(doc["last_inbound_at"]), self._now()) + WINDOW_S
 
-    def cleared(self) -> None:
-        """Every window was reset."""
-        self._last.clear()
-
-    def _keep(self, wa_id: str, last: float | None) -> None:
-        if len(self._last) >= KEPT:
-            self._last.clear()
-        self._last[wa_id] = last
+    def moved_back(self) -> None:
+        """The clock went back: a message from the future counts as sent now (no window longer than 24 h)."""
+        now = self._now()
+        for doc in self._store.items(self._tenant, KIND):
+            if doc["last_inbound_at"] > now:
+                self._store.put(self._tenant, KIND, doc["wa_id"], {**doc, "last_inbound_at": now})
 
     def is_open(self, wa_id: str) -> bool:
         """True within 24 h of the user's last message."""
@@ -54,6 +65,12 @@ class WindowService:
     def allows(self, wa_id: str, message_type: str) -> bool:
         """Templates go through at any time; anything else needs an open window."""
         return message_type in TEMPLATE_TYPES or self.is_open(wa_id)
+
+    def closed_details(self, wa_id: str) -> str:
+        """Why a free-form message to ``wa_id`` cannot go now: Meta's sentence, and "never wrote" when that is so."""
+        if self.expires_at(wa_id) is None:
+            return NEVER_WROTE
+        return LAPSED
 
     def view(self, wa_id: str) -> Doc:
         """``{"open", "expires_at", "remaining_s"}`` for the control API and the page."""

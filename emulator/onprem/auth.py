@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import functools
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from emulator.domain.auth import ADMIN
 from emulator.domain.reasons import Reason, Refusal
-from emulator.web import header, tenant_of
+from emulator.web import OWNER, header, tenant_of
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -32,10 +32,11 @@ def basic_credentials(request: Request) -> tuple[str, str]:
         raise Refusal(Reason.ACCESS_DENIED)
     try:
         username, sep, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64, not ASCII (binascii.Error), or not UTF-8 (UnicodeDecodeError)
         raise Refusal(Reason.ACCESS_DENIED) from None
     if not sep:
         raise Refusal(Reason.ACCESS_DENIED)
+    request.scope[OWNER] = username  # who the call claims to be, even when the password is wrong
     return username, password
 
 
@@ -51,8 +52,11 @@ def authenticated(endpoint: Endpoint) -> Endpoint:
     @functools.wraps(endpoint)
     async def guarded(request: Request) -> Response:
         token = bearer_token(request)
-        if not is_static_token(request, token):  # a static token is the admin's; else a login's, or 401
-            tenant_of(request).auth.authenticate(token)
+        if token is not None and token in request.app.state.emulator.settings.access_tokens:
+            request.state.username = ADMIN  # a long-lived access token skips the login (as turn-python does)
+        else:
+            request.state.username = tenant_of(request).auth.authenticate(token)
+        request.scope[OWNER] = request.state.username
         return await endpoint(request)
 
     return guarded

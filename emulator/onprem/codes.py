@@ -121,10 +121,15 @@ REASONS: dict[Reason, Answer] = {
     R.RECEIVER_INCAPABLE: Answer(1026),
     R.UNSUPPORTED_INBOUND: Answer(501),
     R.MEDIA_DOWNLOAD_FAILED: Answer(400),
+    # The send limits are Cloud switches; these are the nearest On-Premises codes, for completeness.
+    R.PAIR_RATE_LIMITED: Answer(429),
+    R.THROUGHPUT_LIMITED: Answer(1015),
+    R.MARKETING_CAPPED: Answer(471),
     R.TEMPLATE_MISSING: Answer(2001),
     R.TEMPLATE_PARAM_COUNT: Answer(2000),
     R.TEMPLATE_PARAM_FORMAT: Answer(2012),
     R.TEMPLATE_PARAM_TOO_LONG: Answer(2004),
+    R.TEMPLATE_PARAM_WHITESPACE: Answer(2006),
     R.TEMPLATE_TEXT_TOO_LONG: Answer(2005),
     R.TEMPLATE_BUTTONS: Answer(2013),
     R.TEMPLATE_NAMESPACE_EMPTY: Answer(2014),
@@ -132,6 +137,7 @@ REASONS: dict[Reason, Answer] = {
     R.TEMPLATE_PAUSED: Answer(2061),
     R.TEMPLATE_DISABLED: Answer(2062),
     R.CALLBACK_VERIFICATION_FAILED: Answer(1009),
+    R.WEBHOOK_URL_MISSING: Answer(1022),
 }
 
 DEFAULT_DETAILS: dict[Reason, str] = {
@@ -146,5 +152,8 @@ DEFAULT_DETAILS: dict[Reason, str] = {
 
 # Reported in a failed status, not on the call (the window can be made synchronous with --window-error sync).
 DEFERRED = frozenset({R.WINDOW_CLOSED, R.RECEIVER_INCAPABLE, R.MEDIA_DOWNLOAD_FAILED})
+
+# The code a fault rule's bare HTTP status is answered with (faults: {"action": {"status": 503}}).
+FAULT_CODES = {503: 1011, 429: 1015, 500: 1014}
 
 TABLE = ErrorTable("onprem", CODES, REASONS, DEFERRED, DEFAULT_DETAILS)

@@ -25,3 +25,9 @@ def error_response(request: Request, refusal: Refusal) -> JSONResponse:
     """The envelope for one refusal: its On-Premises code, title and details."""
     body = {"errors": [TABLE.of_refusal(refusal)], "meta": meta(request)}
     return JSONResponse(body, status_code=TABLE.http(refusal.reason))
+
+
+def code_response(request: Request, code: int, details: str, status: int) -> JSONResponse:
+    """An error given by its code (a fault rule's), in this envelope."""
+    body = {"errors": [TABLE.of_code(code, details)], "meta": meta(request)}
+    return JSONResponse(body, status_code=status)

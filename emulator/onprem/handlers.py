@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.onprem.auth import authenticated, basic_credentials, bearer_token
 from emulator.onprem.codes import TABLE
 from emulator.onprem.envelope import respond
-from emulator.web import read_body, read_json, tenant_of
+from emulator.web import in_slices, read_body, read_json, tenant_of, validate_body
 
-CHANNEL = TABLE.channel
+DAY_S = 86400.0
+# Mark as read: inbound messages are kept 7 days, and not at all while pass_through is on (reference §5.9).
+CHANNEL = dataclasses.replace(TABLE.channel, read_within_s=7 * DAY_S, pass_through_applies=True)
 
 
-def _validate(request: Request, schema: str, body: object) -> None:
-    request.app.state.emulator.schemas.validate(schema, body)
+async def _validate(request: Request, schema: str, body: object) -> None:
+    await validate_body(request, schema, body)
 
 
 async def login(request: Request) -> Response:
     """POST /v1/users/login: Basic auth in, bearer token out."""
     username, password = basic_credentials(request)
     body = await read_json(request, optional=True)
-    _validate(request, "onprem/login.json", body)
+    await _validate(request, "onprem/login.json", body)
     result = tenant_of(request).auth.login(username, password, body.get("new_password"))
     return respond(request, {"users": [{"token": result.token, "expires_after": result.expires_after}]})
 
@@ -37,9 +41,10 @@ async def logout(request: Request) -> Response:
 async def check_contacts(request: Request) -> Response:
     """POST /v1/contacts: which numbers are WhatsApp users."""
     body = await read_json(request)
-    _validate(request, "onprem/contacts.json", body)
-    results = tenant_of(request).contacts.check(body["contacts"], blocking=body.get("blocking", "no_wait"))
-    return respond(request, {"contacts": results})
+    await _validate(request, "onprem/contacts.json", body)
+    contacts = tenant_of(request).contacts
+    results = await in_slices(body["contacts"], contacts.results)  # new numbers cost a profile each
+    return respond(request, {"contacts": contacts.answer(results, blocking=body.get("blocking", "no_wait"))})
 
 
 @authenticated
@@ -52,7 +57,7 @@ async def get_application_settings(request: Request) -> Response:
 async def patch_application_settings(request: Request) -> Response:
     """PATCH /v1/settings/application: change only the fields present."""
     body = await read_json(request)
-    _validate(request, "onprem/settings_application.json", body)
+    await _validate(request, "onprem/settings_application.json", body)
     tenant_of(request).app_settings.patch(body)
     return respond(request)
 
@@ -74,7 +79,7 @@ async def health(request: Request) -> Response:
 async def send_message(request: Request) -> Response:
     """POST /v1/messages: validate every rule, record, answer 201 with the id and the contacts echo."""
     body = await read_json(request)
-    _validate(request, "onprem/messages/message.json", body)
+    await _validate(request, "onprem/messages/message.json", body)
     record = tenant_of(request).send_message(body, CHANNEL)
     return respond(
         request,
@@ -87,8 +92,8 @@ async def send_message(request: Request) -> Response:
 async def mark_read(request: Request) -> Response:
     """PUT /v1/messages/{id}: mark an inbound message as read."""
     body = await read_json(request)
-    _validate(request, "onprem/mark_read.json", body)
-    tenant_of(request).messages.mark_read(request.path_params["message_id"])
+    await _validate(request, "onprem/mark_read.json", body)
+    tenant_of(request).mark_read(request.path_params["message_id"], CHANNEL)
     return respond(request)
 
 

@@ -7,29 +7,26 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from emulator.replay.export import conversation_script, dump_script, log_script
+import yaml
+
+from emulator.replay.bot import bot_process, wait_for_bot
 from emulator.replay.junit import write_junit
-from emulator.replay.runner import Runner, ScriptResult, load_all, run_all, summary_line
-from emulator.replay.script import ScriptError, parse_script
-from emulator.replay.session import ControlError, Session
-from emulator.replay.traffic import LogError
+from emulator.replay.output import Output
+from emulator.replay.parallel import run_parallel
+from emulator.replay.runner import Runner, ScriptResult
+from emulator.replay.script import Script, ScriptError, parse_script
+from emulator.replay.session import MAX_LIMIT, ControlError, Session
+from emulator.replay.suite import load_all, run_all, select, summary_line
+from emulator.replay.traffic import LogError, Skipped, log_script
+from emulator.transcripts.export import dump_script
 
 SCRIPT_SUFFIXES = (".yaml", ".yml")
-
-
-def say(line: str) -> None:
-    """A progress line on stdout, flushed at once (CI logs show it while the replay runs)."""
-    print(line, flush=True)
 
 
 def script_paths(given: list[str]) -> list[str]:
@@ -45,7 +42,7 @@ def script_paths(given: list[str]) -> list[str]:
 
 
 def replay(args: argparse.Namespace) -> int:
-    """Run every script; 0 when all pass, 1 otherwise (or when a script is invalid: nothing runs then)."""
+    """Run the scripts chosen; 0 when all pass, 1 otherwise (or when a script is invalid: nothing runs then)."""
     paths = script_paths(args.scripts)
     scripts, problems = load_all(paths)
     if not paths:
@@ -57,74 +54,108 @@ def replay(args: argparse.Namespace) -> int:
         if args.junit:
             write_junit(args.junit, [ScriptResult(p.source, p.source, error=str(p)) for p in problems], 0.0)
         return 1
+    chosen = select(scripts, args.keyword or [])
+    if not chosen:
+        print(f"wa-emulator replay: no script matches -k {' or -k '.join(args.keyword)}", file=sys.stderr)
+        return 1
+    output = Output(quiet=args.quiet)
     try:
-        with _emulator(args) as url, _bot(args, url), Session(url, token=args.control_token) as session:
+        with _emulator(args, output) as url, Session(url, token=args.control_token) as session:
+            session.check()  # once, before the bot starts: not an error per script
             started = time.perf_counter()
-            results = run_all(scripts, Runner(session, out=say))
+            results = _run(chosen, url, session, args, output)
             seconds = time.perf_counter() - started
-    except (OSError, RuntimeError, TimeoutError, ValueError) as exc:
+    except (OSError, RuntimeError, TimeoutError, ValueError, ControlError) as exc:  # Unreachable: a RuntimeError
         print(f"wa-emulator replay: {exc}", file=sys.stderr)
         return 1
     for result in results:
         if not result.ok:
-            say(f"\nFAILED {result.failure}")
-    say(summary_line(results, seconds))
+            output.say(f"\nFAILED {result.failure}")
+    output.say(summary_line(results, seconds, total=len(chosen)))
     if args.junit:
-        write_junit(args.junit, results, seconds)
-    return 0 if all(r.ok for r in results) else 1
+        write_junit(args.junit, results, seconds, not_run=[s.source for s in chosen[len(results) :]])
+    return 0 if all(r.ok for r in results) and len(results) == len(chosen) else 1
+
+
+def _run(
+    scripts: list[Script], url: str, session: Session, args: argparse.Namespace, output: Output
+) -> list[ScriptResult]:
+    """One script after another on the default tenant, or ``-j N`` at a time, a tenant and a bot each."""
+    if args.jobs <= 1:
+        with _bot(args, url, output):
+            return run_all(scripts, Runner(session, out=output.step), fail_fast=args.fail_fast, done=output.done)
+
+    def bot(tenant_url: str, webhook: str, placeholders: dict[str, str]) -> AbstractContextManager[None]:
+        return _tenant_bot(args, tenant_url, webhook, placeholders, output)
+
+    output.info(f"wa-emulator replay: {len(scripts)} scripts, {args.jobs} at a time, one tenant each")
+    token = args.control_token or None
+    return run_parallel(scripts, url, jobs=args.jobs, token=token, webhook=args.bot_webhook, bot=bot, out=output.say)
 
 
 @contextmanager
-def _emulator(args: argparse.Namespace) -> Iterator[str]:
+def _emulator(args: argparse.Namespace, output: Output) -> Iterator[str]:
     """The emulator's base URL: the one named by --emulator, or one started in this process."""
     if args.emulator:
         yield args.emulator.rstrip("/")
         return
     from emulator.replay.server import background_emulator
 
-    server = background_emulator(port=args.port, host=args.host, webhook_url=args.bot_webhook or "", environ=os.environ)
+    server = background_emulator(
+        port=args.port,
+        host=args.host,
+        webhook_url=args.bot_webhook or "",
+        webhook_format=args.webhook_format or "",
+        environ=os.environ,
+    )
     with server:
-        say(f"wa-emulator replay: emulator listening on {server.url}")
+        output.info(f"wa-emulator replay: emulator listening on {server.url}")
         yield server.url
 
 
 @contextmanager
-def _bot(args: argparse.Namespace, emulator_url: str) -> Iterator[None]:
+def _bot(args: argparse.Namespace, emulator_url: str, output: Output) -> Iterator[None]:
     """Start --bot-command (if any) pointed at the emulator; wait until --bot-webhook accepts connections."""
-    process = None
-    if args.bot_command:
-        argv = shlex.split(args.bot_command.replace("{emulator}", emulator_url))
-        env = {**os.environ, "WA_EMULATOR_URL": emulator_url}
-        process = subprocess.Popen(argv, env=env)
-        say(f"wa-emulator replay: started the bot: {shlex.join(argv)}")
-    try:
+    with ExitStack() as stack:
+        process = None
+        if args.bot_command:
+            process = stack.enter_context(bot_process(args.bot_command, emulator_url, dict(os.environ), output.bot))
+            output.info(f"wa-emulator replay: started the bot: {args.bot_command.replace('{emulator}', emulator_url)}")
         if args.bot_webhook:
-            _wait_for_bot(args.bot_webhook, args.bot_wait, process)
+            wait_for_bot(args.bot_webhook, args.bot_wait, process)
         yield
-    finally:
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
-def _wait_for_bot(webhook: str, seconds: float, process: subprocess.Popen[bytes] | None) -> None:
-    parts = urlsplit(webhook)
-    address = (parts.hostname or "127.0.0.1", parts.port or (443 if parts.scheme == "https" else 80))
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            socket.create_connection(address, timeout=1).close()
-            return
-        except OSError:
-            if process is not None and process.poll() is not None:
-                raise RuntimeError(f"the bot exited with status {process.returncode} before it listened") from None
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"the bot's webhook {webhook} accepted no connection in {seconds:g} s") from None
-            time.sleep(0.05)  # polling a process that is starting, with a deadline
+@contextmanager
+def _tenant_bot(
+    args: argparse.Namespace, tenant_url: str, webhook: str, placeholders: dict[str, str], output: Output
+) -> Iterator[None]:
+    """A bot for one worker's tenant: ``{tenant}``, ``{worker}``, ``{phone_number_id}`` filled in (and in its env)."""
+    command = args.bot_command
+    extra = {k: v for k, v in placeholders.items() if k != "emulator"}
+    for key, value in extra.items():
+        command = command.replace("{" + key + "}", value)
+    env = {**os.environ, **{f"WA_EMULATOR_{key.upper()}": value for key, value in extra.items()}}
+    with ExitStack() as stack:
+        process = stack.enter_context(bot_process(command, tenant_url, env, output.bot)) if command else None
+        if command:
+            output.info(f"wa-emulator replay: started the bot: {command.replace('{emulator}', tenant_url)}")
+        if webhook:
+            wait_for_bot(webhook, args.bot_wait, process)
+        yield
+
+
+SHOWN_SKIPS = 20  # lines of a log named one by one; the rest are counted
+
+
+def _say_skipped(log: str, skipped: list[Skipped]) -> None:
+    if not skipped:
+        return
+    print(f"wa-emulator record: skipped {len(skipped)} line(s) of {log}:", file=sys.stderr)
+    for number, why in skipped[:SHOWN_SKIPS]:
+        print(f"  line {number}: {why}", file=sys.stderr)
+    if len(skipped) > SHOWN_SKIPS:
+        print(f"  and {len(skipped) - SHOWN_SKIPS} more", file=sys.stderr)
 
 
 def record(args: argparse.Namespace) -> int:
@@ -132,14 +163,20 @@ def record(args: argparse.Namespace) -> int:
     try:
         if args.from_log:
             with open(args.from_log, encoding="utf-8") as lines:
-                script = log_script(lines, user=args.user, name=args.name or "")
+                try:
+                    script, skipped = log_script(lines, user=args.user, name=args.name or "")
+                except LogError as exc:
+                    _say_skipped(args.from_log, exc.skipped)
+                    raise
+            _say_skipped(args.from_log, skipped)
             comment = f"Recorded by wa-emulator from {args.from_log}."
         else:
             if not args.user:
                 print("wa-emulator record: --emulator needs --user WA_ID", file=sys.stderr)
                 return 2
-            with Session(args.emulator, token=args.control_token) as session:
-                script = conversation_script(session.call("GET", f"/_emulator/conversations/{args.user}"))
+            with Session(args.emulator, token=args.control_token) as session:  # the emulator exports it
+                params = {"format": "script", "limit": MAX_LIMIT}
+                script = yaml.safe_load(session.call("GET", f"/_emulator/conversations/{args.user}", params=params))
             if args.name:
                 script["name"] = args.name
             comment = f"Recorded by wa-emulator from the conversation with {args.user} at {args.emulator}."

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.replay.expect import Mismatch, Record, is_absent, show, summary
-from emulator.replay.script import REGEX
+from emulator.replay.expect import Mismatch, is_absent, matches, show, summary
+from emulator.transcripts.export import REGEX
+from emulator.transcripts.records import Record
 
 
 def describe_expectation(fields: dict[str, Any]) -> str:
@@ -61,6 +62,8 @@ def _pair(mismatch: Mismatch, record: Record) -> list[str]:
     expected, actual = mismatch.expected, mismatch.actual
     shown = [_value(expected), _actual(mismatch.what, actual, record)]
     lines = [f"    - {shown[0]}", f"    + {shown[1]}"]
+    if isinstance(expected, list) and isinstance(actual, list):
+        lines.append("      ^ " + list_difference(expected, actual))
     if isinstance(expected, str) and isinstance(actual, str) and not expected.startswith(REGEX):
         at = _first_difference(expected, actual)
         column = _first_difference(*shown)
@@ -68,6 +71,22 @@ def _pair(mismatch: Mismatch, record: Record) -> list[str]:
         if at is not None and at >= 3 and column is not None and max(len(s) for s in shown) <= 200:
             lines.append(" " * (6 + column) + f"^ first difference at character {at + 1}")
     return lines
+
+
+def list_difference(expected: list[Any], actual: list[Any]) -> str:
+    """Which item of two lists differs: the first one at the same place, or what is missing and extra."""
+    if len(expected) == len(actual):
+        for index, (wanted, sent) in enumerate(zip(expected, actual, strict=True)):
+            if not matches(wanted, sent):
+                return f"item {index + 1} differs: {_value(wanted)} expected, {_value(sent)} sent"
+    missing = [_value(w) for w in expected if not any(matches(w, s) for s in actual)]
+    extra = [_value(s) for s in actual if not any(matches(w, s) for w in expected)]
+    parts = [f"{len(expected)} item{'s' if len(expected) != 1 else ''} expected, {len(actual)} sent"]
+    if missing:
+        parts.append("missing " + ", ".join(missing))
+    if extra:
+        parts.append("extra " + ", ".join(extra))
+    return "; ".join(parts)
 
 
 def _actual(what: str, actual: Any, record: Record) -> str:

@@ -7,19 +7,23 @@ Matching rules, the same for scripts and for the pytest helpers:
 * a mapping matches when every key it names matches (a partial deep match); a list matches a list
   of the same length, item by item;
 * numbers, booleans and null are compared for equality.
+
+They mean the same whichever API the bot uses (a record of ``/v1/messages`` or of the Cloud API's
+``/messages``): ``failed`` accepts either API's code for the same failure (``470`` or ``131047``).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.replay.script import REGEX
+from emulator.transcripts.export import REGEX
+from emulator.transcripts.records import Record, button_ids, failed_code, row_ids, template_view, text_of
 
-Record = dict[str, Any]
 _ABSENT = object()
 
 
@@ -66,9 +70,30 @@ def mismatches(fields: dict[str, Any], record: Record) -> list[Mismatch]:
                     found.append(Mismatch(f"template.{part}", wanted, actual))
         else:
             actual = ACTUAL[name](record)
-            if not matches(expected, actual):
+            if not (same_failure if name == "failed" else matches)(expected, actual):
                 found.append(Mismatch(name, expected, actual))
     return found
+
+
+def same_failure(expected: Any, actual: Any) -> bool:
+    """A failed status's code as expected, or its counterpart in the other API (``470`` / ``131047``)."""
+    if matches(expected, actual):
+        return True
+    codes = (expected, actual)
+    if not all(isinstance(c, int) and not isinstance(c, bool) for c in codes):
+        return False
+    return bool(_failure_reasons(expected) & _failure_reasons(actual))
+
+
+@functools.cache
+def _failure_reasons(code: int) -> frozenset[str]:
+    """The reasons a code stands for in a failed status, in either API's table."""
+    from emulator.cloud.codes import TABLE as CLOUD
+    from emulator.onprem.codes import TABLE as ONPREM
+
+    tables = (ONPREM, CLOUD)
+    deferred = ONPREM.deferred | CLOUD.deferred
+    return frozenset(str(r) for r in deferred for table in tables if table.code(r) == code)
 
 
 def _payload_mismatches(expected: Any, actual: Any, where: str) -> list[Mismatch]:
@@ -90,110 +115,6 @@ def _payload_mismatches(expected: Any, actual: Any, where: str) -> list[Mismatch
 def is_absent(value: Any) -> bool:
     """True for the marker of a key the bot's message does not have."""
     return value is _ABSENT
-
-
-def text_of(record: Record) -> str | None:
-    """What the user reads: a text's body, an interactive body, a template's hydrated body, a caption."""
-    payload = record.get("payload") or {}
-    kind = record.get("type")
-    if kind == "text":
-        return _str((payload.get("text") or {}).get("body"))
-    if kind == "interactive":
-        return _str(((payload.get("interactive") or {}).get("body") or {}).get("text"))
-    if kind in ("template", "hsm"):
-        return _str((record.get("hydrated") or {}).get("body"))
-    return _str((payload.get(kind) or {}).get("caption")) if isinstance(kind, str) else None
-
-
-def button_ids(record: Record) -> list[str] | None:
-    """The ids of an interactive message's reply buttons, or None if it has none."""
-    interactive = (record.get("payload") or {}).get("interactive") or {}
-    if interactive.get("type") != "button":
-        return None
-    return [b["reply"]["id"] for b in interactive.get("action", {}).get("buttons", [])]
-
-
-def row_ids(record: Record) -> list[str] | None:
-    """The ids of a list message's rows across its sections, or None if it is no list."""
-    interactive = (record.get("payload") or {}).get("interactive") or {}
-    if interactive.get("type") != "list":
-        return None
-    return [r["id"] for s in interactive.get("action", {}).get("sections", []) for r in s.get("rows", [])]
-
-
-def quick_replies(record: Record) -> list[dict[str, Any]]:
-    """A template's quick-reply buttons as ``{"text", "payload"}`` (hydrated, else from the send)."""
-    hydrated = record.get("hydrated") or {}
-    if hydrated.get("buttons"):
-        return [
-            {"text": b.get("text"), "payload": b.get("payload")}
-            for b in hydrated["buttons"]
-            if b.get("type") == "QUICK_REPLY"
-        ]
-    components = ((record.get("payload") or {}).get("template") or {}).get("components") or []
-    return [
-        {"text": None, "payload": next((p.get("payload") for p in c.get("parameters", [])), None)}
-        for c in components
-        if str(c.get("type", "")).lower() == "button" and str(c.get("sub_type", "")).lower() == "quick_reply"
-    ]
-
-
-def has_buttons(record: Record) -> bool:
-    """An interactive message with reply buttons."""
-    return button_ids(record) is not None
-
-
-def has_rows(record: Record) -> bool:
-    """An interactive list message."""
-    return row_ids(record) is not None
-
-
-def has_quick_replies(record: Record) -> bool:
-    """A template with quick-reply buttons."""
-    return bool(quick_replies(record))
-
-
-REPLY_KINDS: dict[str, tuple[str, Callable[[Record], bool]]] = {
-    "tap": ("reply buttons", has_buttons),
-    "select": ("a list", has_rows),
-    "quick_reply": ("quick replies", has_quick_replies),
-}
-
-
-def template_view(record: Record) -> dict[str, Any]:
-    """A template send's name, language code and body parameter values."""
-    template = (record.get("payload") or {}).get("template")
-    if not isinstance(template, dict):
-        return {}
-    language = template.get("language")
-    code = language.get("code") if isinstance(language, dict) else language
-    return {"name": template.get("name"), "language": code, "parameters": template_parameters(template)}
-
-
-def template_parameters(template: dict[str, Any]) -> list[Any]:
-    """The values of the body parameters: text, or the fallback_value of currency and date_time."""
-    values: list[Any] = []
-    for component in template.get("components") or []:
-        if str(component.get("type", "")).lower() != "body":
-            continue
-        for parameter in component.get("parameters") or []:
-            kind = parameter.get("type")
-            content = parameter.get(kind)
-            values.append(content.get("fallback_value") if isinstance(content, dict) else content)
-    return values
-
-
-def failed_code(record: Record) -> int | None:
-    """The error code of a failed message, or None if it has not failed."""
-    if record.get("status") != "failed":
-        return None
-    errors = record.get("errors") or [{}]
-    code = errors[-1].get("code")
-    return int(code) if code is not None else None
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 ACTUAL: dict[str, Callable[[Record], Any]] = {

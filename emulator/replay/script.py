@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from emulator.durations import parse_duration
 from emulator.resources import data_dir
 from emulator.schemas import SchemaSet, describe
+from emulator.transcripts.export import REGEX
 
 if TYPE_CHECKING:
     import jsonschema
@@ -25,12 +27,10 @@ if TYPE_CHECKING:
 SCHEMA = "control/script.json"
 DEFAULT_USER = "15550001111"
 DEFAULT_TIMEOUT_S = 10.0
-REGEX = "re:"
-USER_TURNS = ("text", "tap", "select", "quick_reply", "location", "send")
-ACTIONS = (*USER_TURNS, "expect", "clock", "set_user", "call")
-_MODIFIERS = ("user", "reply_to", "timeout")
-_UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
-_DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)([dhms])")
+REPLIES = ("tap", "select", "quick_reply", "react", "order", "enquire", "complete_flow")  # answer a bot message
+USER_TURNS = ("text", "location", *REPLIES, "change_number", "delete", "send")
+ACTIONS = (*USER_TURNS, "expect", "clock", "set_user", "call", "fault")
+_MODIFIERS = ("user", "reply_to", "timeout", "referral")
 _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
@@ -38,10 +38,10 @@ JsonPath = tuple[str | int, ...]
 
 
 class ScriptError(ValueError):
-    """A script that cannot run: where (file and line) and why."""
+    """A script that cannot run: where (file, and the line if the problem is on one) and why."""
 
-    def __init__(self, source: str, line: int, reason: str) -> None:
-        super().__init__(f"{source}:{line}: {reason}")
+    def __init__(self, source: str, line: int | None, reason: str) -> None:
+        super().__init__(f"{source}:{line}: {reason}" if line is not None else f"{source}: {reason}")
         self.source = source
         self.line = line
         self.reason = reason
@@ -58,7 +58,7 @@ class Expectation:
 
 @dataclass(frozen=True)
 class Step:
-    """One step: a user turn, an expectation, a clock move, a user change or an HTTP call."""
+    """One step: a user turn, an expectation, a clock move, a user change, an HTTP call or a fault rule."""
 
     number: int
     line: int
@@ -67,6 +67,7 @@ class Step:
     user: str | None = None
     reply_to: str | None = None
     timeout: float | None = None
+    referral: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def load_script(path: str | Path, schemas: SchemaSet | None = None) -> Script:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScriptError(source, 0, f"cannot read the script: {exc}") from None
+        raise ScriptError(source, None, f"cannot read the script: {exc}") from None
     return parse_script(text, source, schemas)
 
 
@@ -113,29 +114,6 @@ def parse_script(text: str, source: str = "<script>", schemas: SchemaSet | None 
         timeout=float(data.get("timeout", DEFAULT_TIMEOUT_S)),
         steps=steps,
     )
-
-
-def parse_duration(text: str | float) -> float:
-    """Seconds in ``+25h``, ``+1d2h``, ``+90m``, ``+30s`` (or a number of seconds)."""
-    if isinstance(text, int | float):
-        return float(text)
-    body = text[1:] if text.startswith("+") else text
-    parts = _DURATION.findall(body)
-    if not parts or "".join(n + u for n, u in parts) != body:
-        raise ValueError(f"{text!r} is not a duration such as +25h, +90m, +1d2h or +30s")
-    return sum(float(n) * _UNITS[u] for n, u in parts)
-
-
-def format_duration(seconds: float) -> str:
-    """``+25h`` for 90000, ``+2d`` for 172800: the inverse of parse_duration, in whole units."""
-    whole = round(seconds)
-    if whole != seconds or whole <= 0:
-        return f"+{seconds:g}s"
-    if whole % 86400 == 0:
-        return f"+{whole // 86400}d"
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return "+" + "".join(f"{n}{u}" for n, u in ((hours, "h"), (minutes, "m"), (secs, "s")) if n)
 
 
 class _Where:
@@ -217,6 +195,8 @@ def _check_actions(data: dict[str, Any], where: _Where) -> None:
                 ("steps", index),
                 f"$.steps[{index}]: a step has exactly one action ({', '.join(ACTIONS)}); got {got}",
             )
+        if "referral" in step and actions != ["text"]:
+            raise where.error(("steps", index, "referral"), f"$.steps[{index}].referral: referral goes with text")
 
 
 def _check_schema(data: dict[str, Any], where: _Where, schemas: SchemaSet) -> None:
@@ -262,6 +242,7 @@ def _step(number: int, raw: dict[str, Any], where: _Where) -> Step:
         user=raw.get("user"),
         reply_to=raw.get("reply_to"),
         timeout=float(timeout) if timeout is not None else None,
+        referral=raw.get("referral"),
     )
 
 

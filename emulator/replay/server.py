@@ -13,12 +13,13 @@ from typing import Any
 
 import uvicorn
 
+from emulator.serving import EmulatorServer
 from emulator.settings import Settings
 
 START_TIMEOUT_S = 20.0
 
 
-class _Server(uvicorn.Server):
+class _Server(EmulatorServer):
     """uvicorn, telling another thread once it accepts connections (or gave up)."""
 
     def __init__(self, config: uvicorn.Config) -> None:
@@ -90,9 +91,13 @@ def background_emulator(
     port: int = 0,
     host: str = "127.0.0.1",
     webhook_url: str = "",
+    webhook_format: str = "",
     environ: Mapping[str, str] | None = None,
 ) -> ThreadedServer:
-    """An emulator app (settings from ``WA_EMULATOR_*`` in ``environ``, then these) ready to start."""
+    """An emulator app (settings from ``WA_EMULATOR_*`` in ``environ``, then these) ready to start.
+
+    ``webhook_format`` ``cloud`` makes its webhooks Cloud API ones (signed, after the handshake).
+    """
     from emulator.app import create_app
 
     overrides = {"host": host, "port": str(port)}
@@ -100,5 +105,7 @@ def background_emulator(
         overrides["log_level"] = "warning"
     if webhook_url:
         overrides["webhook_url"] = webhook_url
+    if webhook_format:
+        overrides["webhook_format"] = webhook_format
     settings = Settings.from_mapping(environ or {}, overrides)
     return ThreadedServer(create_app(settings), host=settings.host, port=settings.port)

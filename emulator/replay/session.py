@@ -16,9 +16,10 @@ from typing import Any
 
 import httpx
 
-from emulator.replay.expect import REPLY_KINDS, Record
+from emulator.transcripts.records import REPLY_KINDS, Record
 
 MAX_WAIT_S = 60.0  # the longest long-poll the control API accepts
+MAX_LIMIT = 10_000  # the most one control listing answers (?limit=)
 
 
 class ControlError(Exception):
@@ -31,6 +32,10 @@ class ControlError(Exception):
         self.details = details
 
 
+class Unreachable(RuntimeError):
+    """The URL given is no usable emulator: nothing answers there, or its control API refuses the token."""
+
+
 @dataclass
 class Thread:
     """One user's side of the replay: the bot's messages fetched, taken, and the last user turn."""
@@ -38,6 +43,7 @@ class Thread:
     fetched: deque[Record] = field(default_factory=deque)
     taken: list[Record] = field(default_factory=list)
     turn_mark: int = 0  # len(taken) when the user last sent something
+    last_sent: str | None = None  # the id of the user's last message (what ``delete: last`` deletes)
     cursor: str | None = None  # id of the last message fetched (for ?after=)
     seen: set[str] = field(default_factory=set)
 
@@ -72,6 +78,25 @@ class Session:
             return response.json()
         return response.text
 
+    def check(self) -> None:
+        """One control call up front; Unreachable saying plainly why the emulator cannot be used."""
+        try:
+            self.call("GET", "/_emulator/clock")
+        except httpx.TransportError as exc:
+            raise Unreachable(
+                f"cannot reach the emulator at {self.url}: {exc or type(exc).__name__} "
+                "(is it running, and is this its base URL?)"
+            ) from None
+        except ControlError as exc:
+            if exc.status == 401:
+                raise Unreachable(
+                    f"the emulator at {self.url} refused the control token "
+                    "(--control-token or WA_EMULATOR_CONTROL_TOKEN)"
+                ) from None
+            raise Unreachable(
+                f"{self.url} answers GET /_emulator/clock with HTTP {exc.status}: no emulator there"
+            ) from None
+
     def thread(self, wa_id: str) -> Thread:
         """The state of one user's conversation."""
         return self.threads.setdefault(wa_id, Thread())
@@ -87,6 +112,8 @@ class Session:
         thread = self.thread(wa_id)
         thread.turn_mark = len(thread.taken)
         inbound: Record = answer["message"]
+        if message.get("type") not in ("delete", "reaction", "system"):
+            thread.last_sent = inbound["id"]
         return inbound
 
     def next_message(self, wa_id: str, timeout: float) -> Record | None:
@@ -128,9 +155,10 @@ class Session:
         fresh: Record = self.call("GET", f"/_emulator/messages/{record['id']}")
         return fresh
 
-    def drain(self, timeout: float = 5.0) -> None:
-        """``POST /_emulator/webhooks/drain``: due statuses performed, deliveries settled."""
-        self.call("POST", "/_emulator/webhooks/drain", params={"timeout": min(timeout, MAX_WAIT_S)})
+    def drain(self, timeout: float = 5.0, *, lenient: bool = False) -> None:
+        """``POST /_emulator/webhooks/drain``: due statuses performed, every delivery out (ControlError if not)."""
+        params = {"timeout": min(timeout, MAX_WAIT_S), "lenient": str(lenient).lower()}
+        self.call("POST", "/_emulator/webhooks/drain", params=params)
 
     def advance_clock(self, seconds: float) -> float:
         """Move the emulator clock forward; the new emulator time."""

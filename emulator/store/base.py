@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 import orjson
 
 Doc = dict[str, Any]
+Page = list[Doc]  # an alias: inside a class with a ``list`` method, ``list`` names the method
 
 
 def compact(doc: Doc) -> bytes:
@@ -74,6 +75,10 @@ class Store(Protocol):
         """Remove every document of the given kinds (and the tenant's blobs if asked)."""
         ...
 
+    def drop(self, tenant: str) -> None:
+        """Remove every document and blob of a tenant (it is deleted)."""
+        ...
+
     def reset(self) -> None:
         """Remove everything, for every tenant."""
         ...
@@ -104,3 +109,19 @@ def walk(store: Store, tenant: str, kind: str, after: str | None, chunk: int) ->
         if len(found) < chunk:
             return
         cursor = found[-1]["id"]
+
+
+PAGE = 500  # documents read from a store at a time: a listing yields to other requests between pages
+
+
+def pages(
+    store: Store, tenant: str, kind: str, key: Callable[[Doc], str], *, after: str | None = None, size: int = PAGE
+) -> Iterator[Page]:
+    """Every document of a kind after ``after``, read ``size`` at a time (``key`` names a document's key)."""
+    while True:
+        page = store.items(tenant, kind, after=after, limit=size)
+        if page:
+            yield page
+        if len(page) < size:
+            return
+        after = key(page[-1])

@@ -76,6 +76,11 @@ class MemoryStore:
             for key in [k for k in self._blobs if k[0] == tenant]:
                 del self._blobs[key]
 
+    def drop(self, tenant: str) -> None:
+        for key in [k for k in self._docs if k[0] == tenant]:
+            del self._docs[key]
+        self.clear(tenant, (), blobs=True)
+
     def reset(self) -> None:
         self._docs.clear()
         self._blobs.clear()

@@ -56,9 +56,13 @@ class SqliteStore:
         # connection shared behind a lock is simplest and fast enough for an emulator.
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.RLock()
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error:  # not a database, read-only, locked: the caller says which file
+            self._db.close()
+            raise
         self._dirty: dict[Key, bytes] = {}  # written, not yet in the database
         self._cache: dict[Key, bytes | str] = {}  # in the database, kept for reads (older rows are str)
 
@@ -151,6 +155,13 @@ class SqliteStore:
             self._db.executemany("DELETE FROM docs WHERE tenant=? AND kind=?", [(tenant, k) for k in kinds])
             if blobs:
                 self._db.execute("DELETE FROM blobs WHERE tenant=?", (tenant,))
+
+    def drop(self, tenant: str) -> None:
+        with self._lock:
+            self._write()
+            self._cache.clear()
+            self._db.execute("DELETE FROM docs WHERE tenant=?", (tenant,))
+            self._db.execute("DELETE FROM blobs WHERE tenant=?", (tenant,))
 
     def reset(self) -> None:
         with self._lock:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import hmac
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 
 from emulator.domain.reasons import Reason, Refusal
 from emulator.onprem.auth import bearer_token
 from emulator.ui import views
 from emulator.ui.live import LiveHub
 from emulator.ui.sse import EventStreamResponse
-from emulator.web import JSONResponse, tenant_of
+from emulator.web import JSONResponse, secret_matches, tenant_of
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -23,7 +21,7 @@ def _guard(request: Request) -> None:
     """The control token, when one is set: as a bearer header or, for EventSource (no headers), ``?token=``."""
     expected = request.app.state.emulator.settings.control_token
     given = bearer_token(request) or request.query_params.get("token") or ""
-    if expected and not hmac.compare_digest(given, expected):
+    if expected and not secret_matches(given, expected):
         raise Refusal(
             Reason.ACCESS_DENIED, "The page's data needs the control token: open /_emulator/ui?token=<control token>."
         )
@@ -36,10 +34,11 @@ def _hub(request: Request) -> LiveHub:
     if hubs is None:
         hubs = state.ui_hubs = {}
     tenant = tenant_of(request)
-    if tenant.name not in hubs:
+    hub = hubs.get(tenant.name)
+    if hub is None or hub.tenant is not tenant:  # (a tenant deleted and made again is another tenant)
         emulator = state.emulator
-        hubs[tenant.name] = LiveHub(tenant, lambda: emulator.webhooks(tenant))
-    return hubs[tenant.name]
+        hub = hubs[tenant.name] = LiveHub(tenant, lambda: emulator.webhooks(tenant), emulator.journal)
+    return hub
 
 
 async def page(request: Request) -> Response:
@@ -47,15 +46,21 @@ async def page(request: Request) -> Response:
     return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
 
+async def to_page(request: Request) -> Response:
+    """GET / and GET /_emulator: to the page (a relative address, so it works behind a path prefix too)."""
+    return RedirectResponse("_emulator/ui", status_code=302)
+
+
+async def api_reference(request: Request) -> Response:
+    """GET /_emulator/ui/api: the OpenAPI documents, readable (a static page that fetches them)."""
+    return FileResponse(STATIC / "api.html", headers={"Cache-Control": "no-cache"})
+
+
 async def chats(request: Request) -> Response:
     """GET /_emulator/ui/chats: every user with the window and the latest message, for the sidebar."""
     _guard(request)
     tenant = tenant_of(request)
-    retention = tenant.messages.retention
-    if not retention.indexed:  # after a restart on a persistent store: index the record once, a chunk at a time
-        for _ in retention.rebuild():
-            await asyncio.sleep(0)
-    return JSONResponse({"now": tenant.clock.now(), "chats": views.chats(tenant)})
+    return JSONResponse({"now": tenant.clock.now(), "chats": await views.chats(tenant)})
 
 
 async def events(request: Request) -> Response:

@@ -4,25 +4,23 @@ The hub subscribes to the tenant's change feed and to the webhook log only while
 stream is open, so ``POST /v1/messages`` does no work for the page when no page is open. Each change
 is encoded once, when it happens (records are mutated in place later), and queued on every stream.
 
-A process told to stop (SIGINT/SIGTERM) ends its streams: uvicorn's graceful shutdown waits for open
-responses before it runs the app's lifespan shutdown, so an endless stream has to learn of the signal
-itself, or the server would wait on it for ever.
+A process told to stop ends its streams: uvicorn's graceful shutdown waits for open responses before
+it runs the app's lifespan shutdown, so the server closes the tenant's change feed first
+(``emulator.serving``) and the hub ends every stream when the feed says ``closed``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
-import threading
 from collections import deque
 from collections.abc import Callable
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from emulator.domain.tenant import Tenant
+from emulator.journal import Journal, entry_view
 from emulator.views import record_view
 
 if TYPE_CHECKING:
@@ -31,8 +29,7 @@ if TYPE_CHECKING:
 # A stream that falls this far behind is closed; the page reconnects and reloads what it shows.
 MAX_BACKLOG = 1000
 # The feed's topics and the event names the page gets for them.
-FEED_EVENTS = {"message": "message", "inbound": "inbound", "reset": "reset"}
-SignalHandler = Callable[[int, FrameType | None], Any]
+FEED_EVENTS = {"message": "message", "inbound": "inbound", "reset": "reset", "faults": "faults", "deleted": "deleted"}
 
 
 def encode(event: str, data: Any) -> bytes:
@@ -77,11 +74,11 @@ class Stream:
 class LiveHub:
     """A tenant's changes for its open streams; subscribed to the feed only while one is open."""
 
-    def __init__(self, tenant: Tenant, webhooks: Callable[[], DeliveryQueue]) -> None:
+    def __init__(self, tenant: Tenant, webhooks: Callable[[], DeliveryQueue], journal: Journal) -> None:
         self.tenant = tenant
         self._webhooks = webhooks
+        self._journal = journal
         self._streams: set[Stream] = set()
-        self._hooks: dict[int, tuple[SignalHandler, SignalHandler]] = {}  # signal: (hook, handler it wraps)
 
     def open(self) -> Stream:
         """A new stream; the first one subscribes the hub to the tenant's changes."""
@@ -89,8 +86,10 @@ class LiveHub:
         if not self._streams:
             self.tenant.feed.listeners.append(self._on_change)
             self._webhooks().on_change.append(self._on_webhook)
+            self._journal.feed.listeners.append(self._on_request)
         self._streams.add(stream)
-        self._hook_stop_signals()
+        if self.tenant.feed.closed:  # opened while the process is stopping
+            stream.close()
         return stream
 
     def close(self, stream: Stream) -> None:
@@ -100,7 +99,7 @@ class LiveHub:
         if not self._streams:
             _remove(self.tenant.feed.listeners, self._on_change)
             _remove(self._webhooks().on_change, self._on_webhook)
-            self._unhook_stop_signals()
+            _remove(self._journal.feed.listeners, self._on_request)
 
     def close_all(self) -> None:
         """End every open stream (the process is stopping)."""
@@ -113,6 +112,9 @@ class LiveHub:
         return {"now": clock.now(), "offset": clock.offset, "frozen": clock.frozen_at is not None}
 
     def _on_change(self, topic: str, doc: dict[str, Any]) -> None:
+        if topic == "closed":
+            self.close_all()
+            return
         event = FEED_EVENTS.get(topic)
         if event is None:
             return
@@ -120,44 +122,22 @@ class LiveHub:
         if topic == "reset":  # a reset puts the clock back too, perhaps between two of a stream's clock checks
             chunk += encode("clock", self.clock())
         self._broadcast(chunk)
+        if topic == "deleted":  # the tenant is gone: its streams end (the page says so)
+            self.close_all()
 
     def _on_webhook(self, delivery: dict[str, Any]) -> None:
         self._broadcast(encode("webhook", delivery))
 
+    def _on_request(self, topic: str, doc: dict[str, Any]) -> None:
+        if doc.get("tenant") != self.tenant.name:
+            return
+        entry = self._journal.find(doc["id"])
+        if entry is not None:
+            self._broadcast(encode("request", entry_view(entry)))
+
     def _broadcast(self, chunk: bytes) -> None:
         for stream in list(self._streams):
             stream.push(chunk)
-
-    def _hook_stop_signals(self) -> None:
-        """While streams are open, wrap the server's SIGINT/SIGTERM handlers so that a stop ends them first.
-
-        Signals reach only the main thread; a server run elsewhere (tests' in-process clients) ends
-        its streams by disconnecting. The last stream to close puts the server's handlers back.
-        """
-        if self._hooks or threading.current_thread() is not threading.main_thread():
-            return
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous = signal.getsignal(sig)
-            if callable(previous):  # else no Python handler: the default ends the process anyway
-                hook = _chain(loop, self.close_all, previous)
-                self._hooks[sig] = (hook, previous)
-                signal.signal(sig, hook)
-
-    def _unhook_stop_signals(self) -> None:
-        for sig, (hook, previous) in self._hooks.items():
-            if signal.getsignal(sig) is hook:  # (the server may have put its predecessor back already)
-                signal.signal(sig, previous)
-        self._hooks.clear()
-
-
-def _chain(loop: asyncio.AbstractEventLoop, first: Callable[[], None], then: SignalHandler) -> SignalHandler:
-    def handler(signum: int, frame: FrameType | None) -> Any:
-        with contextlib.suppress(RuntimeError):  # the loop is closed: nothing left to end
-            loop.call_soon_threadsafe(first)  # a signal handler may interrupt the loop itself
-        return then(signum, frame)
-
-    return handler
 
 
 def _remove(listeners: list[Any], listener: Any) -> None:

@@ -6,6 +6,7 @@ Events (each ``data`` is one line of JSON):
 - ``message``: an outbound record (as ``GET /_emulator/messages/{id}``), when created or its status changes;
 - ``inbound``: an inbound record (as in ``GET /_emulator/conversations/{wa_id}``), when sent or marked read;
 - ``webhook``: a delivery (as ``GET /_emulator/webhooks/{id}``), when queued and after every attempt;
+- ``request``: a call to ``/v1`` or the Cloud API (as ``GET /_emulator/requests/{id}``), once answered;
 - ``reset``: ``{}`` after ``POST /_emulator/reset``.
 
 A comment line every ``HEARTBEAT_S`` keeps proxies from closing an idle stream.
@@ -57,7 +58,7 @@ class EventStreamResponse(Response):
 
     async def _pump(self, stream: Stream, send: Send) -> None:
         clock = self._hub.clock()
-        shown = (clock["offset"], clock["frozen"], self._hub.tenant.clock.frozen_at)
+        shown = self._hub.tenant.clock.moves
         chunk = f"retry: {RETRY_MS}\n\n".encode() + encode("clock", clock)
         quiet_since = time.monotonic()
         while True:
@@ -67,11 +68,9 @@ class EventStreamResponse(Response):
             if stream.closed:
                 return
             chunk = await stream.next(CLOCK_CHECK_S)
-            clock = self._hub.clock()
-            now_shown = (clock["offset"], clock["frozen"], self._hub.tenant.clock.frozen_at)
-            if now_shown != shown:
-                shown = now_shown
-                chunk += encode("clock", clock)
+            if self._hub.tenant.clock.moves != shown:
+                shown = self._hub.tenant.clock.moves
+                chunk += encode("clock", self._hub.clock())
             if not chunk and time.monotonic() - quiet_since >= HEARTBEAT_S:
                 chunk = b": keep-alive\n\n"
 

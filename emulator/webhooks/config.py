@@ -30,6 +30,8 @@ class WebhookConfig:
     verify_token: str = ""  # Cloud: hub.verify_token of the handshake made before the first POST to a URL
     sent_status: bool = False  # On-Prem: deliver ``sent`` statuses
     toggles: dict[str, bool] = field(default_factory=dict)  # On-Prem: webhooks.message per-status switches
+    notify_user_change_number: bool = True  # On-Prem: push a user's number change
+    show_security_notifications: bool = True  # On-Prem: push a user's identity change
     media_url: str = ""  # Cloud: prefix of inbound media URLs
 
     def retry_delay_s(self, failed_attempts: int) -> float:

@@ -24,11 +24,34 @@ class Lanes:
         self._timers: list[tuple[float, int, str]] = []  # heap of (real_due, token, recipient), lazy
         self._tokens = itertools.count()
         self._busy: set[str] = set()  # recipients whose head has an attempt in flight
+        self._held: dict[str, list[str]] = {}  # recipient -> deliveries held back to go after the next one
         self.busy = 0
         self.size = 0  # deliveries in every lane (pending ones)
 
-    def add(self, recipient: str, delivery_id: str, *, wait: tuple[float, float] | None = None) -> None:
-        """Append a delivery to its recipient's lane; a new head is ready, or waits until ``wait``."""
+    def add(
+        self, recipient: str, delivery_id: str, *, wait: tuple[float, float] | None = None, hold: bool = False
+    ) -> None:
+        """Append a delivery to its recipient's lane; a new head is ready, or waits until ``wait``.
+
+        With ``hold`` it is kept out of the lane until the next delivery to the same recipient has
+        been added (it then goes right after that one), or until ``release_held``.
+        """
+        if hold:
+            self._held.setdefault(recipient, []).append(delivery_id)
+            return
+        self._put(recipient, delivery_id, wait)
+        for held in self._held.pop(recipient, []):
+            self._put(recipient, held, None)
+
+    def release_held(self) -> int:
+        """Put every held delivery in its lane; how many there were."""
+        held, self._held = self._held, {}
+        for recipient, ids in held.items():
+            for delivery_id in ids:
+                self._put(recipient, delivery_id, None)
+        return sum(len(ids) for ids in held.values())
+
+    def _put(self, recipient: str, delivery_id: str, wait: tuple[float, float] | None) -> None:
         self.size += 1
         lane = self._lanes.get(recipient)
         if lane is not None:

@@ -27,17 +27,18 @@ No URL
     Waits until the queue is settled: no attempt in flight and no delivery that could be
     attempted now. Settled deliveries are delivered, failed, waiting for a URL, or backing off;
     with ``retries=True`` backing off does not count as settled (so a flaky receiver is retried
-    until it answers 200 or the deadline passes). Raises TimeoutError past ``timeout`` seconds.
+    until it answers 200 or the deadline passes), with ``due_retries=True`` only a backoff ending
+    after the deadline does. Raises TimeoutError past ``timeout`` seconds. ``unsettled()`` then
+    says which deliveries are still pending and why (``emulator.webhooks.settling``).
+
+Faults
+    The fault rules (``emulator/faults/webhooks.py``) may duplicate a new delivery, delay it, hold it
+    back until the next one to its recipient (``drain()`` lets it go), or fail attempts without
+    contacting the receiver (a dropped first attempt, an outage); all of it shows in the log.
 
 ``redeliver()``
     Enqueues a *new* delivery of the same content (with ``redelivery_of``), leaving the old
     document and its attempts untouched, so the log keeps the whole history.
-
-Retention
-    The log keeps at most ``max_deliveries`` deliveries (``--max-webhooks``); the oldest go first,
-    1 % at a time. A pending one pushed out (no URL for a long time, or a receiver that keeps
-    failing) is dropped and counted in ``dropped``. Stored deliveries are compact (``log``):
-    a status webhook names its message and is built when it is sent.
 
 No polling anywhere: one worker task waits on an asyncio.Event set by ``enqueue``, ``kick``,
 finished attempts and a single timer armed for the earliest backoff.
@@ -47,14 +48,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import httpx
 
 from emulator.clock import Clock
-from emulator.store.base import Doc, Store, walk
-from emulator.webhooks import log, sender
+from emulator.faults.webhooks import Fail, Wait, WebhookFaults
+from emulator.store.base import Doc, Store, pages
+from emulator.webhooks import sender, settling
 from emulator.webhooks.config import WebhookConfig
 from emulator.webhooks.lanes import Lanes
 from emulator.webhooks.payloads import check_content
@@ -63,8 +66,7 @@ from emulator.webhooks.sender import FAILED, PENDING
 logger = logging.getLogger("emulator.webhooks")
 
 KIND = "deliveries"
-CHUNK = 500  # deliveries read per step of a scan (a control call lets others run between steps)
-GONE = "not sent: its message is no longer kept (--max-messages) or was reset"
+REORDER_HOLD_S = 5.0  # real seconds a reordered delivery waits for a next one before it goes anyway
 
 Subscriber = Callable[[Doc], None]
 DocList = list[Doc]  # an alias: inside the class ``list`` names the method
@@ -80,38 +82,30 @@ class DeliveryQueue:
         clock: Clock,
         http_client: httpx.AsyncClient,
         config: Callable[[], WebhookConfig],
-        *,
-        resolve: log.Resolver | None = None,
-        max_deliveries: int = 100_000,
+        faults: WebhookFaults | None = None,
     ) -> None:
         self._store = store
+        self._faults = faults
         self._tenant = tenant
         self._clock = clock
         self._http = http_client
         self._config = config
-        self._resolve = resolve  # builds the content of a delivery enqueued with a source
-        self.max_deliveries = max_deliveries
         # Called with a snapshot of a delivery after every change; must not block or raise.
         self.on_change: list[Subscriber] = []
         self._lanes = Lanes()
         self._verified: set[tuple[str, str]] = set()  # Cloud callbacks that passed the handshake
-        self.stored = store.count(tenant, KIND)
-        self.dropped = 0  # pending deliveries pushed out of the log
-        self._failed: set[str] = set()  # ids of failed deliveries still in the log (few)
-        self._forgotten: set[str] = set()  # pushed out while their attempt was in flight
-        self._explicit = False  # an id was given by the caller: new ids must be checked
-        self._sending = bool(config().url)  # a URL is set: new deliveries wake the worker (see kick)
-        newest = store.latest(tenant, KIND, 1)
-        self._number = max([self.stored, *(int(d["id"]) for d in newest if str(d["id"]).isdigit())])
+        self._pending: dict[str, Doc] = {}  # the live documents of pending deliveries
+        self._number = store.count(tenant, KIND)
         self._wake = asyncio.Event()
         self._scan = False  # next pass also checks backoffs against the emulator clock
         self._epoch = 0  # bumped by clear()/stop(): late results of older attempts are dropped
         self._passes = 0
         self._worker: asyncio.Task[None] | None = None
         self._attempts: set[asyncio.Task[None]] = set()
-        self._drainers: list[tuple[int, bool, asyncio.Future[None]]] = []
+        self._drainers: list[tuple[int, float, asyncio.Future[None]]] = []  # pass, wait for backoffs until
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
+        self._release: asyncio.TimerHandle | None = None  # lets reordered deliveries go if nothing follows
 
     # -- the API ----------------------------------------------------------------------------
 
@@ -127,61 +121,40 @@ class DeliveryQueue:
 
         ``format`` is the wire format the content was rendered for (the config's at send time if None).
         """
-        check_content(content)
-        if delivery_id is not None:
-            self._explicit = True
-            if self._store.get(self._tenant, KIND, delivery_id) is not None:
-                raise ValueError(f"a webhook delivery with id {delivery_id!r} already exists")
-        extra: Doc = {"content": dict(content)} if format is None else {"content": dict(content), "format": format}
-        return self.show(self._add(recipient, delivery_id, extra))
-
-    def enqueue_source(self, source: list[Any], recipient: str, format: str, at: float) -> None:
-        """Record a pending delivery (created ``at``) whose content ``resolve(source, format)`` builds when sent."""
-        if self._explicit:
-            key = self._new_id()
-        else:  # _new_id, inline: two or three enqueues a send
-            self._number += 1
-            key = str(self._number)
-        self._keep({"id": key, "recipient": recipient, "created_at": at, "source": source, "format": format})
+        extra = {} if format is None else {"format": format}
+        return self._add(content, recipient, delivery_id, extra, faulted=self._faults is not None)
 
     def get(self, delivery_id: str) -> Doc | None:
-        """One delivery as the log shows it, or None."""
-        stored = self._store.get(self._tenant, KIND, delivery_id)
-        return None if stored is None else self.show(stored)
+        """One delivery document, or None."""
+        return self._store.get(self._tenant, KIND, delivery_id)
 
     def list(self, state: str | None = None, recipient: str | None = None) -> DocList:
-        """Deliveries oldest first, optionally only those in ``state`` or for ``recipient`` (all: see ``chunks``)."""
-        keep = log.matcher(state, recipient)
-        return [self.show(d) for chunk in self.chunks() for d in chunk if keep(d)]
+        """Deliveries oldest first, optionally only those in ``state`` or for ``recipient``."""
+        return [doc for page in self.pages(state, recipient) for doc in page]
 
-    def chunks(self, after: str | None = None) -> Iterator[DocList]:
-        """Stored deliveries after ``after``, oldest first, a few hundred at a time (``show`` shows one)."""
-        return walk(self._store, self._tenant, KIND, after, CHUNK)
-
-    def show(self, stored: Doc) -> Doc:
-        """A stored delivery as the log shows it: content, and the payload once attempted."""
-        cfg = self._config()
-        return log.shown(stored, log.content_of(stored, self._resolve, cfg.format), cfg)
-
-    def counts(self) -> dict[str, int]:
-        """Deliveries in the log by state, and how many pending ones were dropped from it."""
-        pending, failed = self._lanes.size, len(self._failed)
-        delivered = self.stored - pending - failed
-        return {
-            "stored": self.stored,
-            "pending": pending,
-            "delivered": delivered,
-            "failed": failed,
-            "dropped": self.dropped,
-        }
+    def pages(
+        self, state: str | None = None, recipient: str | None = None, after: str | None = None
+    ) -> Iterator[DocList]:
+        """What ``list`` gives (after the delivery ``after``), a store page at a time."""
+        for page in pages(self._store, self._tenant, KIND, lambda doc: str(doc["id"]), after=after):
+            yield [doc for doc in page if state in (None, doc["state"]) and recipient in (None, doc["recipient"])]
 
     def redeliver(self, delivery_id: str) -> Doc:
         """Enqueue a new delivery of the same content and recipient; KeyError if there is no such delivery."""
-        old = self._store.get(self._tenant, KIND, delivery_id)
+        old = self.get(delivery_id)
         if old is None:
             raise KeyError(delivery_id)
-        extra: Doc = {k: old[k] for k in ("content", "source", "format") if k in old}
-        return self.show(self._add(old["recipient"], None, {**extra, "redelivery_of": delivery_id}))
+        extra = {"redelivery_of": delivery_id, **({"format": old["format"]} if "format" in old else {})}
+        return self._add(old["content"], old["recipient"], None, extra)
+
+    @property
+    def pending(self) -> int:
+        """How many deliveries are pending."""
+        return len(self._pending)
+
+    def unsettled(self) -> DocList:
+        """The deliveries still pending, each with why (call once drained: see ``settling.unsettled``)."""
+        return settling.unsettled(self._pending.values(), self._config().url)
 
     def clear(self) -> None:
         """Forget every delivery (for reset): attempts in flight are cancelled, ids start again at 1."""
@@ -189,14 +162,13 @@ class DeliveryQueue:
         for task in self._attempts:
             task.cancel()
         self._lanes = Lanes()
-        self._number = self.stored = 0
-        self._failed.clear()
+        self._pending.clear()
+        self._number = 0
         self._store.clear(self._tenant, [KIND])
         self._wake.set()
 
     def kick(self) -> None:
         """Re-evaluate due times against the emulator clock and the config (after moving either)."""
-        self._sending = bool(self._config().url)
         self._scan = True
         self._wake.set()
 
@@ -228,16 +200,26 @@ class DeliveryQueue:
         if self._timer is not None:
             self._timer.cancel()
         self._timer = self._timer_at = None
+        if self._release is not None:
+            self._release.cancel()
+            self._release = None
+        self.interrupt_drains("the webhook delivery queue was stopped")
+
+    def interrupt_drains(self, why: str) -> None:
+        """End every ``drain()`` waiting now with RuntimeError(``why``) (the process is stopping)."""
         for _, _, future in self._drainers:
             if not future.done():
-                future.set_exception(RuntimeError("the webhook delivery queue was stopped"))
+                future.set_exception(RuntimeError(why))
         self._drainers.clear()
 
-    async def drain(self, timeout: float = 5.0, *, retries: bool = False) -> None:
+    async def drain(self, timeout: float = 5.0, *, retries: bool = False, due_retries: bool = False) -> None:
         """Wait until the queue is settled (see the module docstring); TimeoutError past ``timeout``."""
         if self._worker is None:
             raise RuntimeError("the webhook delivery queue is not started")
-        entry = (self._passes, retries, asyncio.get_running_loop().create_future())
+        self._lanes.release_held()  # deliveries held back for reordering go now: nothing else may follow
+        loop = asyncio.get_running_loop()
+        until = math.inf if retries else loop.time() + timeout if due_retries else -math.inf
+        entry = (self._passes, until, loop.create_future())
         self._drainers.append(entry)
         self.kick()
         try:
@@ -255,81 +237,79 @@ class DeliveryQueue:
 
     # -- bookkeeping ------------------------------------------------------------------------
 
-    def _add(self, recipient: str, delivery_id: str | None, extra: Doc) -> Doc:
-        """Store a new pending delivery (its compact form, answered)."""
+    def _add(
+        self, content: Mapping[str, Any], recipient: str, delivery_id: str | None, extra: Doc, *, faulted: bool = False
+    ) -> Doc:
+        check_content(content)
+        if delivery_id is None:
+            delivery_id = self._new_id()
+        elif delivery_id in self._pending or self.get(delivery_id) is not None:
+            raise ValueError(f"a webhook delivery with id {delivery_id!r} already exists")
+        now = self._clock.now()
         doc: Doc = {
-            "id": delivery_id or self._new_id(),
+            "id": delivery_id,
             "recipient": recipient,
-            "created_at": self._clock.now(),
+            "content": dict(content),
+            "payload": None,
+            "url": None,
+            "state": PENDING,
+            "attempts": [],
+            "created_at": now,
+            "next_attempt_at": now,
             **extra,
         }
-        self._keep(doc)
-        return doc
+        plan = self._faults.plan(doc) if faulted and self._faults is not None else None
+        self._store.put(self._tenant, KIND, delivery_id, doc)
+        self._pending[delivery_id] = doc
+        self._lanes.add(recipient, delivery_id, hold=plan is not None and plan.reorder)
+        if plan is not None and plan.reorder:
+            self._hold_timer()
+        self._wake.set()
+        self._notify(doc)
+        for _ in range(plan.copies if plan is not None else 0):
+            self._add(content, recipient, None, {**extra, "duplicate_of": delivery_id, "faults": doc["faults"]})
+        return _snapshot(doc)
 
-    def _keep(self, doc: Doc) -> None:
-        """Store a new pending delivery, queue it in its lane, and wake the worker if it can send it."""
-        self._store.put(self._tenant, KIND, doc["id"], doc)
-        self._lanes.add(doc["recipient"], doc["id"])
-        self.stored += 1
-        if self.stored > self.max_deliveries:
-            self._trim()
-        if self._sending or self._drainers:
+    def _hold_timer(self) -> None:
+        """Reordered deliveries wait for the next one to their recipient, but not for ever."""
+        if self._release is None and self._worker is not None:
+            self._release = asyncio.get_running_loop().call_later(REORDER_HOLD_S, self._release_held)
+
+    def _release_held(self) -> None:
+        self._release = None
+        if self._lanes.release_held():
             self._wake.set()
-        if self.on_change:
-            self._notify(doc)
 
     def _new_id(self) -> str:
-        self._number += 1
-        key = str(self._number)
-        while self._explicit and self._store.get(self._tenant, KIND, key) is not None:
+        while True:
             self._number += 1
             key = str(self._number)
-        return key
-
-    def _trim(self) -> None:
-        """Push the oldest deliveries out of the log (1 % of it); pending ones among them are dropped."""
-        gone = self._store.trim(self._tenant, KIND, self.max_deliveries - max(1, self.max_deliveries // 100))
-        dropped, busy = self._lanes.drop(set(gone))
-        self.dropped += dropped
-        self._forgotten.update(busy)
-        self._failed.difference_update(gone)
-        self.stored = self._store.count(self._tenant, KIND)
-        if dropped and (self.dropped == dropped or self.dropped // 10_000 > (self.dropped - dropped) // 10_000):
-            what = "webhook log full (--max-webhooks %d): %d pending deliveries dropped so far"
-            logger.warning(what, self.max_deliveries, self.dropped)
+            if key not in self._pending and self.get(key) is None:
+                return key
 
     def _resume(self, loop: asyncio.AbstractEventLoop) -> None:
         self._lanes = Lanes()
-        self._failed = set()
+        self._pending = {}
         now = self._clock.now()
-        for chunk in self.chunks():
-            for stored in chunk:
-                state = log.state_of(stored)
-                if state == FAILED:
-                    self._failed.add(stored["id"])
-                if state != PENDING:
-                    continue
-                doc = log.whole(stored, None)
-                due = doc["next_attempt_at"]
-                wait = (loop.time() + due - now, due) if doc["attempts"] and due > now else None
-                self._lanes.add(doc["recipient"], doc["id"], wait=wait)
+        for doc in self._store.items(self._tenant, KIND):
+            if doc["state"] != PENDING:
+                continue
+            self._pending[doc["id"]] = doc
+            due = doc["next_attempt_at"]
+            wait = (loop.time() + due - now, due) if doc["attempts"] and due > now else None
+            self._lanes.add(doc["recipient"], doc["id"], wait=wait)
 
     def _save(self, doc: Doc) -> None:
-        if doc["id"] in self._forgotten:  # pushed out of the log while it was being sent
-            self._forgotten.discard(doc["id"])
-            return
-        if doc["state"] == FAILED:
-            self._failed.add(doc["id"])
-        stored = log.stored_form(doc)
         try:
-            self._store.put(self._tenant, KIND, doc["id"], stored)
+            self._store.put(self._tenant, KIND, doc["id"], doc)
         except Exception:
             logger.exception("webhook %s: could not store the delivery", doc["id"])
-        if self.on_change:
-            self._notify(stored)
+        self._notify(doc)
 
-    def _notify(self, stored: Doc) -> None:
-        snapshot = self.show(stored)
+    def _notify(self, doc: Doc) -> None:
+        if not self.on_change:
+            return
+        snapshot = _snapshot(doc)
         for subscriber in list(self.on_change):
             try:
                 subscriber(snapshot)
@@ -350,7 +330,6 @@ class DeliveryQueue:
 
     def _dispatch(self, loop: asyncio.AbstractEventLoop) -> None:
         cfg = self._config()
-        self._sending = bool(cfg.url)
         emu_now = None
         if self._scan:
             self._scan = False
@@ -360,11 +339,8 @@ class DeliveryQueue:
             limit = max(1, cfg.max_concurrent_requests)
             while self._lanes.busy < limit and (item := self._lanes.take()) is not None:
                 recipient, delivery_id = item
-                stored = self._store.get(self._tenant, KIND, delivery_id)
-                if stored is None:  # pushed out of the log by now
-                    self._lanes.done(recipient)
-                    continue
-                task = loop.create_task(self._attempt(recipient, stored, cfg, self._epoch))
+                doc = self._pending[delivery_id]
+                task = loop.create_task(self._attempt(recipient, doc, cfg, self._epoch))
                 self._attempts.add(task)
                 task.add_done_callback(self._attempts.discard)
         self._arm_timer(loop)
@@ -389,22 +365,23 @@ class DeliveryQueue:
         lanes = self._lanes
         if lanes.busy or (cfg.url and lanes.ready):
             return
+        next_due = lanes.next_real_due() if cfg.url else None
         for entry in list(self._drainers):
-            since, retries, future = entry
-            if self._passes > since and not (retries and cfg.url and lanes.waiting):
+            since, until, future = entry
+            if self._passes > since and not (next_due is not None and next_due <= until):
                 if not future.done():
                     future.set_result(None)
                 self._drainers.remove(entry)
 
-    async def _attempt(self, recipient: str, stored: Doc, cfg: WebhookConfig, epoch: int) -> None:
-        doc = log.whole(stored, None)
+    async def _attempt(self, recipient: str, doc: Doc, cfg: WebhookConfig, epoch: int) -> None:
         try:
-            doc["content"] = log.content_of(stored, self._resolve, cfg.format)
-            if doc["content"] is None:  # a status of a message no longer kept (--max-messages)
-                doc.update(state=FAILED, next_attempt_at=None, finished_at=self._clock.now(), error=GONE)
-                delay = None
+            fault = self._faults.before_attempt(doc) if self._faults is not None else None
+            if isinstance(fault, Wait):  # a delayed delivery: no attempt yet, due later on either clock
+                doc["next_attempt_at"] = self._clock.now() + fault.seconds
+                delay: float | None = fault.seconds
             else:
-                delay = await sender.attempt(doc, cfg, self._http, self._clock, self._verified)
+                injected = fault.error if isinstance(fault, Fail) else None
+                delay = await sender.attempt(doc, cfg, self._http, self._clock, self._verified, injected=injected)
         except Exception as exc:  # a bug: fail this delivery, keep the queue going
             logger.exception("webhook %s: internal error, delivery failed", doc["id"])
             doc.update(state=FAILED, next_attempt_at=None, finished_at=self._clock.now())
@@ -413,8 +390,14 @@ class DeliveryQueue:
         if epoch != self._epoch:
             return
         if delay is None:
+            self._pending.pop(doc["id"], None)
             self._lanes.done(recipient)
         else:
             self._lanes.retry(recipient, asyncio.get_running_loop().time() + delay, doc["next_attempt_at"])
         self._save(doc)
         self._wake.set()
+
+
+def _snapshot(doc: Doc) -> Doc:
+    """A copy safe to hand out: later attempts are appended to the live document, not to this one."""
+    return {**doc, "attempts": list(doc["attempts"])}

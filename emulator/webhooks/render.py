@@ -4,6 +4,8 @@
 ``value`` of a Cloud change (cloud-api.md §9.3-9.7) without ``messaging_product`` and ``metadata``,
 which ``payloads.build`` adds with the envelope. Error codes in a failed status are those of the API
 the message was sent through (its record's ``api``); inbound errors are those of the bot's format.
+What users send is rendered by ``emulator.webhooks.inbound``. A free entry point conversation (the
+user came from an ad) is free: ``referral_conversion``, Cloud pricing type ``free_entry_point``.
 """
 
 from __future__ import annotations
@@ -12,19 +14,29 @@ from typing import Any
 
 from emulator.cloud.codes import TABLE as CLOUD_TABLE
 from emulator.codes import ErrorTable
-from emulator.domain.outbox import ContactsChecked, Event, MessageReceived, StatusReached
+from emulator.domain.outbox import ContactsChecked, Event, MessageDeleted, MessageReceived, StatusReached
 from emulator.domain.reasons import Failure
-from emulator.ids import IdFactory
+from emulator.ids import is_user_id
 from emulator.onprem.codes import TABLE as ONPREM_TABLE
 from emulator.webhooks.config import WebhookConfig
+from emulator.webhooks.inbound import (
+    ONPREM_HREF,
+    cloud_contact,
+    cloud_inbound,
+    onprem_deleted,
+    onprem_inbound,
+    reported,
+)
 
 Doc = dict[str, Any]
 
 TABLES: dict[str, ErrorTable] = {"onprem": ONPREM_TABLE, "cloud": CLOUD_TABLE}
-ONPREM_HREF = "https://developers.facebook.com/docs/whatsapp/api/errors/"
+# Errors whose failed status follows a documented example exactly: that example's title, no details.
+ONPREM_EXAMPLE_TITLES = {1026: "Receiver Incapable"}
 CLOUD_HREF = "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"
-MEDIA_KINDS = ("image", "video", "audio", "document", "sticker", "voice")
 LAST_VERSION_WITH_CONVERSATION = 23  # from v24.0 status webhooks drop ``conversation`` (§9.6)
+FREE_ENTRY = "referral_conversion"  # the category of a free entry point conversation
+__all__ = ["cloud_inbound", "onprem_inbound", "render"]
 
 
 def render(fmt: str, event: Event, how: WebhookConfig) -> tuple[Doc, str] | None:
@@ -36,10 +48,14 @@ def render(fmt: str, event: Event, how: WebhookConfig) -> tuple[Doc, str] | None
             return None
         return onprem_status(event), event.record["to"]
     if isinstance(event, MessageReceived):
-        wa_id = event.record["from"]
+        wa_id, message = event.record["from"], event.record["message"]
+        if not reported(fmt, message, how):
+            return None
         if fmt == "cloud":
-            return cloud_inbound(event.record["message"], event.user, how), wa_id
-        return onprem_inbound(event.record["message"], event.user), wa_id
+            return cloud_inbound(message, event.user, how), wa_id
+        return onprem_inbound(message, event.user), wa_id
+    if isinstance(event, MessageDeleted) and fmt == "onprem":  # Cloud reports no deletion
+        return onprem_deleted(event.record, event.at), event.record["from"]
     if isinstance(event, ContactsChecked) and fmt == "onprem":
         return {"contacts": event.results}, "contacts"
     return None
@@ -85,33 +101,23 @@ def onprem_status(event: StatusReached) -> Doc:
         entry["conversation"] = {"id": conversation["id"], "origin": {"type": conversation["category"]}}
         if event.status == "sent":
             entry["conversation"]["expiration_timestamp"] = timestamp(conversation["expires_at"])
-        entry["pricing"] = {"billable": True, "pricing_model": "CBP", "category": conversation["category"]}
+        free = conversation["category"] == FREE_ENTRY
+        entry["pricing"] = {"billable": not free, "pricing_model": "CBP", "category": conversation["category"]}
     content: Doc = {"statuses": [entry]}
     if event.failure is not None:
         table = TABLES.get(record.get("api", "onprem"), ONPREM_TABLE)
         error = failure_error(table, event.failure, ONPREM_HREF)
+        if error["code"] in ONPREM_EXAMPLE_TITLES:
+            error = {"code": error["code"], "href": ONPREM_HREF, "title": ONPREM_EXAMPLE_TITLES[error["code"]]}
         entry["errors"] = [error]
         entry["type"] = "message"
-        entry["message"] = {"recipient_id": record["to"]}
+        entry["message"] = {"recipient_id": "+" + record["to"]}  # as addressed, with + as in §8.4
         # Some clients read a failure from a top-level ``errors`` beside ``statuses``: give both.
         content["errors"] = [dict(error)]
     return content
 
 
-def onprem_inbound(message: Doc, user: Doc) -> Doc:
-    """An inbound message notification with the sender's profile."""
-    out = dict(message)
-    if "errors" in out:
-        out["errors"] = [failure_error(ONPREM_TABLE, e, ONPREM_HREF) for e in out["errors"]]
-    return {"contacts": [{"profile": {"name": user["name"]}, "wa_id": user["wa_id"]}], "messages": [out]}
-
-
 # --- Cloud -----------------------------------------------------------------------------------------
-
-
-def cloud_contact(user: Doc) -> Doc:
-    """A ``contacts`` entry: profile, wa_id and the business-scoped user id pywa 4.x requires."""
-    return {"profile": {"name": user["name"]}, "wa_id": user["wa_id"], "user_id": IdFactory.user_id(user["wa_id"])}
 
 
 def cloud_status(event: StatusReached) -> Doc:
@@ -124,23 +130,18 @@ def cloud_status(event: StatusReached) -> Doc:
         "timestamp": timestamp(event.at),
         "recipient_id": record["to"],
     }
-    if payload.get("recipient") and not payload.get("to"):
-        entry["recipient_user_id"] = payload["recipient"]
+    if is_user_id(record.get("input", "")):
+        entry["recipient_user_id"] = record["input"]
     if "biz_opaque_callback_data" in payload:
         entry["biz_opaque_callback_data"] = payload["biz_opaque_callback_data"]
     if conversation is not None:
         category = conversation["category"]
-        if _version(record) <= LAST_VERSION_WITH_CONVERSATION:
+        # v24.0 on omit conversation, except inside an open free entry point (§9.6)
+        if _version(record) <= LAST_VERSION_WITH_CONVERSATION or category == FREE_ENTRY:
             entry["conversation"] = {"id": conversation["id"], "origin": {"type": category}}
             if event.status == "sent":
                 entry["conversation"]["expiration_timestamp"] = timestamp(conversation["expires_at"])
-        free = category == "service"
-        entry["pricing"] = {
-            "billable": not free,
-            "pricing_model": "PMP",
-            "type": "free_customer_service" if free else "regular",
-            "category": category,
-        }
+        entry["pricing"] = _cloud_pricing(category)
     if event.failure is not None:
         table = TABLES.get(record.get("api", "cloud"), CLOUD_TABLE)
         error = table.of_failure(event.failure)
@@ -156,33 +157,10 @@ def cloud_status(event: StatusReached) -> Doc:
     return {"contacts": [cloud_contact(event.user)], "statuses": [entry]}
 
 
-def cloud_inbound(message: Doc, user: Doc, how: WebhookConfig) -> Doc:
-    """An inbound Cloud message: media carry a download ``url``; an unknown kind is ``unsupported``."""
-    out = dict(message)
-    for kind in MEDIA_KINDS:
-        if kind in out and isinstance(out[kind], dict) and "id" in out[kind]:
-            out[kind] = {**out[kind], "url": how.media_url + out[kind]["id"]}
-    if out.get("type") == "voice":  # Cloud has no voice type: a push-to-talk note is audio with voice: true
-        out["type"] = "audio"
-        out["audio"] = {**out.pop("voice"), "voice": True}
-    if out.get("type") == "unknown":
-        out["type"] = "unsupported"
-        out["unsupported"] = {"type": "unknown"}
-    if "errors" in out:
-        errors = []
-        for each in out["errors"]:
-            error = CLOUD_TABLE.of_failure(Failure.from_doc(each))
-            details = error.get("details", error["title"])
-            errors.append(
-                {
-                    "code": error["code"],
-                    "title": "Message type unknown",
-                    "message": "Message type unknown",
-                    "error_data": {"details": details},
-                }
-            )
-        out["errors"] = errors
-    return {"contacts": [cloud_contact(user)], "messages": [out]}
+def _cloud_pricing(category: str) -> Doc:
+    """Per-message pricing: service and free-entry-point messages are free, the rest regular."""
+    kind = {"service": "free_customer_service", FREE_ENTRY: "free_entry_point"}.get(category, "regular")
+    return {"billable": kind == "regular", "pricing_model": "PMP", "type": kind, "category": category}
 
 
 def _version(record: Doc) -> int:

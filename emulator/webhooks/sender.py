@@ -30,12 +30,15 @@ async def attempt(
     client: httpx.AsyncClient,
     clock: Clock,
     verified: set[tuple[str, str]] | None = None,
+    *,
+    injected: str | None = None,
 ) -> float | None:
     """Make one attempt of a pending delivery and record it in ``doc``.
 
     Returns the seconds to wait before the next attempt (``doc["next_attempt_at"]`` is set), or
     None once the delivery is finished (``state`` is ``delivered`` or ``failed``). No attempt is
-    made for a retry that comes due past the give-up deadline.
+    made for a retry that comes due past the give-up deadline. With ``injected`` (a fault) the
+    receiver is not contacted: the attempt is recorded as failed with that error and retried as usual.
     """
     deadline = doc["created_at"] + cfg.give_up_after_s
     if doc["attempts"] and clock.now() >= deadline:
@@ -50,7 +53,9 @@ async def attempt(
         waba_id=cfg.waba_id,
     )
     record: Attempt | None = None
-    if fmt == "cloud" and cfg.verify_token and verified is not None and (cfg.url, cfg.verify_token) not in verified:
+    if injected is not None:
+        record = {"at": clock.now(), "url": cfg.url, "error": injected, "duration_ms": 0.0, "injected": True}
+    elif fmt == "cloud" and cfg.verify_token and verified is not None and (cfg.url, cfg.verify_token) not in verified:
         record = await handshake(client, cfg.url, cfg.verify_token, timeout_s=cfg.timeout_s, clock=clock)
         if "error" not in record:
             verified.add((cfg.url, cfg.verify_token))
@@ -99,7 +104,7 @@ async def handshake(
     started = time.perf_counter()
     try:
         response = await client.get(url, params=params, timeout=timeout_s)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, ValueError) as exc:  # ValueError: a URL no transport can reach (no host)
         record["error"] = "callback verification failed: " + error_text(exc)
     else:
         record["status_code"] = response.status_code
@@ -137,7 +142,7 @@ async def post(
         headers["x-hub-signature-256"] = signature(body, app_secret)
     try:
         response = await client.post(url, content=body, headers=headers, timeout=timeout_s)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, ValueError) as exc:  # ValueError: a URL no transport can reach (no host)
         record["error"] = error_text(exc)
     else:
         record["status_code"] = response.status_code

@@ -8,8 +8,11 @@ import { setUpComposer, setUpToolbar } from "./controls.js";
 import { concerns, renderDetails } from "./details.js";
 import { avatar, el } from "./dom.js";
 import { countdown, dateTime, roughDuration } from "./format.js";
+import { openFlow, openProducts, openReactions } from "./actions.js";
+import { RequestLog, renderRequestDetails } from "./requests.js";
 import { askLocation, openList } from "./sheets.js";
 import { chatItem, traits } from "./sidebar.js";
+import { renderFaults, setUpTenants } from "./tenancy.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -72,10 +75,13 @@ async function loadConversation() {
   renderConversation();
 }
 
+const log = new RequestLog((entry) => showRequest(entry));
+
 async function reloadAll() {
   try {
     await loadChats();
-    await loadConversation();
+    await Promise.all([loadConversation(), log.load()]);
+    await renderFaults($("faults"), toast);
     return true;
   } catch (error) {
     toast(error.message);
@@ -104,10 +110,18 @@ function connect() {
   on("message", onRecord);
   on("inbound", onRecord);
   on("webhook", onDelivery);
+  on("faults", () => renderFaults($("faults"), toast).catch((error) => toast(error.message)));
+  on("deleted", () => {
+    setLive("offline");
+    toast("This tenant was deleted (DELETE /_emulator/tenants/…)");
+    source.close();
+  });
+  on("request", (entry) => log.add(entry));
   on("reset", () => {
     api.forgetMedia();
     state.records = new Map();
     state.deliveries = new Map();
+    log.clear();
     closeDetails();
     reloadAll(); // the clock comes back as an event of its own
   });
@@ -148,6 +162,17 @@ function onDelivery(delivery) {
   if (state.details && concerns(delivery, state.details)) showDetails(state.details);
 }
 
+// -- the request log ----------------------------------------------------------------------------
+
+function showRequest(entry) {
+  if (!entry) return; // dropped from the log meanwhile
+  closeDetails();
+  log.select(entry.id);
+  const panel = $("details");
+  renderRequestDetails(panel, entry, closeDetails);
+  panel.hidden = false;
+}
+
 // -- the sidebar --------------------------------------------------------------------------------
 
 let chatsFrame = 0;
@@ -182,10 +207,24 @@ const ctx = {
   send: sendAsUser,
   openList: (record) => openList(record, sendAsUser),
   askLocation: () => askLocation(sendAsUser),
+  react: (record) => openReactions(record, sendAsUser),
+  openProducts: (record) => openProducts(record, sendAsUser),
+  openFlow: (record) => openFlow(record, sendAsUser, toast),
   details: (id) => showDetails(id),
   find: (id) => state.records.get(id),
+  reactionTo,
   mediaUrl: (id) => api.mediaUrl(id),
 };
+
+/** The emoji of the business's latest reaction to a message ("" if none, or if it was removed). */
+function reactionTo(id) {
+  let latest = null;
+  for (const r of state.records.values()) {
+    const reaction = r.type === "reaction" && r.direction === "outbound" && r.status !== "failed" ? r.payload.reaction : null;
+    if (reaction && reaction.message_id === id && (!latest || r.seq > latest.seq)) latest = r;
+  }
+  return latest ? latest.payload.reaction.emoji || "" : "";
+}
 
 function renderConversation() {
   const open = Boolean(state.selected);
@@ -216,6 +255,8 @@ function renderRecord(record) {
   const container = $("messages");
   const row = messageRow(record, ctx);
   const old = container.querySelector(`.row[data-id="${CSS.escape(record.id)}"]`);
+  const reacted = record.type === "reaction" && record.direction === "outbound" && state.records.get(record.payload.reaction.message_id);
+  if (reacted) renderRecord(reacted); // its badge changes with the reaction
   if (old) {
     old.replaceWith(row);
     return;
@@ -246,6 +287,7 @@ async function sendAsUser(body) {
 function showDetails(id) {
   const record = state.records.get(id);
   if (!record) return;
+  closeDetails(); // a request's details, perhaps
   state.details = id;
   const deliveries = [...state.deliveries.values()].filter((d) => concerns(d, id)).sort((a, b) => Number(a.id) - Number(b.id));
   const panel = $("details");
@@ -258,6 +300,7 @@ function showDetails(id) {
 
 function closeDetails() {
   state.details = null;
+  log.select(null);
   $("details").hidden = true;
   for (const row of document.querySelectorAll(".row.selected")) row.classList.remove("selected");
 }
@@ -315,6 +358,8 @@ function start() {
   };
   setUpToolbar(page);
   setUpComposer(page);
+  setUpTenants($("tenant"), toast);
+  for (const button of document.querySelectorAll(".tabs button")) button.addEventListener("click", () => log.showTab(button.dataset.tab));
   const hash = decodeURIComponent(window.location.hash.slice(1));
   if (hash) state.selected = hash;
   renderConversation();

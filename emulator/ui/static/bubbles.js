@@ -6,14 +6,21 @@
 //   ctx.send(body)          POST /_emulator/users/{wa_id}/messages
 //   ctx.openList(record)    the list's sections and rows
 //   ctx.askLocation()       the share-location form
+//   ctx.react(record)       the emoji to react with
+//   ctx.openProducts(record), ctx.openFlow(record)   a product message's cart, a flow's response
 //   ctx.find(id)            a record of this conversation (for quoted replies)
+//   ctx.reactionTo(id)      the emoji the business's latest reaction put on a message ("" if none)
 //   ctx.mediaUrl(id)        an object URL of uploaded media
+//
+// Records of both APIs look alike: a Cloud API send differs only by Cloud-only shapes
+// (text.preview_url, type reaction, interactive cta_url, named template parameters, already hydrated).
 
 import { append, button, el } from "./dom.js";
 import { clockTime, formatted } from "./format.js";
 import { icon } from "./icons.js";
 
 const MEDIA = ["image", "video", "audio", "voice", "document", "sticker"];
+const SHOPS = { product: "View", product_list: "View items", catalog_message: "View catalog" };
 const MEDIA_LABELS = { image: "Photo", video: "Video", audio: "Audio", voice: "Voice message", document: "Document", sticker: "Sticker" };
 
 /** The row of one record: its bubble, and the reply buttons or failure note under it. */
@@ -31,7 +38,18 @@ export function messageRow(record, ctx) {
   if (fromBusiness) append(bubble, businessContent(record, ctx, under, actions));
   else append(bubble, quote(record, ctx), userContent(record, ctx));
   append(bubble, meta(record), actions);
-  append(row, append(el("div", "stack"), bubble, under)); // the buttons as wide as the bubble, and back
+  const reaction = ctx.reactionTo ? ctx.reactionTo(record.id) : "";
+  if (reaction) {
+    bubble.append(el("span", "reaction-badge", reaction)); // the bot's reaction, as the phone shows it: on the message
+    row.classList.add("has-reaction");
+  }
+  if (record.reaction) under.unshift(el("div", "reaction", record.reaction)); // the user's reaction to the bot's message
+  const stack = append(el("div", "stack"), bubble, under); // the buttons as wide as the bubble, and back
+  if (fromBusiness && record.type !== "reaction") {
+    row.append(append(el("div", "line"), stack, button("react-button", "☺", () => ctx.react(record), "React as the user")));
+  } else {
+    row.append(stack);
+  }
   if (fromBusiness && record.status === "failed") row.append(failure(record));
   return row;
 }
@@ -43,6 +61,7 @@ export function summary(record) {
     const p = record.payload || {};
     if (record.hydrated) return record.hydrated.body || `Template ${record.hydrated.name}`;
     if (record.type === "text") return p.text.body;
+    if (record.type === "reaction") return p.reaction.emoji ? `Reacted ${p.reaction.emoji}` : "Removed a reaction";
     if (record.type === "interactive") {
       const i = p.interactive;
       return (i.body && i.body.text) || (i.header && i.header.text) || `Interactive ${i.type}`;
@@ -50,9 +69,13 @@ export function summary(record) {
     return typeSummary(record.type, p[record.type]);
   }
   const m = record.message || {};
+  if (record.deleted_at) return "This message was deleted";
   if (m.type === "text") return m.text.body;
-  if (m.type === "interactive") return (m.interactive.button_reply || m.interactive.list_reply || {}).title || "";
+  if (m.type === "interactive") return m.interactive.nfm_reply ? "Form sent" : (m.interactive.button_reply || m.interactive.list_reply || {}).title || "";
   if (m.type === "button") return m.button.text || m.button.payload || "";
+  if (m.type === "reaction") return m.reaction.emoji ? `Reacted ${m.reaction.emoji}` : "Removed a reaction";
+  if (m.type === "order") return `Order: ${m.order.product_items.length} item${m.order.product_items.length === 1 ? "" : "s"}`;
+  if (m.type === "system") return m.system.body;
   return typeSummary(m.type, m[m.type]);
 }
 
@@ -70,7 +93,9 @@ function businessContent(record, ctx, under, actions) {
   if (record.hydrated) return template(record, ctx, under);
   switch (record.type) {
     case "text":
-      return formatted("div", "text", p.text.body);
+      return text(p.text);
+    case "reaction":
+      return reactionNote(p.reaction, ctx);
     case "location":
       return location(p.location);
     case "contacts":
@@ -99,14 +124,46 @@ function interactive(record, ctx, under, actions) {
     actions.push(append(button("bubble-action list-button", "", () => ctx.openList(record), "Open the list"), icon("list"), el("span", "", action.button)));
   } else if (i.type === "location_request_message") {
     actions.push(button("bubble-action", "Send location", () => ctx.askLocation()));
-  } else {
-    const label = { product: "View", product_list: "View items", catalog_message: "View catalog", flow: (action.parameters || {}).flow_cta || "Open" }[i.type];
-    const placeholder = el("div", "bubble-action placeholder", label || i.type);
-    placeholder.title = `${i.type}: not simulated on this phone`;
+  } else if (i.type === "cta_url") {
+    const cta = action.parameters || {};
+    const link = append(el("div", "bubble-action link-action"), icon("link"), el("span", "", cta.display_text || "Open"));
+    link.title = `${cta.url || ""} (not followed)`;
+    actions.push(link);
+  } else if (i.type in SHOPS) {
     if (i.type === "product") parts.push(el("div", "product", `Product ${action.product_retailer_id} (catalog ${action.catalog_id})`));
+    actions.push(button("bubble-action products-button", SHOPS[i.type], () => ctx.openProducts(record), "Pick products and order"));
+  } else if (i.type === "flow") {
+    actions.push(button("bubble-action flow-button", (action.parameters || {}).flow_cta || "Open", () => ctx.openFlow(record), "Fill the flow's response"));
+  } else {
+    const params = action.parameters || {};
+    const labels = { voice_call: params.display_text || "Call now", call_permission_request: "Allow calls" };
+    const placeholder = el("div", "bubble-action placeholder", labels[i.type] || i.type);
+    placeholder.title = `${i.type}: not simulated on this phone`;
     actions.push(placeholder);
   }
   return parts;
+}
+
+function text(t) {
+  const body = formatted("div", "text", t.body);
+  const url = t.preview_url ? (String(t.body).match(/https?:\/\/[^\s<>"]+/) || [])[0] : null;
+  if (!url) return body;
+  let host = url;
+  try {
+    host = new URL(url).host;
+  } catch {
+    // not a URL a browser can parse: show it as it is
+  }
+  const card = append(el("div", "link-preview"), el("div", "link-host", host), el("div", "link-url", url));
+  card.title = "Link preview (the page is not fetched)";
+  return [card, body];
+}
+
+function reactionNote(reaction, ctx) {
+  const target = ctx.find(reaction.message_id);
+  const what = target ? `“${summary(target)}”` : reaction.message_id;
+  const note = reaction.emoji ? `Reacted ${reaction.emoji} to ${what}` : `Removed the reaction to ${what}`;
+  return el("div", "reaction-note", note);
 }
 
 function header(h, ctx) {
@@ -162,13 +219,21 @@ function failure(record) {
 
 function userContent(record, ctx) {
   const m = record.message || {};
+  if (record.deleted_at) return el("div", "text deleted", "This message was deleted");
   switch (m.type) {
     case "text":
-      return formatted("div", "text", m.text.body);
+      return [m.referral && adCard(m.referral), formatted("div", "text", m.text.body)];
     case "interactive": {
+      if (m.interactive.nfm_reply) return flowAnswers(m.interactive.nfm_reply);
       const chosen = m.interactive.button_reply || m.interactive.list_reply;
       return [el("div", "text", chosen.title), chosen.description && el("div", "footer", chosen.description)];
     }
+    case "reaction":
+      return el("div", "text reaction-note", m.reaction.emoji ? `Reacted ${m.reaction.emoji}` : "Removed a reaction");
+    case "order":
+      return orderCard(m.order);
+    case "system":
+      return el("div", "text system", m.system.body);
     case "button":
       return el("div", "text", m.button.text || m.button.payload);
     case "location":
@@ -176,11 +241,35 @@ function userContent(record, ctx) {
     case "contacts":
       return contacts(m.contacts);
     case "unknown":
-      return el("div", "text unsupported", "Unsupported message (arrives with error 501)");
+      return el("div", "text unsupported", `Unsupported ${(m.unknown && m.unknown.type) || ""} message (arrives with an error: 501, on Cloud 131051)`);
     default:
       if (MEDIA.includes(m.type)) return media(m.type, m[m.type], ctx);
       return el("pre", "raw", JSON.stringify(m, null, 2));
   }
+}
+
+function adCard(referral) {
+  const card = append(el("div", "ad"), el("div", "ad-label", "From an ad"), referral.headline && el("div", "ad-headline", referral.headline));
+  card.title = referral.source_url;
+  return card;
+}
+
+function orderCard(order) {
+  const lines = order.product_items.map((i) => el("div", "order-line", `${i.quantity} × ${i.product_retailer_id} · ${i.item_price} ${i.currency}`));
+  const total = order.product_items.reduce((sum, i) => sum + i.quantity * i.item_price, 0);
+  const currency = (order.product_items[0] || {}).currency || "";
+  return [append(el("div", "order"), el("div", "order-title", "Order"), lines, el("div", "order-total", `Total ${total.toFixed(2)} ${currency}`)), order.text && el("div", "text", order.text)];
+}
+
+function flowAnswers(reply) {
+  let answers = {};
+  try {
+    answers = JSON.parse(reply.response_json);
+  } catch (error) {
+    answers = { response_json: reply.response_json };
+  }
+  const lines = Object.entries(answers).filter(([key]) => key !== "flow_token").map(([key, value]) => el("div", "flow-line", `${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`));
+  return append(el("div", "flow-answers"), el("div", "text", reply.body), lines);
 }
 
 function quote(record, ctx) {

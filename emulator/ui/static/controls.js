@@ -1,18 +1,12 @@
-// The controls: the user's composer (text, photo, location, contact) and the toolbar (clock, reset,
+// The controls: the user's composer (text, photo, location, contact, a message from an ad) and the toolbar (clock, reset,
 // new chat). `page` gives what they act on: send(body) as the user, selected(), toast(message),
 // onClock(clock), openChat(wa_id) and closeChat().
 
 import * as api from "./api.js";
+import { askAd } from "./actions.js";
 import { askContact, askLocation } from "./sheets.js";
 
 const $ = (id) => document.getElementById(id);
-
-/** Seconds from "90", "30m", "2h", "1d" (negative moves back). */
-export function parseDuration(text) {
-  const match = /^\s*(-?\d+(?:\.\d+)?)\s*([smhd]?)\s*$/i.exec(text);
-  if (!match) return null;
-  return Number(match[1]) * { "": 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2].toLowerCase()];
-}
 
 export function setUpComposer(page) {
   const text = $("composer-text");
@@ -41,6 +35,7 @@ export function setUpComposer(page) {
   $("attach-photo").addEventListener("click", choose(() => $("photo-input").click()));
   $("attach-location").addEventListener("click", choose(() => askLocation(page.send)));
   $("attach-contact").addEventListener("click", choose(() => askContact(page.send)));
+  $("attach-ad").addEventListener("click", choose(() => askAd(page.send)));
   $("photo-input").addEventListener("change", async (event) => {
     const file = event.target.files[0];
     event.target.value = "";
@@ -57,19 +52,22 @@ export function setUpComposer(page) {
 }
 
 export function setUpToolbar(page) {
-  const moveClock = async (seconds) => {
+  // `advance` is seconds or a duration ("90", "30m", "2h", "1d2h", "-5h"): the emulator reads it as scripts do
+  const moveClock = async (advance) => {
     try {
-      page.onClock(await api.control("clock", { method: "POST", body: { advance: seconds } }));
+      page.onClock(await api.control("clock", { method: "POST", body: { advance } }));
+      return true;
     } catch (error) {
       page.toast(error.message);
+      return false;
     }
   };
   for (const b of document.querySelectorAll("[data-advance]")) b.addEventListener("click", () => moveClock(Number(b.dataset.advance)));
   $("advance-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    const seconds = parseDuration($("advance-input").value);
-    if (seconds === null) page.toast('Move the clock by seconds, or "30m", "2h", "1d"');
-    else moveClock(seconds).then(() => ($("advance-input").value = ""));
+    const text = $("advance-input").value.trim().toLowerCase().replace(/\s+/g, "");
+    if (!text) page.toast('Move the clock by seconds, or "30m", "2h", "1d2h", "-5h"');
+    else moveClock(text).then((moved) => moved && ($("advance-input").value = ""));
   });
   $("reset").addEventListener("click", async () => {
     try {

@@ -19,7 +19,8 @@ export function renderDetails(panel, record, deliveries, onClose) {
   );
   const parts = [head, el("div", "details-id", `${record.type} · ${record.id}`)];
   if (fromBusiness) {
-    parts.push(section("Request body (POST /v1/messages)", json(record.payload)));
+    const call = record.api === "cloud" ? `Cloud API: POST /${record.api_version ? `${record.api_version}/` : ""}{phone_number_id}/messages` : "POST /v1/messages";
+    parts.push(section(`Request body (${call})`, json(record.payload)));
     parts.push(section("Statuses", statuses(record)));
   } else {
     parts.push(section("Message as delivered in the webhook", json(record.message)));
@@ -63,7 +64,8 @@ function delivery(d) {
   );
   const table = el("table", "attempts");
   for (const a of d.attempts) {
-    const outcome = a.status_code != null ? `HTTP ${a.status_code}` : a.error || "";
+    const result = a.error || (a.status_code != null ? `HTTP ${a.status_code}` : "");
+    const outcome = a.verification ? `verification GET: ${result}` : result;
     table.append(append(el("tr", ""), el("td", "", dateTime(a.at)), el("td", "", outcome), el("td", "", `${a.duration_ms ?? "–"} ms`)));
   }
   if (d.attempts.length) card.append(table);

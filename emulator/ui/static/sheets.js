@@ -3,11 +3,11 @@
 
 import { append, button, el } from "./dom.js";
 
-function sheet(title, content, actionLabel, onAction) {
+/** A bottom sheet with a title, content and one action button; `onAction` returning false keeps it open. */
+export function sheet(title, content, actionLabel, onAction) {
   const dialog = el("dialog", "sheet");
   const action = button("sheet-send", actionLabel, () => {
-    onAction();
-    dialog.close();
+    if (onAction() !== false) dialog.close();
   });
   append(
     dialog,
@@ -50,7 +50,8 @@ export function openList(record, send) {
   body.addEventListener("change", () => (action.disabled = !rows.some((r) => r.checked)));
 }
 
-function field(label, name, value, type = "text") {
+/** A labelled input of a form in a sheet. */
+export function field(label, name, value, type = "text") {
   const input = el("input");
   input.name = name;
   input.type = type;

@@ -13,7 +13,7 @@ _DIGITS = re.compile(r"\+?\d+")
 def normalize(raw: str) -> str | None:
     """The wa_id for a phone number written in any standard format, or None if it is not one.
 
-    ``+1 (631) 555-1004``, ``1-631-555-1004`` and ``0016315551004`` all give ``16315551004``.
+    ``+1 (631) 555-1234``, ``1-631-555-1234`` and ``0016315551234`` all give ``16315551234``.
     E.164 allows at most 15 digits; fewer than 8 cannot be a number with its country code.
     """
     compact = _SEPARATORS.sub("", raw.strip())

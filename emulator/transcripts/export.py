@@ -1,7 +1,12 @@
-"""Conversations as scripts: from the emulator's record, or from traffic a deployment logged.
+"""Conversations as replay scripts, from the JSON of a conversation (``GET /_emulator/conversations/{wa_id}``).
 
-User turns become short forms where they can (``text``, ``tap`` by id, ``select`` by id,
-``quick_reply`` by the button's text, ``location``), anything else ``send``. The bot's messages
+Used by the control API (``?format=script``) and by replay (``wa-emulator record --from-log``); it
+works on records alone and imports neither the domain nor replay.
+
+User turns become short forms where they can (``text`` with its ``referral``, ``tap`` by id,
+``select`` by id, ``quick_reply`` by the button's text, ``location``, ``react``, ``order``,
+``enquire``, ``complete_flow``, ``change_number``), anything else ``send``. A deletion is not
+exported (the record keeps only that the message was deleted, not when). The bot's messages
 become expectations on their stable parts: type, text, button and row ids, template name and
 language, a failed status's code; never ids or timestamps. A gap of an hour or more between two
 messages becomes a ``clock`` step.
@@ -10,24 +15,24 @@ Values the bot put into template parameters or quick-reply payloads that contain
 numbers, dates, amounts) change from run to run; where a later text repeats one, the exported
 expectation matches any value there (``re:^Thanks, .+ noted$``).
 
-A traffic log is read by ``traffic.read_log`` (its format is described there).
+What a user is without any set-up (the defaults, a magic number's traits) is the emulator's to
+know: the control API passes it as ``usual``; without it only the traits a record names are set up.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from emulator.domain.phone import normalize
-from emulator.domain.users import DEFAULTS, magic_traits
-from emulator.replay.expect import REPLY_KINDS, Record, button_ids, failed_code, row_ids, template_view, text_of
-from emulator.replay.script import REGEX, format_duration
-from emulator.replay.traffic import LogError, read_log
+from emulator.durations import format_duration
+from emulator.transcripts.records import REPLY_KINDS, Record, button_ids, failed_code, row_ids, template_view, text_of
 
+REGEX = "re:"  # a script's string starting with this is a regular expression
 CLOCK_GAP_S = 3600.0  # a shorter pause does not change what the emulator does
 TRAITS = ("status", "incapable", "read_receipts", "online", "unsupported_types", "delivery_delay_s", "read_delay_s")
 _LOCATION_FIELDS = ("latitude", "longitude", "name", "address", "url")
@@ -89,7 +94,7 @@ class _Builder:
     def _turn(self, wa_id: str, message: Record) -> None:
         thread = self.threads.setdefault(wa_id, _Thread())
         step, kind = _user_turn(message)
-        replied = (message.get("context") or {}).get("id")
+        replied = (message.get("context") or {}).get("id") or (message.get("reaction") or {}).get("message_id")
         if replied and replied in self.expectations and _pick(thread, kind) != replied:
             step["reply_to"] = self._label(replied)
         self.steps.append(self._for_user(step, wa_id))
@@ -120,9 +125,18 @@ def _pick(thread: _Thread, kind: str | None) -> str | None:
 def _user_turn(message: Record) -> tuple[dict[str, Any], str | None]:
     """The step for an inbound message, and the kind of reply it is (None if it is no reply)."""
     kind = message.get("type")
-    has_context = bool((message.get("context") or {}).get("id"))
+    context = message.get("context") or {}
+    has_context = bool(context.get("id"))
+    if kind == "text" and "referred_product" in context:
+        asked = {"product": context["referred_product"]["product_retailer_id"], "text": message["text"]["body"]}
+        return {"enquire": asked}, "enquire"
     if kind == "text" and not has_context:
-        return {"text": message["text"]["body"]}, None
+        step: dict[str, Any] = {"text": message["text"]["body"]}
+        if message.get("referral"):  # the click id is the phone's: a replay gets a new one
+            step["referral"] = {k: v for k, v in message["referral"].items() if k != "ctwa_clid"}
+        return step, None
+    if kind in ("reaction", "order", "system") or (kind == "interactive" and "nfm_reply" in message["interactive"]):
+        return _commerce_and_more(message)
     if kind == "location" and not has_context:
         where = message["location"]
         return {"location": {k: where[k] for k in _LOCATION_FIELDS if k in where}}, None
@@ -138,6 +152,23 @@ def _user_turn(message: Record) -> tuple[dict[str, Any], str | None]:
     if kind in _MEDIA:  # the old media id is gone after a reset: the emulator makes a sample instead
         send[kind] = {k: v for k, v in message[kind].items() if k in ("caption", "filename")}
     return {"send": send}, None
+
+
+def _commerce_and_more(message: Record) -> tuple[dict[str, Any], str | None]:
+    """The short form of a reaction, an order, a completed flow or a system message."""
+    kind = message["type"]
+    if kind == "reaction":
+        return {"react": message["reaction"].get("emoji", "")}, "react"
+    if kind == "order":
+        return {"order": message["order"]}, "order"
+    if kind == "interactive":
+        answers = json.loads(message["interactive"]["nfm_reply"]["response_json"])
+        answers.pop("flow_token", None)  # filled in again from the flow the bot sends
+        return {"complete_flow": answers}, "complete_flow"
+    system = message["system"]
+    if system["type"] == "user_changed_number":  # the stored wa_id, or new_wa_id in an On-Premises log
+        return {"change_number": system.get("wa_id") or system.get("new_wa_id")}, None
+    return {"send": {"type": "system", "system": {"type": system["type"]}}}, None
 
 
 def _expectation(message: Record, volatile: list[str]) -> dict[str, Any]:
@@ -183,24 +214,34 @@ def _volatile_values(message: Record) -> list[str]:
     return [v for v in values if isinstance(v, str) and len(v) >= 3 and any(c.isdigit() for c in v)]
 
 
-def _user_setup(wa_id: str, user: Record | None) -> dict[str, Any]:
+Usual = Callable[[str], dict[str, Any]]  # the traits a user has with no set-up, by wa_id
+
+
+def _user_setup(wa_id: str, user: Record | None, usual: Usual) -> dict[str, Any]:
     """The traits (and name) a replay must give the user to see the same conversation."""
     if not user:
         return {}
-    usual = {**DEFAULTS, **magic_traits(wa_id)}
-    traits = {k: user[k] for k in TRAITS if k in user and user[k] != usual.get(k)}
+    plain = dict(usual(wa_id))
+    if user.get("moved_to"):  # no WhatsApp since the number change the script replays
+        plain["status"] = user["status"]
+    traits = {k: user[k] for k in TRAITS if k in user and user[k] != plain.get(k)}
     if user.get("source") != "fixture" and user.get("name"):
         traits = {"name": user["name"], **traits}
     return traits
 
 
 def script_from_messages(
-    user: str, messages: Iterable[Record], *, name: str, users: dict[str, Record] | None = None
+    user: str,
+    messages: Iterable[Record],
+    *,
+    name: str,
+    users: dict[str, Record] | None = None,
+    usual: Usual = lambda wa_id: {},
 ) -> dict[str, Any]:
     """A script (as data) from messages in the shape of ``GET /_emulator/conversations/{wa_id}``."""
     builder = _Builder(user)
     for wa_id, record in (users or {}).items():
-        setup = _user_setup(wa_id, record)
+        setup = _user_setup(wa_id, record, usual)
         if setup:
             builder.steps.append(builder._for_user({"set_user": setup}, wa_id))
     for message in messages:
@@ -209,27 +250,12 @@ def script_from_messages(
     return {"name": name, "user": user, "steps": builder.steps}
 
 
-def conversation_script(conversation: Record) -> dict[str, Any]:
+def conversation_script(conversation: Record, usual: Usual = lambda wa_id: {}) -> dict[str, Any]:
     """The script of a conversation as ``GET /_emulator/conversations/{wa_id}`` shows it."""
     wa_id = conversation["wa_id"]
     user = conversation.get("user") or {}
     name = f"conversation with {wa_id}" + (f" ({user['name']})" if user.get("name") else "")
-    return script_from_messages(wa_id, conversation["messages"], name=name, users={wa_id: user})
-
-
-def log_script(lines: Iterable[str], *, user: str | None = None, name: str = "") -> dict[str, Any]:
-    """The script of a JSONL traffic log (format in the module docstring), for one user or all."""
-    messages, profiles = read_log(lines)
-    if user is not None:
-        wanted = normalize(user) or user
-        messages = [m for m in messages if wanted in (m.get("from"), m.get("to"))]
-    first = next((m.get("from") or m.get("to") for m in messages), None)
-    main = (normalize(user) or user) if user else first
-    if main is None:
-        raise LogError(0, "the log has no message to or from " + (user or "any user"))
-    seen = {m.get("from") or m.get("to") for m in messages}
-    users = {wa: {"name": profiles[wa], "source": "log"} for wa in profiles if wa in seen}
-    return script_from_messages(main, messages, name=name or f"conversation with {main}", users=users)
+    return script_from_messages(wa_id, conversation["messages"], name=name, users={wa_id: user}, usual=usual)
 
 
 class _Block(dict[str, Any]):
@@ -260,10 +286,10 @@ def dump_script(script: dict[str, Any], comment: str = "") -> str:
     return header + text
 
 
-def conversation_yaml(conversation: Record) -> str:
+def conversation_yaml(conversation: Record, usual: Usual = lambda wa_id: {}) -> str:
     """``GET /_emulator/conversations/{wa_id}?format=script``: the conversation as a script's YAML."""
     comment = (
         f"Exported by wa-emulator from the conversation with {conversation['wa_id']}.\n"
         "Replay: wa-emulator replay THIS_FILE --bot-webhook URL (docs/replay.md)"
     )
-    return dump_script(conversation_script(conversation), comment)
+    return dump_script(conversation_script(conversation, usual), comment)
