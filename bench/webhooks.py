@@ -1,124 +1,117 @@
-"""Webhook figures: time from POST /v1/messages to the ``delivered`` status at a local receiver, and
-deliveries per second sustained over a run of 10 000 messages, with a count of any delivery lost.
+"""Webhook figures against a local receiver: deliveries/s sustained, and send -> ``delivered`` at 500 sends/s.
 
-Targets: p50 < 5 ms; not one delivery lost.
+Sends go to 100 users (deliveries to one recipient go out strictly one after another) with the
+On-Premises defaults (``delivered`` and ``read`` statuses, 6 concurrent requests).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import statistics
 import time
-import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
-from loadgen import request_bytes
+from bodies import ONPREM_PATH
+from load import body_file
+from loadgen import exchange, request_bytes
+from procs import TOKEN, call, start_app, start_emulator, stop, wait_ready
 
-LATENCY_TARGET_MS = 5.0
-
-
-def call(url: str, method: str = "GET", body: Any = None, headers: dict[str, str] | None = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(
-        url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read() or b"null")
+USERS = [f"1555000{n:04d}" for n in range(1, 101)]  # 15550000000 is the business itself
+HEADERS = {"Authorization": f"Bearer {TOKEN}"}
 
 
-async def _send_all(url: str, raws: list[bytes], connections: int) -> None:
-    parts = url.split("//")[1].split(":")
-    queue: asyncio.Queue[bytes] = asyncio.Queue()
-    for raw in raws:
-        queue.put_nowait(raw)
+async def _send(url: str, bodies: list[bytes], rate: float | None, connections: int = 8) -> dict[str, float]:
+    """Send every body (at ``rate`` per second, or as fast as possible); message id -> time its send began."""
+    parts = urlsplit(url)
+    pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+    for _ in range(connections):
+        pool.put_nowait(await asyncio.open_connection(parts.hostname, parts.port))
+    began: dict[str, float] = {}
 
-    async def worker() -> None:
-        reader, writer = await asyncio.open_connection(parts[0], int(parts[1]))
-        try:
-            while not queue.empty():
-                writer.write(queue.get_nowait())
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = next(
-                    int(line.split(b":")[1])
-                    for line in head.split(b"\r\n")
-                    if line.lower().startswith(b"content-length:")
-                )
-                await reader.readexactly(length)
-        finally:
-            writer.close()
-
-    await asyncio.gather(*(worker() for _ in range(connections)))
-
-
-def run(url: str, receiver: str, token: str, *, messages: int = 10_000, users: int = 100) -> None:
-    auth = {"Authorization": f"Bearer {token}"}
-    call(url + "/_emulator/reset", "POST")
-    call(
-        url + "/v1/settings/application",
-        "PATCH",
-        {"webhooks": {"url": receiver + "/hook", "max_concurrent_requests": 24}},
-        auth,
-    )
-    wa_ids = [f"1555000{n:04d}" for n in range(1, users + 1)]  # 15550000000 is the business itself
-    for wa_id in wa_ids:  # open every user's 24-hour window
-        call(f"{url}/_emulator/users/{wa_id}/messages", "POST", {"type": "text", "text": {"body": "hi"}})
-    call(url + "/_emulator/webhooks/drain?timeout=30", "POST")
-    call(receiver + "/clear", "POST")
-
-    # latency: one message at a time, send -> delivered status at the receiver
-    latencies = []
-    for n in range(300):
+    async def one(raw: bytes) -> None:
+        conn = await pool.get()
         started = time.time()
-        body = {"to": wa_ids[n % users], "type": "text", "text": {"body": f"ping {n}"}}
-        message_id = call(url + "/v1/messages", "POST", body, auth)["messages"][0]["id"]
-        arrived = call(f"{receiver}/arrival/delivered/{message_id}")
-        if arrived:
-            latencies.append((arrived - started) * 1000)
-    latencies.sort()
-    p50, p99 = statistics.median(latencies), latencies[int(len(latencies) * 0.99) - 1]
-    verdict = "ok" if p50 < LATENCY_TARGET_MS else "OVER TARGET"
-    print(
-        f"send -> delivered webhook            p50 {p50:6.2f} ms  p99 {p99:6.2f} ms   "
-        f"({len(latencies)} messages; target p50 < {LATENCY_TARGET_MS:g} ms: {verdict})"
-    )
+        status, answer = await exchange(*conn, raw)
+        pool.put_nowait(conn)
+        if status == 201:
+            began[answer.split(b'"id":"', 1)[1].split(b'"', 1)[0].decode()] = started
 
-    # throughput and losses: 10 000 messages to 100 users over 8 connections
-    call(url + "/_emulator/reset", "POST", {"keep": ["users"]})
-    for wa_id in wa_ids:
-        call(f"{url}/_emulator/users/{wa_id}/messages", "POST", {"type": "text", "text": {"body": "hi"}})
-    call(url + "/_emulator/webhooks/drain?timeout=30", "POST")
-    call(receiver + "/clear", "POST")
-    raws = [
-        request_bytes(
-            url, "POST", "/v1/messages", {"to": wa_ids[n % users], "type": "text", "text": {"body": f"m{n}"}}, auth
-        )
-        for n in range(messages)
-    ]
-    started = time.time()
-    asyncio.run(_send_all(url, raws, 8))
-    sent_s = time.time() - started
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        stats = call(receiver + "/stats")
-        if (
-            len(stats["arrivals"].get("delivered", {})) >= messages
-            and len(stats["arrivals"].get("read", {})) >= messages
-        ):
-            break
+    raws = [request_bytes(url + ONPREM_PATH, "POST", b, HEADERS) for b in bodies]
+    start = time.perf_counter()
+    tasks = []
+    for n, raw in enumerate(raws):
+        if rate:
+            await asyncio.sleep(max(0.0, start + n / rate - time.perf_counter()))
+            tasks.append(asyncio.create_task(one(raw)))
+        else:
+            tasks.append(asyncio.create_task(one(raw)))
+            if len(tasks) % connections == 0:
+                await asyncio.sleep(0)
+    await asyncio.gather(*tasks)
+    while not pool.empty():
+        pool.get_nowait()[1].close()
+    return began
+
+
+def _arrivals(receiver: str, expected: int, timeout: float = 120) -> dict[str, Any]:
+    deadline = time.time() + timeout
+    while True:
+        stats: dict[str, Any] = call(receiver + "/stats")
+        if stats["posts"] >= expected or time.time() > deadline:
+            return stats
         time.sleep(0.2)
-    elapsed = time.time() - started
-    stats = call(receiver + "/stats")
-    delivered = len(stats["arrivals"].get("delivered", {}))
-    read = len(stats["arrivals"].get("read", {}))
-    log = call(url + "/_emulator/webhooks")["webhooks"]
-    states: dict[str, int] = {}
-    for d in log:
-        states[d["state"]] = states.get(d["state"], 0) + 1
-    lost = 2 * messages - delivered - read
-    print(
-        f"deliveries sustained                 {stats['posts'] / elapsed:8.0f} deliveries/s   "
-        f"({messages} sends in {sent_s:.1f} s; {stats['posts']} webhooks in {elapsed:.1f} s; log {states}; "
-        f"lost {lost}: "
-        f"{'ok' if lost == 0 else 'LOST DELIVERIES'})"
-    )
+
+
+def _bodies(count: int, tag: str) -> list[bytes]:
+    return [
+        body_file({"to": USERS[n % len(USERS)], "type": "text", "text": {"body": f"{tag} {n}"}}) for n in range(count)
+    ]
+
+
+def run(port: int, *, messages: int, latency_s: float, report: Any) -> dict[str, Any]:
+    """Throughput over ``messages`` sends, then latency at 500 sends/s for ``latency_s`` seconds."""
+    receiver = start_app("receiver_app:app", port + 1)
+    receiver_url = f"http://127.0.0.1:{port + 1}"
+    process = start_emulator(port, "--webhook-url", receiver_url + "/hook")
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(receiver_url, receiver, "/stats")
+        wait_ready(url, process)
+        for wa_id in USERS:  # open every user's 24-hour window
+            call(f"{url}/_emulator/users/{wa_id}/messages", "POST", {"type": "text", "text": {"body": "hi"}})
+        call(url + "/_emulator/webhooks/drain?timeout=30", "POST")
+        call(receiver_url + "/clear", "POST")
+
+        started = time.time()
+        asyncio.run(_send(url, _bodies(messages, "m"), None))
+        sent_s = time.time() - started
+        stats = _arrivals(receiver_url, 2 * messages)
+        first, last = stats["first"], stats["last"]
+        throughput = {
+            "messages": messages,
+            "send_s": sent_s,
+            "posts": stats["posts"],
+            "lost": 2 * messages - len(stats["arrivals"].get("delivered", {})) - len(stats["arrivals"].get("read", {})),
+            "deliveries_per_s": stats["posts"] / (last - first) if last and first and last > first else 0.0,
+        }
+        report({"phase": "throughput", **throughput})
+
+        call(url + "/_emulator/webhooks/drain?timeout=60", "POST")
+        call(receiver_url + "/clear", "POST")
+        rate = 500.0
+        began = asyncio.run(_send(url, _bodies(round(rate * latency_s), "p"), rate))
+        stats = _arrivals(receiver_url, 2 * len(began))
+        delivered = stats["arrivals"].get("delivered", {})
+        latencies = sorted((delivered[m] - t) * 1000 for m, t in began.items() if m in delivered)
+        latency = {
+            "rate": rate,
+            "messages": len(began),
+            "arrived": len(latencies),
+            "p50_ms": statistics.median(latencies) if latencies else None,
+            "p99_ms": latencies[int(len(latencies) * 0.99) - 1] if latencies else None,
+        }
+        report({"phase": "latency", **latency})
+    finally:
+        stop(process, receiver)
+    return {"throughput": throughput, "latency": latency}

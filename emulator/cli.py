@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import json
 import logging
 import os
@@ -128,6 +129,7 @@ def serve(settings: Settings) -> int:
     except (ValueError, OSError) as exc:
         log.error("cannot start: %s", exc)
         return 2
+    quiet_gc()
     try:
         sock = socket.create_server((settings.host, settings.port), reuse_port=False)
     except OSError as exc:
@@ -151,6 +153,18 @@ def serve(settings: Settings) -> int:
     except KeyboardInterrupt:  # uvicorn raises Ctrl-C again once it has shut down gracefully
         return 130
     return 0
+
+
+def quiet_gc() -> None:
+    """Keep the garbage collector out of the request path of a served emulator.
+
+    What start-up built (modules, schemas, fixtures) is frozen (not collected first: that alone costs
+    ~20 ms of start-up): no collection scans it again. Records
+    are kept as bytes, which the collector never tracks, so collections stay small; with higher
+    thresholds they also come rarely.
+    """
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 50)
 
 
 GRAPH_VERSION = "v22.0"  # the version the start-up lines show; any vNN.N (or none) is accepted

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 _SEPARATORS = re.compile(r"[\s\-().\u00a0/]")
 _DIGITS = re.compile(r"\+?\d+")
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of the text, asked again for the same recipient on every send
 def normalize(raw: str) -> str | None:
     """The wa_id for a phone number written in any standard format, or None if it is not one.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -190,6 +191,9 @@ class Settings:
         401, _port, "HTTP status of Cloud error 190 (Meta's table: 401; Graph clients see 400)"
     )
     public_url: str = _opt("", _url_or_empty, "base URL bots reach the emulator at (default http://HOST:PORT)")
+    max_messages: int = _opt(
+        100_000, _positive_int, "recorded messages kept (outbound and inbound each); older ones are forgotten"
+    )
     tenants: str = _opt("", _tenants, "tenants made at start: NAME or NAME=PHONE_NUMBER_ID, comma-separated")
     max_tenants: int = _opt(1000, _positive_int, "most tenants at once (a runaway test cannot exhaust memory)")
     pair_rate_limit_s: float = _opt(
@@ -220,7 +224,7 @@ class Settings:
             values[name] = _parse_field(name, text)
         return cls(**values)
 
-    @property
+    @functools.cached_property
     def access_tokens(self) -> frozenset[str]:
         """The static access tokens, one by one."""
         return frozenset(t for t in self.access_token.split(",") if t)

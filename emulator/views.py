@@ -15,19 +15,30 @@ Doc = dict[str, Any]
 
 
 def record_view(record: Doc) -> Doc:
-    """The record as shown: a copy with every stored failure rendered, or the record itself if it has none."""
+    """The record as shown: a copy with every stored failure rendered, or the record itself if it has none.
+
+    The billing conversation the lifecycle keeps on a record (to build status webhooks when they are
+    sent) is not shown: webhooks carry it.
+    """
     table = TABLES.get(record.get("api", "onprem"), TABLES["onprem"])
     if record.get("direction") == "inbound":
         message = record.get("message") or {}
         if not message.get("errors"):
             return record
         return {**record, "message": {**message, "errors": _errors(table, message["errors"])}}
+    if "conversation" in record:
+        record = {k: v for k, v in record.items() if k != "conversation"}
+        record["statuses"] = [_without_conversation(s) for s in record.get("statuses", [])]
     if not record.get("errors"):
         return record
     statuses = [
         {**s, "errors": _errors(table, s["errors"])} if s.get("errors") else s for s in record.get("statuses", [])
     ]
     return {**record, "errors": _errors(table, record["errors"]), "statuses": statuses}
+
+
+def _without_conversation(status: Doc) -> Doc:
+    return status if "conversation" not in status else {k: v for k, v in status.items() if k != "conversation"}
 
 
 def records_view(records: list[Doc]) -> list[Doc]:

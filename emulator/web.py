@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse as StarletteJSONResponse
 
 from emulator.domain.reasons import Reason, Refusal
@@ -27,6 +27,7 @@ SLICE = 100  # items one request works on before it lets other requests run
 T = TypeVar("T")
 R = TypeVar("R")
 _JSON_TYPES = ("application/json", "text/json")
+_JSON_TYPE = b"application/json"
 
 
 class JSONResponse(StarletteJSONResponse):
@@ -34,6 +35,24 @@ class JSONResponse(StarletteJSONResponse):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
+
+    def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+        """Starlette's headers for a body, built directly in the usual case (no headers given)."""
+        if headers is not None or self.status_code < 200 or self.status_code in (204, 304):
+            super().init_headers(headers)
+            return
+        self.raw_headers = [(b"content-length", str(len(self.body)).encode()), (b"content-type", _JSON_TYPE)]
+
+
+def header(request: Request, name: bytes) -> bytes | None:
+    """A request header's raw value (``name`` in lower case, as ASGI servers give names), or None.
+
+    Cheaper than ``request.headers`` on the send path: no Headers object, no exception for a miss.
+    """
+    for key, value in request.scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
 
 
 def secret_matches(given: str, expected: str) -> bool:
@@ -86,17 +105,24 @@ def is_prefixed(request: Request) -> bool:
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The raw body, refused with 413 as soon as it passes ``limit`` bytes."""
-    declared = request.headers.get("content-length")
+    declared = header(request, b"content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise Refusal(Reason.REQUEST_TOO_LARGE, f"Request body is larger than {limit} bytes")
+    # The ASGI messages themselves, not request.stream(): a third of the cost, and nothing else reads the body.
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    receive = request.receive
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise Refusal(Reason.REQUEST_TOO_LARGE, f"Request body is larger than {limit} bytes")
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 async def read_json(request: Request, *, optional: bool = False) -> dict[str, Any]:
@@ -113,7 +139,8 @@ async def read_json_value(request: Request, *, optional: bool = False) -> Any:
     A missing Content-Type is accepted as JSON (curl and some HTTP clients omit it); any other
     non-JSON type is refused with 415.
     """
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    raw_type = header(request, b"content-type") or b""
+    content_type = "application/json" if raw_type == b"application/json" else _media_type(raw_type)
     if content_type and not (content_type in _JSON_TYPES or content_type.endswith("+json")):
         raise Refusal(Reason.UNSUPPORTED_CONTENT_TYPE, f"Content-Type must be application/json, not {content_type}")
     raw = await read_body(request, request.app.state.emulator.settings.max_body_bytes)
@@ -126,6 +153,10 @@ async def read_json_value(request: Request, *, optional: bool = False) -> Any:
     except (ValueError, RecursionError) as exc:
         raise Refusal(Reason.MALFORMED_REQUEST, f"Request body is not valid JSON: {_reason(exc)}") from None
     return body
+
+
+def _media_type(raw: bytes) -> str:
+    return raw.decode("latin-1").split(";")[0].strip().lower()
 
 
 def _check_depth(raw: bytes) -> None:

@@ -137,6 +137,20 @@ def test_login_time_follows_the_emulator_clock(client: TestClient) -> None:
     assert user["expires_after"] == "2026-01-09 00:00:00+00:00"
 
 
+def test_the_static_access_token_is_the_admin_on_v1_without_a_login(client: TestClient) -> None:
+    assert client.get("/v1/health", headers=bearer("wa-emulator-token")).status_code == 200
+    body = {"to": "15550001111", "type": "text", "text": {"body": "hi"}}
+    assert client.post("/v1/messages", headers=bearer("wa-emulator-token"), json=body).status_code == 201
+
+
+def test_v1_accepts_every_configured_static_token_and_no_other(clock: EmulatorClock) -> None:
+    app = create_app(Settings(access_token="first-token,second-token"), store=MemoryStore(), clock=clock)
+    with TestClient(app) as client:
+        assert client.get("/v1/health", headers=bearer("second-token")).status_code == 200
+        assert_error(client.get("/v1/health", headers=bearer("wa-emulator-token")), 401, 1005)
+        assert_error(client.get("/v1/health", headers=bearer("second-token-")), 401, 1005)
+
+
 def test_a_static_access_token_works_on_v1_without_a_login(client: TestClient) -> None:
     """--access-token values are accepted by both façades (a long-lived token skips the login)."""
     assert client.get("/v1/health", headers=bearer("wa-emulator-token")).status_code == 200

@@ -124,3 +124,54 @@ def test_sqlite_store_keeps_documents_across_reopen(tmp_path: Path) -> None:
     assert second.get("t", "k", "a") == {"v": 1}
     assert second.get_blob("t", "m") == ("audio/aac", b"abc")
     second.close()
+
+
+def test_items_take_a_limit_and_page_with_after(store: Store) -> None:
+    for key in "abcde":
+        store.put("t", "k", key, {"key": key})
+    assert [d["key"] for d in store.items("t", "k", limit=2)] == ["a", "b"]
+    assert [d["key"] for d in store.items("t", "k", after="b", limit=2)] == ["c", "d"]
+    assert [d["key"] for d in store.items("t", "k", after="d", limit=2)] == ["e"]
+
+
+def test_latest_gives_the_newest_documents_newest_first(store: Store) -> None:
+    for key in "abc":
+        store.put("t", "k", key, {"key": key})
+    store.put("t", "k", "a", {"key": "a", "v": 1})  # an update keeps its (oldest) place
+    assert [d["key"] for d in store.latest("t", "k", 2)] == ["c", "b"]
+    assert store.latest("t", "other", 5) == []
+
+
+def test_trim_removes_the_oldest_documents_and_names_them(store: Store) -> None:
+    for key in "abcde":
+        store.put("t", "k", key, {"key": key})
+    store.put("t", "x", "a", {})
+    assert store.trim("t", "k", 2) == ["a", "b", "c"]
+    assert [d["key"] for d in store.items("t", "k")] == ["d", "e"]
+    assert store.get("t", "k", "a") is None and store.count("t", "k") == 2
+    assert store.trim("t", "k", 5) == []
+    assert store.count("t", "x") == 1
+
+
+def test_a_flushed_sqlite_store_is_readable_by_another_connection(tmp_path: Path) -> None:
+    path = str(tmp_path / "db.sqlite")
+    writer = SqliteStore(path)
+    writer.put("t", "k", "a", {"v": 1})
+    writer.flush()
+    reader = SqliteStore(path)
+    assert reader.get("t", "k", "a") == {"v": 1}
+    reader.close()
+    writer.close()
+
+
+def test_sqlite_writes_buffered_past_a_batch_are_committed_at_once(tmp_path: Path) -> None:
+    from emulator.store.sqlite import BATCH
+
+    path = str(tmp_path / "db.sqlite")
+    writer = SqliteStore(path)
+    for n in range(BATCH):
+        writer.put("t", "k", str(n), {"n": n})
+    reader = SqliteStore(path)  # no flush, no close: what a kill -9 would leave
+    assert reader.count("t", "k") == BATCH
+    reader.close()
+    writer.close()

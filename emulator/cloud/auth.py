@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.domain.reasons import Reason, Refusal
-from emulator.web import OWNER, secret_matches
+from emulator.web import OWNER, header, secret_matches
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -19,7 +19,7 @@ INVALID = "Invalid OAuth access token - Cannot parse access token"
 
 def access_token(request: Request) -> str | None:
     """The token of ``Authorization: Bearer``, or of ``?access_token=`` as Meta's examples pass it."""
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    scheme, _, value = (header(request, b"authorization") or b"").decode("latin-1").partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
     return request.query_params.get("access_token") or None

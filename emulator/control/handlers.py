@@ -60,6 +60,7 @@ async def health(request: Request) -> Response:
             "store": state.settings.store.split(":")[0],
             "uptime_s": round(time.monotonic() - state.started, 3),
             "now": tenant_of(request).clock.now(),
+            **state.counts(tenant_of(request)),
         }
     )
 

@@ -23,8 +23,9 @@ class ChangeFeed:
 
     def publish(self, topic: str, doc: dict[str, Any]) -> None:
         """Tell listeners and wake every waiter."""
-        for listener in list(self.listeners):
-            listener(topic, doc)
+        if self.listeners:  # (none while no page is open: every send comes through here)
+            for listener in list(self.listeners):
+                listener(topic, doc)
         if self._event is not None:
             self._event.set()
             self._event = None

@@ -22,6 +22,7 @@ from emulator.domain.window import WindowService
 from emulator.store import Doc
 
 RECEIVED = frozenset({"delivered", "read"})
+BILLED = frozenset({"sent", "delivered"})  # statuses that carry the conversation and pricing
 ONLY_SENT = frozenset({"reaction"})  # a reaction gets a sent status and nothing after it
 STATUS_JOB = "status"  # a delayed status: {"message_id", "expected" (its status now), "next"}
 
@@ -100,13 +101,18 @@ class StatusLifecycle:
 
     def _advance(self, record: Doc, user: Doc, statuses: list[str]) -> None:
         now = self._now()
-        billed = any(status in ("sent", "delivered") for status in statuses)
-        conversation = self._billing.conversation_for(record) if billed else None
+        conversation = None if BILLED.isdisjoint(statuses) else self._billing.conversation_for(record)
         events = []
         for status in statuses:
-            record["statuses"].append({"status": status, "timestamp": now})
-            billing = conversation if status in ("sent", "delivered") else None
-            events.append(StatusReached(record, user, status, now, conversation=billing))
+            entry = {"status": status, "timestamp": now}
+            billing = conversation if status in BILLED else None
+            if billing is not None:
+                # kept (not shown) so a status webhook can be built when it is sent, from the record alone
+                kept = record.setdefault("conversation", billing)
+                if kept is not billing and kept != billing:
+                    entry["conversation"] = billing  # a later status billed in a new conversation
+            record["statuses"].append(entry)
+            events.append(StatusReached(record, user, status, now, billing))
         record["status"] = statuses[-1]
         self._messages.save(record)
         for event in events:

@@ -95,6 +95,15 @@ def _items(sections: list[dict[str, Any]], path: str, key: str) -> Iterator[tupl
             yield f"{path}[{i}].{key}[{j}]", item
 
 
+def _distinct(items: list[dict[str, Any]]) -> bool:
+    """Whether no two items have the same id, and no two the same title."""
+    ids, titles = set(), set()
+    for item in items:
+        ids.add(item["id"])
+        titles.add(item["title"])
+    return len(ids) == len(titles) == len(items)
+
+
 def _unique(what: str, values: Iterable[tuple[str, str]]) -> None:
     """Refuse at the second occurrence of a value; ``values`` are (JSON path, value) pairs."""
     seen: dict[str, str] = {}

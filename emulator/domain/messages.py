@@ -10,6 +10,7 @@ from emulator.domain.media import MediaService
 from emulator.domain.message_rules import check_message
 from emulator.domain.outbox import Changed, Outbox
 from emulator.domain.reasons import Channel, Reason, Refusal
+from emulator.domain.retention import Retention
 from emulator.domain.templates import TemplateRegistry
 from emulator.domain.users import UsersService
 from emulator.ids import IdFactory
@@ -19,6 +20,7 @@ from emulator.store import Doc, Page, Store, pages
 KIND = "messages"
 INBOUND = "inbound"
 MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
+Chunk = list[Doc]  # an alias: inside the class ``list`` names the method
 # Links are never fetched (CI has no internet); one to a host of the reserved .invalid domain (RFC 6761,
 # it never resolves), such as https://media-download-fails.invalid/a.jpg, fails to download.
 UNREACHABLE_DOMAIN = "invalid"
@@ -52,6 +54,7 @@ class MessagesService:
         next_seq: Callable[[], int],
         business_wa_id: str,
         before_record: Callable[[str, str, Channel], None] | None = None,
+        max_messages: int = 100_000,
     ) -> None:
         self._store = store
         self._tenant = tenant
@@ -64,12 +67,14 @@ class MessagesService:
         self._next_seq = next_seq
         self._business = business_wa_id
         self._before_record = before_record  # a last check with the recipient and type known
+        self.retention = Retention(store, tenant, max_messages, (KIND, INBOUND))
 
     def send(self, body: dict[str, Any], channel: Channel) -> tuple[Doc, Doc]:
-        """Check a schema-valid send against the rules, then record it (status ``accepted``).
+        """Check a schema-valid send against the rules and make its record (status ``accepted``).
 
-        Answers the record and the recipient (read once, handed on to the status lifecycle). A
-        recipient who is no WhatsApp user is refused here unless ``channel`` reports that later.
+        Answers the record and the recipient (read once, handed on to the status lifecycle, which
+        saves the record with its first status: one write per send). A recipient who is no
+        WhatsApp user is refused here unless ``channel`` reports that later.
         """
         check_message(body)
         given = body.get("to") or body.get("recipient") or ""
@@ -98,7 +103,7 @@ class MessagesService:
             record["api_version"] = channel.version
         if hydrated is not None:
             record["hydrated"] = hydrated
-        self.save(record)
+        self.retention.admit(KIND, wa_id, record["id"], record["seq"])
         return record, user
 
     def save(self, record: Doc) -> None:
@@ -116,6 +121,10 @@ class MessagesService:
     def find(self, message_id: str) -> Doc | None:
         """One record, or None."""
         return self._store.get(self._tenant, KIND, message_id)
+
+    def exists(self, message_id: str, kind: str = KIND) -> bool:
+        """Whether a record (or, with ``kind``, an inbound record) is kept."""
+        return self._store.get(self._tenant, kind, message_id) is not None
 
     def list(
         self,
@@ -140,7 +149,7 @@ class MessagesService:
         wa_id = normalize(to) or to if to else None
         if after is not None and self.find(after) is None:
             # a cursor from before a reset would otherwise wait for nothing, forever
-            raise Refusal(Reason.NOT_FOUND, f"after: no message {after} (was the emulator reset?)")
+            raise Refusal(Reason.NOT_FOUND, f"after: no message {after} (was the emulator reset, or was it forgotten?)")
         for page in pages(self._store, self._tenant, KIND, by_id, after=after):
             yield [
                 r
@@ -149,6 +158,27 @@ class MessagesService:
                 and (type is None or r["type"] == type)
                 and (status is None or r["status"] == status)
             ]
+
+    def check_cursor(self, after: str | None, kind: str = KIND) -> None:
+        """Refuse (404) an ``after`` cursor naming no kept message (of ``kind``)."""
+        if after is not None and not self.exists(after, kind):
+            # a cursor from before a reset would otherwise wait for nothing, forever
+            raise Refusal(Reason.NOT_FOUND, f"after: no message {after} (was the emulator reset, or was it forgotten?)")
+
+    def chunks(self, after: str | None = None, kind: str = KIND) -> Iterator[Chunk]:
+        """Records (or, with ``kind``, inbound records) after ``after``, oldest first, a few hundred at a time."""
+        return self.retention.chunks(kind, after)
+
+    def record_inbound(self, record: Doc) -> None:
+        """Keep a new inbound record (a simulated user's message) and tell the feed."""
+        self.retention.admit(INBOUND, record["from"], record["id"], record["seq"])
+        self._store.put(self._tenant, INBOUND, record["id"], record)
+        self._outbox.emit(Changed("inbound", record))
+
+    def latest_with(self, wa_id: str) -> Doc | None:
+        """The newest kept message to or from ``wa_id`` (either direction), or None (see ``Retention.latest``)."""
+        found = self.retention.latest.get(wa_id)
+        return None if found is None else self._store.get(self._tenant, found[1], found[2])
 
     def mark_read(self, message_id: str, channel: Channel, *, pass_through: bool = False) -> Doc:
         """The business read an inbound message; refused as not found if unknown, or no longer kept.

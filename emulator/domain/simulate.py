@@ -217,8 +217,7 @@ class UserActions:
             "seq": self._next_seq(),
             "read_at": None,
         }
-        self._store.put(self._tenant, INBOUND, message["id"], record)
+        self._messages.record_inbound(record)
         if renews:  # a system notification is no message of the user's: it opens no window
             self._window.renew(wa_id, entry_point=entry_point)
-        self._outbox.emit(Changed("inbound", record))
         return record

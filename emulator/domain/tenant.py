@@ -57,7 +57,7 @@ class Tenant:
         self.outbox = Outbox()
         self.outbox.connect(self.publish)  # the runtime connects its own sink, which also delivers webhooks
         self.scheduler = Scheduler(store, name, clock.now, self.outbox)
-        self._seq = store.count(name, MESSAGES) + store.count(name, INBOUND)
+        self._seq = max((d.get("seq", 0) for k in (MESSAGES, INBOUND) for d in store.latest(name, k, 1)), default=0)
         self.auth = AuthService(
             store,
             name,
@@ -94,6 +94,7 @@ class Tenant:
             next_seq=self.next_seq,
             business_wa_id=settings.business_wa_id,
             before_record=self._before_record if settings.window_error == "sync" or self.limits.on else None,
+            max_messages=settings.max_messages,
         )
         self.lifecycle = StatusLifecycle(
             messages=self.messages,
@@ -173,6 +174,7 @@ class Tenant:
     def reset(self, *, keep: frozenset[str] = frozenset()) -> None:
         """Back to the fixture state; tokens, accounts and application settings are kept."""
         self.store.clear(self.name, RESET_KINDS, blobs=True)
+        self.messages.retention.cleared()  # what it keeps in memory of what was just cleared
         if "users" not in keep:
             self.users.load_fixtures()
         if "templates" not in keep:

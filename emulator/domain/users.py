@@ -11,6 +11,7 @@ from emulator.ids import IdFactory
 from emulator.store import Doc, Page, Store, pages
 
 KIND = "users"
+KNOWN = 10_000  # users kept decoded (all forgotten at once when full)
 
 
 @dataclass(frozen=True)
@@ -66,10 +67,13 @@ class UsersService:
         self._tenant = tenant
         self._ids = ids
         self._fixtures = fixtures
+        # Every send reads its recipient: users read or saved are kept (all writes go through _save).
+        self._known: dict[str, Doc] = {}
 
     def load_fixtures(self) -> None:
         """Put the fixture users back in their fixture state (others are forgotten)."""
         self._store.clear(self._tenant, [KIND])
+        self._known.clear()
         for fixture in self._fixtures:
             self._save(self._new(fixture["wa_id"], {**fixture, "source": "fixture"}))
 
@@ -83,7 +87,12 @@ class UsersService:
 
     def find(self, wa_id: str) -> Doc | None:
         """A user already known, or None."""
-        return self._store.get(self._tenant, KIND, wa_id)
+        user = self._known.get(wa_id)
+        if user is None:
+            user = self._store.get(self._tenant, KIND, wa_id)
+            if user is not None:
+                self._remember(user)
+        return user
 
     def by_user_id(self, user_id: str) -> Doc | None:
         """The known user whose business-scoped user id (BSUID) this is, or None."""
@@ -146,3 +155,9 @@ class UsersService:
 
     def _save(self, user: Doc) -> None:
         self._store.put(self._tenant, KIND, user["wa_id"], user)
+        self._remember(user)
+
+    def _remember(self, user: Doc) -> None:
+        if len(self._known) >= KNOWN:
+            self._known.clear()
+        self._known[user["wa_id"]] = user

@@ -11,14 +11,17 @@ from starlette.responses import Response
 
 from emulator.domain.auth import ADMIN
 from emulator.domain.reasons import Reason, Refusal
-from emulator.web import OWNER, tenant_of
+from emulator.web import OWNER, header, tenant_of
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def bearer_token(request: Request) -> str | None:
     """The token of an ``Authorization: Bearer`` header, or None."""
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    raw = header(request, b"authorization")
+    if raw is None:
+        return None
+    scheme, _, value = raw.decode("latin-1").partition(" ")
     return value.strip() or None if scheme.lower() == "bearer" else None
 
 
@@ -37,8 +40,14 @@ def basic_credentials(request: Request) -> tuple[str, str]:
     return username, password
 
 
+def is_static_token(request: Request, token: str | None) -> bool:
+    """Whether ``token`` is one of the static access tokens (``--access-token``), which need no login."""
+    # a set lookup, not a constant-time compare: these tokens are configuration, not secrets to guard
+    return bool(token) and token in request.app.state.emulator.settings.access_tokens
+
+
 def authenticated(endpoint: Endpoint) -> Endpoint:
-    """Wrap an endpoint so it runs only with a valid, unexpired, not revoked token."""
+    """Wrap an endpoint so it runs only with a static access token (the admin) or a valid login token."""
 
     @functools.wraps(endpoint)
     async def guarded(request: Request) -> Response:

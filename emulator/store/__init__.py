@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 
-from emulator.store.base import Doc, Page, Store, pages
+from emulator.store.base import Doc, Page, Store, pages, walk
 from emulator.store.memory import MemoryStore
 from emulator.store.sqlite import SqliteStore
 
-__all__ = ["Doc", "MemoryStore", "Page", "SqliteStore", "Store", "open_store", "pages"]
+__all__ = ["Doc", "MemoryStore", "Page", "SqliteStore", "Store", "open_store", "pages", "walk"]
 
 
 def open_store(url: str) -> Store:

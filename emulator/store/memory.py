@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import islice
 
 import orjson
 
@@ -15,31 +16,49 @@ class MemoryStore:
     persistent = False
 
     def __init__(self) -> None:
-        # bytes, not dicts: a large record of compact JSON costs no garbage-collection time
+        # bytes, not dicts: a stored document is one object the garbage collector never scans
         self._docs: dict[tuple[str, str], dict[str, bytes]] = {}
         self._blobs: dict[tuple[str, str], tuple[str, bytes]] = {}
 
     def get(self, tenant: str, kind: str, key: str) -> Doc | None:
-        text = self._docs.get((tenant, kind), {}).get(key)
-        return None if text is None else _loads(text)
+        docs = self._docs.get((tenant, kind))
+        text = None if docs is None else docs.get(key)
+        if text is None:
+            return None
+        doc: Doc = orjson.loads(text)
+        return doc
 
     def put(self, tenant: str, kind: str, key: str, doc: Doc) -> None:
-        self._docs.setdefault((tenant, kind), {})[key] = orjson.dumps(doc)
+        docs = self._docs.get((tenant, kind))
+        if docs is None:
+            docs = self._docs[(tenant, kind)] = {}
+        docs[key] = bytes(memoryview(orjson.dumps(doc)))  # compact(doc), inline: three puts a send
 
     def delete(self, tenant: str, kind: str, key: str) -> bool:
         return self._docs.get((tenant, kind), {}).pop(key, None) is not None
 
     def items(self, tenant: str, kind: str, *, after: str | None = None, limit: int | None = None) -> list[Doc]:
         docs = self._docs.get((tenant, kind), {})
-        texts: Iterable[bytes] = docs.values()
-        if after is not None or limit is not None:
-            keys = list(docs)
-            start = 0 if after is None else keys.index(after) + 1 if after in docs else len(keys)
-            texts = [docs[k] for k in keys[start : None if limit is None else start + limit]]
-        return [_loads(t) for t in texts]
+        if after is None:
+            return [_loads(t) for t in islice(docs.values(), limit)]
+        if after not in docs:
+            return []
+        keys = list(docs)  # a C-speed copy and search: ~1 ms for 100 k keys
+        start = keys.index(after) + 1
+        return [_loads(docs[k]) for k in keys[start : None if limit is None else start + limit]]
+
+    def latest(self, tenant: str, kind: str, limit: int) -> list[Doc]:
+        return [_loads(t) for t in islice(reversed(self._docs.get((tenant, kind), {}).values()), limit)]
 
     def count(self, tenant: str, kind: str) -> int:
         return len(self._docs.get((tenant, kind), {}))
+
+    def trim(self, tenant: str, kind: str, keep: int) -> list[str]:
+        docs = self._docs.get((tenant, kind), {})
+        gone = list(islice(docs, max(0, len(docs) - keep)))
+        for key in gone:
+            del docs[key]
+        return gone
 
     def put_blob(self, tenant: str, key: str, content_type: str, data: bytes) -> None:
         self._blobs[(tenant, key)] = (content_type, data)
@@ -65,6 +84,9 @@ class MemoryStore:
     def reset(self) -> None:
         self._docs.clear()
         self._blobs.clear()
+
+    def flush(self) -> None:
+        """Nothing to write."""
 
     def close(self) -> None:
         """Nothing to release."""

@@ -23,8 +23,10 @@ class Lanes:
         self._waiting: dict[str, tuple[float, float, int]] = {}  # recipient -> real_due, emu_due, token
         self._timers: list[tuple[float, int, str]] = []  # heap of (real_due, token, recipient), lazy
         self._tokens = itertools.count()
+        self._busy: set[str] = set()  # recipients whose head has an attempt in flight
         self._held: dict[str, list[str]] = {}  # recipient -> deliveries held back to go after the next one
         self.busy = 0
+        self.size = 0  # deliveries in every lane (pending ones)
 
     def add(
         self, recipient: str, delivery_id: str, *, wait: tuple[float, float] | None = None, hold: bool = False
@@ -50,6 +52,7 @@ class Lanes:
         return sum(len(ids) for ids in held.values())
 
     def _put(self, recipient: str, delivery_id: str, wait: tuple[float, float] | None) -> None:
+        self.size += 1
         lane = self._lanes.get(recipient)
         if lane is not None:
             lane.append(delivery_id)
@@ -66,11 +69,14 @@ class Lanes:
             return None
         recipient = self._ready.popleft()
         self.busy += 1
+        self._busy.add(recipient)
         return recipient, self._lanes[recipient][0]
 
     def done(self, recipient: str) -> None:
         """The busy head is finished for good: the next delivery of that recipient becomes ready."""
         self.busy -= 1
+        self._busy.discard(recipient)
+        self.size -= 1
         lane = self._lanes[recipient]
         lane.popleft()
         if lane:
@@ -81,6 +87,7 @@ class Lanes:
     def retry(self, recipient: str, real_due: float, emu_due: float) -> None:
         """The busy head failed an attempt and backs off until the first of the two due times."""
         self.busy -= 1
+        self._busy.discard(recipient)
         self.backoff(recipient, real_due, emu_due)
 
     def backoff(self, recipient: str, real_due: float, emu_due: float) -> None:
@@ -102,6 +109,31 @@ class Lanes:
                 if emu_due <= emu_now:
                     del self._waiting[recipient]
                     self._ready.append(recipient)
+
+    def drop(self, gone: set[str]) -> tuple[int, list[str]]:
+        """Forget deliveries pushed out of the log (the oldest, so each lane loses a prefix).
+
+        Answers how many pending deliveries were dropped, and the busy heads among ``gone``: their
+        attempt is in flight and finishes (``done``/``retry``) as usual.
+        """
+        dropped, busy, ready = 0, [], set(self._ready)
+        for recipient, lane in list(self._lanes.items()):
+            first = 1 if recipient in self._busy else 0
+            if first and lane[0] in gone:
+                busy.append(lane[0])
+            while len(lane) > first and lane[first] in gone:
+                del lane[first]
+                dropped += 1
+                if not first:  # the head went: its backoff goes with it
+                    self._waiting.pop(recipient, None)
+            if not lane:
+                del self._lanes[recipient]
+            elif not first and recipient not in self._waiting and recipient not in ready:
+                self._ready.append(recipient)
+                ready.add(recipient)
+        self._ready = deque(r for r in self._ready if r in self._lanes)
+        self.size -= dropped
+        return dropped, busy
 
     def next_real_due(self) -> float | None:
         """When the earliest backoff ends on the loop clock, or None if no head is waiting."""

@@ -147,6 +147,11 @@ class DeliveryQueue:
         extra = {"redelivery_of": delivery_id, **({"format": old["format"]} if "format" in old else {})}
         return self._add(old["content"], old["recipient"], None, extra)
 
+    @property
+    def pending(self) -> int:
+        """How many deliveries are pending."""
+        return len(self._pending)
+
     def unsettled(self) -> DocList:
         """The deliveries still pending, each with why (call once drained: see ``settling.unsettled``)."""
         return settling.unsettled(self._pending.values(), self._config().url)

@@ -76,6 +76,11 @@ def failure_error(table: ErrorTable, failure: Failure | Doc, href: str) -> Doc:
 # --- On-Premises ---------------------------------------------------------------------------------
 
 
+def status_wanted(fmt: str, status: str, how: WebhookConfig) -> bool:
+    """Whether format ``fmt`` sends a webhook for ``status`` (On-Premises: per the application settings)."""
+    return fmt == "cloud" or _onprem_wanted(status, how)
+
+
 def _onprem_wanted(status: str, how: WebhookConfig) -> bool:
     toggles = how.toggles or {}
     if status == "sent":
