@@ -1,268 +1,138 @@
-"""``make bench``: start the emulator as a process and print its figures (a benchmark, not a test).
+"""``make bench``: the emulator's figures next to a bare Starlette echo measured in the same run.
 
-Targets: healthy < 400 ms after the process starts; POST /v1/messages with validation and recording at
-least 60 % of a bare Starlette echo endpoint's throughput (measured in the same run) with p99 < 10 ms.
+Prints each run as it finishes, then every target of issue 11 with met / NOT met, and writes all
+figures to bench/results.json (the previous file is kept as results.prev.json and compared with).
+``--long`` makes the flat-tail run 60 s (default 20 s); ``--quick`` runs only the per-send matrix.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import base64
+import compileall
 import json
 import os
+import platform
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import load
+import matrix
+import procs
+import replaying
+import scale
+import targets
 import tenants
 import webhooks
-from loadgen import measure, median, request_bytes
-
-HEALTH_TARGET_MS = 400
-SHARE_TARGET = 0.60
-P99_TARGET_MS = 10.0
-
-TEXT = {"to": "15550001111", "type": "text", "text": {"body": "Your order *A-1027* has shipped."}}
-BUTTONS = {
-    "to": "15550001111",
-    "type": "interactive",
-    "interactive": {
-        "type": "button",
-        "header": {"type": "text", "text": "Delivery"},
-        "body": {"text": "When should we deliver?"},
-        "footer": {"text": "Reply below"},
-        "action": {
-            "buttons": [
-                {"type": "reply", "reply": {"id": "today", "title": "Today"}},
-                {"type": "reply", "reply": {"id": "tomorrow", "title": "Tomorrow"}},
-                {"type": "reply", "reply": {"id": "later", "title": "Later"}},
-            ]
-        },
-    },
-}
-LIST = {
-    "to": "15550001111",
-    "type": "interactive",
-    "interactive": {
-        "type": "list",
-        "header": {"type": "text", "text": "Menu"},
-        "body": {"text": "Pick a dish"},
-        "action": {
-            "button": "See dishes",
-            "sections": [
-                {
-                    "title": "Mains",
-                    "rows": [{"id": f"main-{i}", "title": f"Main {i}", "description": "Tasty"} for i in range(5)],
-                },
-                {
-                    "title": "Desserts",
-                    "rows": [{"id": f"dessert-{i}", "title": f"Dessert {i}"} for i in range(5)],
-                },
-            ],
-        },
-    },
-}
+from procs import BENCH_DIR, ROOT, time_to_healthy
 
 
-def start_uvicorn(app: str, port: int) -> subprocess.Popen[bytes]:
-    """A bench helper app (``echo_app:app``, ``receiver_app:app``) in its own uvicorn process."""
-    bench_dir = str(Path(__file__).resolve().parent)
-    argv = [
-        "-m",
-        "uvicorn",
-        app,
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-        "--app-dir",
-        bench_dir,
-    ]
-    return subprocess.Popen([sys.executable, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def wait_healthy(url: str, path: str = "/_emulator/health") -> None:
-    deadline = time.perf_counter() + 20
-    while True:
-        try:
-            urllib.request.urlopen(url + path, timeout=1).close()
-            return
-        except urllib.error.HTTPError:
-            return  # answering at all is enough (the echo app has no health route)
-        except OSError:
-            if time.perf_counter() > deadline:
-                raise
-            time.sleep(0.01)
-
-
-def start_emulator(port: int, *extra: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "emulator", "serve", "--port", str(port), "--log-level", "warning", *extra],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def time_to_healthy(port: int) -> float:
-    """Milliseconds from process start to the first 200 from /_emulator/health."""
-    start = time.perf_counter()
-    process = start_emulator(port)
+def _tenants(port: int, seconds: float) -> None:
+    """Send throughput and memory with 1, 10 and 100 tenants on one server (issue 12)."""
+    process = procs.start_emulator(port)
     try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_emulator/health", timeout=1) as r:
-                    if r.status == 200:
-                        return (time.perf_counter() - start) * 1000
-            except OSError:
-                time.sleep(0.002)
-            if process.poll() is not None:
-                raise RuntimeError("the emulator exited during start-up: run `make run` to see why")
-            if time.perf_counter() - start > 20:
-                raise TimeoutError("emulator never became healthy")
+        url = f"http://127.0.0.1:{port}"
+        procs.wait_ready(url, process)
+        tenants.run(url, process.pid, seconds)
     finally:
-        process.terminate()
-        process.wait()
-
-
-def login(url: str) -> str:
-    request = urllib.request.Request(
-        url + "/v1/users/login",
-        method="POST",
-        headers={"Authorization": "Basic " + base64.b64encode(b"admin:secret").decode()},
-    )
-    with urllib.request.urlopen(request) as r:
-        token: str = json.load(r)["users"][0]["token"]
-        return token
-
-
-async def throughput(url: str, seconds: float) -> None:
-    token = login(url)
-    auth = {"Authorization": f"Bearer {token}"}
-    basic = {"Authorization": "Basic " + base64.b64encode(b"admin:secret").decode()}
-    cases = [
-        ("POST /v1/users/login", request_bytes(url, "POST", "/v1/users/login", None, basic)),
-        (
-            "POST /v1/contacts (wait, 3 numbers)",
-            request_bytes(
-                url,
-                "POST",
-                "/v1/contacts",
-                {"blocking": "wait", "contacts": ["+1 631 555 1000", "16315551001", "+44 7700 900123"]},
-                auth,
-            ),
-        ),
-    ]
-    for name, raw in cases:
-        print((await measure(name, url, raw, seconds=seconds)).line())
-
-
-async def messages(url: str, echo_url: str, seconds: float) -> None:
-    auth = {"Authorization": f"Bearer {login(url)}"}
-    for name, body in (("text", TEXT), ("reply buttons", BUTTONS), ("list", LIST)):
-        # the ceiling for each body: a bare endpoint that parses the same bytes and answers 201
-        echo_raw = request_bytes(echo_url, "POST", "/v1/messages", body)
-        ceiling = await measure(f"echo {name} (bare Starlette)", echo_url, echo_raw, seconds=seconds)
-        print(ceiling.line())
-        result = await measure(
-            f"POST /v1/messages {name}",
-            url,
-            request_bytes(url, "POST", "/v1/messages", body, auth),
-            seconds=seconds,
-        )
-        share = result.rps / ceiling.rps
-        verdict = "ok" if share >= SHARE_TARGET and result.pct(99) < P99_TARGET_MS else "OVER TARGET"
-        print(f"{result.line()}   {share:.0%} of echo ({verdict})")
-        reset = urllib.request.Request(url + "/_emulator/reset", method="POST")
-        urllib.request.urlopen(reset).close()  # keep each run's record the same size
+        procs.stop(process)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=19090)
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "3")))
+    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each send case; the best counts")
+    parser.add_argument("--long", action="store_true", help="a 60 s flat-tail run (default 20 s)")
+    parser.add_argument("--quick", action="store_true", help="only the per-send matrix")
+    parser.add_argument("--output", type=Path, default=BENCH_DIR / "results.json")
     args = parser.parse_args()
 
+    print(_header(args))
+    # Bytecode, as an installed package has it (PYTHONDONTWRITEBYTECODE would make every start compile it).
+    compileall.compile_dir(ROOT / "emulator", quiet=1)
+    results: dict[str, Any] = {"meta": _meta(args)}
     runs = [time_to_healthy(args.port) for _ in range(5)]
-    verdict = "ok" if median(runs) < HEALTH_TARGET_MS else "OVER TARGET"
-    print(
-        f"time to healthy: median {median(runs):.0f} ms, best {min(runs):.0f} ms "
-        f"(target < {HEALTH_TARGET_MS} ms: {verdict})"
-    )
+    results["healthy_ms"] = {"median": statistics.median(runs), "best": min(runs), "runs": runs}
+    print(f"time to healthy: median {statistics.median(runs):.0f} ms, best {min(runs):.0f} ms")
 
-    process = start_emulator(args.port)
-    echo = start_uvicorn("echo_app:app", args.port + 1)
-    try:
-        url, echo_url = f"http://127.0.0.1:{args.port}", f"http://127.0.0.1:{args.port + 1}"
-        wait_healthy(url)
-        wait_healthy(echo_url, "/")
-        asyncio.run(throughput(url, args.seconds))
-        asyncio.run(messages(url, echo_url, args.seconds))
-        tenants.run(url, process.pid, min(args.seconds, 2.0))
-        receiver = start_uvicorn("receiver_app:app", args.port + 2)
-        try:
-            wait_healthy(f"http://127.0.0.1:{args.port + 2}", "/stats")
-            webhooks.run(url, f"http://127.0.0.1:{args.port + 2}", login(url))
-        finally:
-            receiver.terminate()
-            receiver.wait()
-    finally:
-        for p in (process, echo):
-            p.terminate()
-            p.wait()
-    replay_throughput(args.port + 3)
+    with tempfile.TemporaryDirectory(prefix="wa-bench-") as workdir:
+        print(f"\n{'body':<8} {'api':<7} {'store':<7} {'req/s':>8} {'p50':>8} {'p99':>8} {'CPU/req':>9} {'errors':>7}")
+        results["matrix"] = matrix.run(
+            args.port, Path(workdir), seconds=args.seconds, warmup=args.warmup, rounds=args.rounds, report=_print_row
+        )
+    print("\nratios to the bare echo of the same body (1: CPU <= 2, req/s >= 0.5; 4: SQLite >= 0.6 x memory)")
+    print("\n".join(targets.ratio_lines(results["matrix"])))
+    if not args.quick:
+        tail_s = 60.0 if args.long else 20.0
+        print(f"\nflat tail: reply buttons, On-Prem, memory store, {tail_s:g} s at full load in 5 s slices")
+        results["tail"] = scale.tail(args.port + 10, tail_s, _print_phase)
+        print("\n100 k stored messages (memory store, reply buttons, On-Prem)")
+        results["scale"] = scale.hundred_k(args.port + 20, args.seconds, _print_phase)
+        print("\nwebhooks to a local receiver")
+        results["webhooks"] = webhooks.run(args.port + 30, messages=10_000, latency_s=4.0, report=_print_phase)
+        results["replay"] = replaying.run(args.port + 40)
+        print("\nsends spread over tenants (On-Prem, memory store)")
+        _tenants(args.port + 50, min(args.seconds, 2.0))
+    results["targets"] = targets.evaluate(results)
+    print("\n" + targets.table(results["targets"]))
+    _compare(args.output, results)
     return 0
 
 
-def replay_throughput(port: int, scripts: int = 100) -> None:
-    """Replayed steps/s: ``scripts`` conversation scripts (fixtures/conversations, cycled) against the example bot."""
-    from emulator.replay.runner import Runner
-    from emulator.replay.session import Session
-    from emulator.replay.suite import load_all, run_all
+def _print_row(row: dict[str, Any]) -> None:
+    cpu = f"{row['cpu_us']:.0f} µs" if row.get("cpu_us") else "-"
+    print(
+        f"{row['body']:<8} {row['api']:<7} {row['store']:<7} {row['rps']:>8,.0f} {row['p50_ms']:>5.1f} ms"
+        f" {row['p99_ms']:>5.1f} ms {cpu:>9} {row['errors']:>7}",
+        flush=True,
+    )
 
-    root = Path(__file__).resolve().parents[1]
-    found, problems = load_all(sorted(str(p) for p in (root / "fixtures" / "conversations").glob("*.yaml")))
-    if problems or not found:
-        raise RuntimeError(f"fixtures/conversations: {problems or 'no scripts'}")
-    url = f"http://127.0.0.1:{port}"
-    process = start_emulator(port)
-    bot = None
-    try:
-        wait_healthy(url)
-        bot = subprocess.Popen(
-            [sys.executable, str(root / "examples" / "echo_bot" / "bot.py"), "--api", url, "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert bot.stdout is not None
-        if "bot listening on" not in bot.stdout.readline():  # the bot's one stdout line, once it is ready
-            raise RuntimeError("the example bot did not start")
-        batch = [found[i % len(found)] for i in range(scripts)]
-        with Session(url) as session:
-            started = time.perf_counter()
-            results = run_all(batch, Runner(session))
-            seconds = time.perf_counter() - started
-        steps = sum(len(r.steps) for r in results)
-        failed = sum(not r.ok for r in results)
-        verdict = "all green" if not failed else f"{failed} FAILED"
-        print(
-            f"replay: {scripts} scripts ({steps} steps) against examples/echo_bot in {seconds:.2f} s: "
-            f"{steps / seconds:.0f} steps/s, {scripts / seconds:.1f} scripts/s ({verdict})"
-        )
-    finally:
-        for p in (bot, process):
-            if p is not None:
-                p.terminate()
-                p.wait()
-        if bot is not None and bot.stdout is not None:
-            bot.stdout.close()
+
+def _print_phase(row: dict[str, Any]) -> None:
+    shown = {k: (round(v, 2) if isinstance(v, float) else v) for k, v in row.items() if k not in ("extra",)}
+    print("  " + ", ".join(f"{k} {v}" for k, v in shown.items() if v is not None), flush=True)
+
+
+def _header(args: argparse.Namespace) -> str:
+    how = "wrk -t1 -c32" if load.WRK else "the built-in generator (install wrk for figures of the server)"
+    return (
+        f"wa-emulator bench: {how}; {args.seconds:g} s runs after {args.warmup:g} s warm-up, best of "
+        f"{args.rounds}; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}"
+    )
+
+
+def _meta(args: argparse.Namespace) -> dict[str, Any]:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "commit": commit.stdout.strip(),
+        "generator": load.generator(),
+        "cpus": os.cpu_count(),
+        "load_average": os.getloadavg()[0],
+        "python": platform.python_version(),
+        "seconds": args.seconds,
+        "warmup": args.warmup,
+        "rounds": args.rounds,
+    }
+
+
+def _compare(path: Path, results: dict[str, Any]) -> None:
+    """Write the figures; show what got slower than the previous run's (more than 10 %)."""
+    if path.exists():
+        previous = json.loads(path.read_text())
+        path.with_name("results.prev.json").write_text(path.read_text())
+        for line in targets.slower(previous, results):
+            print("slower than the previous run: " + line)
+    load.write_json(path, results)
+    print(f"figures written to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import json
 import urllib.request
 from pathlib import Path
 
-from loadgen import measure, request_bytes
+from tenant_load import measure, request_bytes
 
 ROUNDS = (1, 10, 100)
 TEXT = {"to": "15550001111", "type": "text", "text": {"body": "Your order *A-1027* has shipped."}}
