@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import subprocess
@@ -97,7 +98,7 @@ def time_to_healthy(port: int) -> float:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/_emulator/health", timeout=1) as r:
                     if r.status == 200:
                         return (time.perf_counter() - started) * 1000
-            except OSError:
+            except (OSError, http.client.HTTPException):  # HTTPException: a self-connect in the ephemeral range
                 time.sleep(0.001)
             if process.poll() is not None:
                 raise RuntimeError("the emulator exited during start-up: run `make run` to see why")
