@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
 from emulator.clock import EmulatorClock
+from emulator.cloud.routes import hot_routes
 from emulator.cloud.routes import routes as cloud_routes
 from emulator.control.routes import routes as control_routes
 from emulator.domain.reasons import Refusal
@@ -62,7 +63,7 @@ def create_app(
             await emulator.stop()
 
     app = EmulatorApp(
-        routes=[*onprem_routes(), *control_routes(), *ui_routes(), *cloud_routes()],
+        routes=hot_routes([*onprem_routes(), *control_routes(), *ui_routes(), *cloud_routes()]),
         middleware=[Middleware(ErrorBoundary)],
         exception_handlers={Refusal: on_refusal, HTTPException: on_http_error},
         lifespan=lifespan,

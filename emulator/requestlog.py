@@ -171,9 +171,10 @@ def _content_length(scope: Scope) -> int:
 
 
 def _header(headers: Any, name: bytes) -> str:
+    """A header's value; ``name`` in lower case, as ASGI gives names (a response's are ours: lower case too)."""
     for key, value in headers:
-        if key.lower() == name:
-            return bytes(value).decode("latin-1")
+        if key == name:
+            return value.decode("latin-1") if type(value) is bytes else bytes(value).decode("latin-1")
     return ""
 
 

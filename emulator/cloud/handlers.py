@@ -7,6 +7,7 @@ uploaded media or a template. An id the emulator does not know is Graph's 400 / 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -30,10 +31,15 @@ SUCCESS = {"success": True}
 CHANNEL = dataclasses.replace(TABLE.channel, read_within_s=30 * 86400.0, limited=True)
 
 
+@functools.lru_cache(maxsize=64)
+def _versioned(version: str) -> Channel:
+    return dataclasses.replace(CHANNEL, version=version)
+
+
 def channel(request: Request) -> Channel:
     """The Cloud channel, with the API version the bot called (it shapes status webhooks)."""
     version = request.path_params.get("version", "")
-    return dataclasses.replace(CHANNEL, version=version) if version else CHANNEL
+    return _versioned(version) if version else CHANNEL
 
 
 async def _validate(request: Request, schema: str, body: object) -> None:

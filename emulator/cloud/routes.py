@@ -62,6 +62,15 @@ def routes() -> list[Route]:
     return [*versioned, *bare, Route("/whatsapp_business/attachments/", h.download_media, methods=["GET"])]
 
 
+def hot_routes(routes: list[Route]) -> list[Route]:
+    """``routes`` with the sends first: Starlette tries every route in order, and a send made behind the
+    ~150 routes of the control API and the page would spend half its time in path matching. No other
+    route's path can match a send's (versions have a dot, node ids are digits), so the order changes
+    nothing else."""
+    hot = [r for r in routes if r.path.endswith("/messages") and r.methods == {"POST"} and "{node:digits}" in r.path]
+    return [*hot, *(r for r in routes if r not in hot)]
+
+
 def is_cloud_path(path: str) -> bool:
     """Whether an (unmatched) path belongs to the Cloud façade: anything not /v1, control, page or tenant."""
     return not path.startswith(("/v1/", "/_emulator", "/t/")) and path not in ("/v1", "/")
