@@ -156,7 +156,14 @@ class Emulator:
             self._settings_changed(tenant)
         elif isinstance(event, JobScheduled):
             self._wake(tenant)
-        elif isinstance(event, StatusReached | MessageReceived | MessageDeleted | ContactsChecked):
+        elif isinstance(event, StatusReached):
+            from emulator.webhooks.render import status_wanted
+
+            config = self._webhook_config(tenant)
+            if status_wanted(config.format, event.status, config):  # its content is built when sent
+                record = event.record
+                self.webhooks(tenant).enqueue_status(record["id"], event.status, record["to"], config.format)
+        elif isinstance(event, MessageReceived | MessageDeleted | ContactsChecked):
             from emulator.webhooks.render import render
 
             config = self._webhook_config(tenant)
@@ -180,10 +187,18 @@ class Emulator:
         if queue is None:
             from emulator.faults.webhooks import WebhookFaults
             from emulator.webhooks.queue import DeliveryQueue
+            from emulator.webhooks.sources import status_content
 
             faults = WebhookFaults(self.faults, tenant.name, tenant.clock)
             queue = DeliveryQueue(
-                self.store, tenant.name, tenant.clock, self.http_client, lambda: self._webhook_config(tenant), faults
+                self.store,
+                tenant.name,
+                tenant.clock,
+                self.http_client,
+                lambda: self._webhook_config(tenant),
+                faults,
+                resolve=lambda source, fmt: status_content(tenant, source, fmt),
+                max_deliveries=self.settings.max_webhooks,
             )
             self._queues[tenant.name] = queue
             if self._running:
@@ -221,7 +236,7 @@ class Emulator:
             self._start_tenant(tenant)
 
     def _start_tenant(self, tenant: Tenant) -> None:
-        pending = any(d["state"] == "pending" for d in self.store.items(tenant.name, "deliveries"))
+        pending = any(d.get("state", "pending") == "pending" for d in self.store.items(tenant.name, "deliveries"))
         if pending or tenant.name in self._queues:
             self.webhooks(tenant).begin()
         self._wakes[tenant.name] = asyncio.Event()
@@ -299,8 +314,10 @@ class Emulator:
         }
         queue = self._queues.get(tenant.name)
         out["webhooks"] = {
-            "stored": self.store.count(tenant.name, "deliveries"),
+            "stored": queue.stored if queue else self.store.count(tenant.name, "deliveries"),
             "pending": queue.pending if queue else 0,
+            "dropped": queue.dropped if queue else 0,
+            "max": self.settings.max_webhooks,
         }
         return out
 

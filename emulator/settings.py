@@ -194,6 +194,9 @@ class Settings:
     max_messages: int = _opt(
         100_000, _positive_int, "recorded messages kept (outbound and inbound each); older ones are forgotten"
     )
+    max_webhooks: int = _opt(
+        100_000, _positive_int, "webhook deliveries kept in the log; older ones are forgotten (pending ones dropped)"
+    )
     tenants: str = _opt("", _tenants, "tenants made at start: NAME or NAME=PHONE_NUMBER_ID, comma-separated")
     max_tenants: int = _opt(1000, _positive_int, "most tenants at once (a runaway test cannot exhaust memory)")
     pair_rate_limit_s: float = _opt(

@@ -273,18 +273,22 @@ async def drain_webhooks(request: Request) -> Response:
         unsettled = await emulator.drain(tenant, timeout, lenient=lenient)
     except (TimeoutError, RuntimeError) as exc:  # RuntimeError: the process is stopping
         raise Refusal(Reason.NOT_READY, str(exc)) from None
-    deliveries, _ = await collect(emulator.webhooks(tenant).pages())
-    counts: dict[str, int] = {}
-    for delivery in deliveries:
-        counts[delivery["state"]] = counts.get(delivery["state"], 0) + 1
+    queue = emulator.webhooks(tenant)
+    counts = queue.counts()
     if not unsettled:
         return JSONResponse({"settled": True, "states": counts})
     no_url = any(item["why"] == settling.NO_URL for item in unsettled)
-    refusal = Refusal(
-        Reason.WEBHOOK_URL_MISSING if no_url else Reason.NOT_READY, settling.explain(unsettled, tenant.clock.now())
-    )
+    why = settling.explain(unsettled, tenant.clock.now(), total=queue.pending)
+    refusal = Refusal(Reason.WEBHOOK_URL_MISSING if no_url else Reason.NOT_READY, why)
     answer = render(request, refusal)
-    body = {**orjson.loads(answer.body), "settled": False, "states": counts, "unsettled": unsettled}
+    # the first UNSETTLED_SHOWN pending deliveries are named; ``unsettled_total`` counts them all
+    body = {
+        **orjson.loads(answer.body),
+        "settled": False,
+        "states": counts,
+        "unsettled": unsettled,
+        "unsettled_total": queue.pending,
+    }
     return JSONResponse(body, status_code=answer.status_code)
 
 

@@ -111,6 +111,7 @@ class FaultBook:
         self._numbers: dict[str, int] = {}
         self.on_change = on_change or (lambda _owner: None)
         self.request_rules = 0  # rules that may match API requests: none means no work per request
+        self.webhook_rules = 0  # rules that may match webhook deliveries: none means no work per delivery
 
     # -- the control API ------------------------------------------------------------------------
 
@@ -220,6 +221,7 @@ class FaultBook:
 
     def _recount(self) -> None:
         self.request_rules = sum(1 for rule in self._rules.values() if rule.api != WEBHOOK)
+        self.webhook_rules = len(self._rules) - self.request_rules
 
 
 def _request_matches(match: Doc, method: str, path: str, message_type: str | None, to: str | None) -> bool:

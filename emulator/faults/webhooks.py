@@ -50,6 +50,11 @@ class WebhookFaults:
         self._tenant = tenant
         self._clock = clock
 
+    @property
+    def armed(self) -> bool:
+        """Whether any webhook rule exists (else ``plan`` has nothing to do, and needs no content)."""
+        return self._book.webhook_rules > 0
+
     def plan(self, doc: Doc) -> Plan | None:
         """Apply the first rule that fires on a new delivery to its document; what the queue must do."""
         rule = self._book.for_delivery(self._tenant, doc["recipient"], doc["content"])

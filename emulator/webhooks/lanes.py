@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import deque
+from collections.abc import Iterator
 
 
 class Lanes:
@@ -144,6 +145,18 @@ class Lanes:
                 return self._timers[0][0]
             heapq.heappop(self._timers)  # stale: that head was promoted by the emulator clock
         return None
+
+    @property
+    def held(self) -> int:
+        """How many deliveries are held back for reordering (not in a lane yet)."""
+        return sum(len(ids) for ids in self._held.values())
+
+    def ids(self) -> Iterator[str]:
+        """Every pending delivery's id: those in the lanes, then those held back."""
+        for lane in self._lanes.values():
+            yield from lane
+        for ids in self._held.values():
+            yield from ids
 
     @property
     def ready(self) -> int:

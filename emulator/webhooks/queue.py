@@ -23,6 +23,15 @@ No URL
     While no webhook URL is set, deliveries stay ``pending`` with no attempt and no deadline
     check; they go out once a URL is set and ``kick()`` is called.
 
+Compact, and built when sent
+    A status webhook is enqueued as a *source*, ``[message_id, status]``, not as content: the
+    content is built from the message's record when the delivery is attempted or shown (``resolve``),
+    so a queued status costs a short row, not a payload. A delivery never attempted is stored
+    without the fields it has not got yet (``_whole`` fills them in). Live documents are kept only
+    for deliveries the worker has taken; the rest are ids in their lanes. The log keeps the newest
+    ``max_deliveries`` (``--max-webhooks``): past it the oldest 1 % go, pending ones among them
+    dropped (counted, and logged), so a load test with no webhook URL runs in constant memory.
+
 ``drain()``
     Waits until the queue is settled: no attempt in flight and no delivery that could be
     attempted now. Settled deliveries are delivered, failed, waiting for a URL, or backing off;
@@ -47,6 +56,7 @@ finished attempts and a single timer armed for the earliest backoff.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 import math
 from collections.abc import Callable, Iterator, Mapping
@@ -67,8 +77,11 @@ logger = logging.getLogger("emulator.webhooks")
 
 KIND = "deliveries"
 REORDER_HOLD_S = 5.0  # real seconds a reordered delivery waits for a next one before it goes anyway
+GONE = "not sent: its message is no longer kept (--max-messages)"
+UNSETTLED_SHOWN = 100  # pending deliveries a strict drain names (it counts them all)
 
 Subscriber = Callable[[Doc], None]
+Resolver = Callable[[list[Any], str], Doc | None]  # (source, format) -> content, None if the message is gone
 DocList = list[Doc]  # an alias: inside the class ``list`` names the method
 
 
@@ -83,9 +96,14 @@ class DeliveryQueue:
         http_client: httpx.AsyncClient,
         config: Callable[[], WebhookConfig],
         faults: WebhookFaults | None = None,
+        *,
+        resolve: Resolver | None = None,
+        max_deliveries: int = 100_000,
     ) -> None:
         self._store = store
         self._faults = faults
+        self._resolve = resolve
+        self.max_deliveries = max_deliveries
         self._tenant = tenant
         self._clock = clock
         self._http = http_client
@@ -94,8 +112,12 @@ class DeliveryQueue:
         self.on_change: list[Subscriber] = []
         self._lanes = Lanes()
         self._verified: set[tuple[str, str]] = set()  # Cloud callbacks that passed the handshake
-        self._pending: dict[str, Doc] = {}  # the live documents of pending deliveries
-        self._number = store.count(tenant, KIND)
+        self._pending: dict[str, Doc] = {}  # live documents of the deliveries the worker has taken
+        self._failed: set[str] = set()  # ids of failed deliveries still in the log (few)
+        self._forgotten: set[str] = set()  # pushed out of the log while their attempt was in flight
+        self.stored = store.count(tenant, KIND)
+        self.dropped = 0  # pending deliveries pushed out of the log since the last reset
+        self._number = self.stored
         self._wake = asyncio.Event()
         self._scan = False  # next pass also checks backoffs against the emulator clock
         self._epoch = 0  # bumped by clear()/stop(): late results of older attempts are dropped
@@ -121,12 +143,20 @@ class DeliveryQueue:
 
         ``format`` is the wire format the content was rendered for (the config's at send time if None).
         """
-        extra = {} if format is None else {"format": format}
-        return self._add(content, recipient, delivery_id, extra, faulted=self._faults is not None)
+        check_content(content)
+        extra = {"content": dict(content)} if format is None else {"content": dict(content), "format": format}
+        return self._shown(self._add(recipient, delivery_id, extra))
+
+    def enqueue_status(self, message_id: str, status: str, recipient: str, format: str) -> None:
+        """Record a pending status delivery whose content ``resolve`` builds from the message when needed."""
+        self._add(recipient, None, {"source": [message_id, status], "format": format})
 
     def get(self, delivery_id: str) -> Doc | None:
         """One delivery document, or None."""
-        return self._store.get(self._tenant, KIND, delivery_id)
+        if delivery_id in self._pending:
+            return self._shown(self._pending[delivery_id])
+        stored = self._store.get(self._tenant, KIND, delivery_id)
+        return None if stored is None else self._shown(stored)
 
     def list(self, state: str | None = None, recipient: str | None = None) -> DocList:
         """Deliveries oldest first, optionally only those in ``state`` or for ``recipient``."""
@@ -137,24 +167,43 @@ class DeliveryQueue:
     ) -> Iterator[DocList]:
         """What ``list`` gives (after the delivery ``after``), a store page at a time."""
         for page in pages(self._store, self._tenant, KIND, lambda doc: str(doc["id"]), after=after):
-            yield [doc for doc in page if state in (None, doc["state"]) and recipient in (None, doc["recipient"])]
+            yield [
+                self._shown(doc)
+                for doc in page
+                if state in (None, doc.get("state", PENDING)) and recipient in (None, doc["recipient"])
+            ]
 
     def redeliver(self, delivery_id: str) -> Doc:
         """Enqueue a new delivery of the same content and recipient; KeyError if there is no such delivery."""
         old = self.get(delivery_id)
         if old is None:
             raise KeyError(delivery_id)
-        extra = {"redelivery_of": delivery_id, **({"format": old["format"]} if "format" in old else {})}
-        return self._add(old["content"], old["recipient"], None, extra)
+        if old["content"] is None:
+            raise ValueError(f"webhook delivery {delivery_id} cannot be sent again: {GONE}")
+        extra = {"content": old["content"], "redelivery_of": delivery_id}
+        if "format" in old:
+            extra["format"] = old["format"]
+        return self._shown(self._add(old["recipient"], None, extra, faulted=False))
 
     @property
     def pending(self) -> int:
         """How many deliveries are pending."""
-        return len(self._pending)
+        return self._lanes.size + self._lanes.held
+
+    def counts(self) -> dict[str, int]:
+        """Deliveries in the log by state (those with none left out), as a drain answers them."""
+        pending, failed = self.pending, len(self._failed)
+        found = {"pending": pending, "delivered": self.stored - pending - failed, "failed": failed}
+        return {state: count for state, count in found.items() if count}
 
     def unsettled(self) -> DocList:
-        """The deliveries still pending, each with why (call once drained: see ``settling.unsettled``)."""
-        return settling.unsettled(self._pending.values(), self._config().url)
+        """The first pending deliveries, oldest first, each with why (call once drained: ``settling.unsettled``).
+
+        At most ``UNSETTLED_SHOWN`` of them: ``pending`` says how many there are.
+        """
+        first = heapq.nsmallest(UNSETTLED_SHOWN, self._lanes.ids(), key=_order)
+        docs = [self._pending.get(i) or self._store.get(self._tenant, KIND, i) for i in first]
+        return settling.unsettled([_whole(d) for d in docs if d is not None], self._config().url)
 
     def clear(self) -> None:
         """Forget every delivery (for reset): attempts in flight are cancelled, ids start again at 1."""
@@ -163,7 +212,9 @@ class DeliveryQueue:
             task.cancel()
         self._lanes = Lanes()
         self._pending.clear()
-        self._number = 0
+        self._failed.clear()
+        self._forgotten.clear()
+        self._number = self.stored = self.dropped = 0
         self._store.clear(self._tenant, [KIND])
         self._wake.set()
 
@@ -237,38 +288,69 @@ class DeliveryQueue:
 
     # -- bookkeeping ------------------------------------------------------------------------
 
-    def _add(
-        self, content: Mapping[str, Any], recipient: str, delivery_id: str | None, extra: Doc, *, faulted: bool = False
-    ) -> Doc:
-        check_content(content)
+    def _add(self, recipient: str, delivery_id: str | None, extra: Doc, *, faulted: bool = True) -> Doc:
+        """Store a new pending delivery (compact: see ``_whole``), queue it, wake the worker; the stored form.
+
+        ``faulted``: the fault rules may act on it (not on a redelivery, nor on a fault's own copies).
+        """
         if delivery_id is None:
             delivery_id = self._new_id()
-        elif delivery_id in self._pending or self.get(delivery_id) is not None:
+        elif delivery_id in self._pending or self._store.get(self._tenant, KIND, delivery_id) is not None:
             raise ValueError(f"a webhook delivery with id {delivery_id!r} already exists")
-        now = self._clock.now()
-        doc: Doc = {
-            "id": delivery_id,
-            "recipient": recipient,
-            "content": dict(content),
-            "payload": None,
-            "url": None,
-            "state": PENDING,
-            "attempts": [],
-            "created_at": now,
-            "next_attempt_at": now,
-            **extra,
-        }
-        plan = self._faults.plan(doc) if faulted and self._faults is not None else None
+        doc: Doc = {"id": delivery_id, "recipient": recipient, "created_at": self._clock.now(), **extra}
+        plan = None
+        if faulted and self._faults is not None and self._faults.armed:  # rules match on content: build it now
+            if "source" in doc:
+                doc["content"] = self._content(doc)
+            if doc["content"] is not None:
+                plan = self._faults.plan(doc)
         self._store.put(self._tenant, KIND, delivery_id, doc)
-        self._pending[delivery_id] = doc
         self._lanes.add(recipient, delivery_id, hold=plan is not None and plan.reorder)
+        self.stored += 1
+        if self.stored > self.max_deliveries:
+            self._trim()
         if plan is not None and plan.reorder:
             self._hold_timer()
         self._wake.set()
-        self._notify(doc)
+        if self.on_change:
+            self._notify(doc)
         for _ in range(plan.copies if plan is not None else 0):
-            self._add(content, recipient, None, {**extra, "duplicate_of": delivery_id, "faults": doc["faults"]})
-        return _snapshot(doc)
+            copy = {k: v for k, v in extra.items() if k != "source"}
+            copy.update(content=doc["content"], duplicate_of=delivery_id, faults=doc["faults"])
+            self._add(recipient, None, copy, faulted=False)
+        return doc
+
+    def _trim(self) -> None:
+        """Push the oldest deliveries out of the log (1 % of it); pending ones among them are dropped."""
+        keep = self.max_deliveries - max(1, self.max_deliveries // 100)
+        gone = self._store.trim(self._tenant, KIND, keep)
+        if not gone:
+            return
+        dropped, busy = self._lanes.drop(set(gone))
+        self.dropped += dropped
+        for delivery_id in gone:
+            self._pending.pop(delivery_id, None)
+            self._failed.discard(delivery_id)
+        self._forgotten.update(busy)
+        self.stored = self._store.count(self._tenant, KIND)
+        if dropped and (self.dropped == dropped or self.dropped // 10_000 > (self.dropped - dropped) // 10_000):
+            what = "webhook log full (--max-webhooks %d): %d pending deliveries dropped so far"
+            logger.warning(what, self.max_deliveries, self.dropped)
+
+    def _content(self, doc: Doc) -> Doc | None:
+        """The content of a delivery enqueued as a source, built now from its message."""
+        if self._resolve is None:
+            return None
+        return self._resolve(doc["source"], doc.get("format") or self._config().format)
+
+    def _shown(self, stored: Doc) -> Doc:
+        """A delivery as the log shows it: every field, the content built, attempts a copy of the live list."""
+        doc = _whole(stored)
+        if "source" in doc:
+            doc = {k: v for k, v in doc.items() if k != "source"}
+            if doc.get("content") is None:
+                doc["content"] = self._content(stored)
+        return {**doc, "attempts": list(doc["attempts"])}
 
     def _hold_timer(self) -> None:
         """Reordered deliveries wait for the next one to their recipient, but not for ever."""
@@ -284,22 +366,30 @@ class DeliveryQueue:
         while True:
             self._number += 1
             key = str(self._number)
-            if key not in self._pending and self.get(key) is None:
+            if key not in self._pending and self._store.get(self._tenant, KIND, key) is None:
                 return key
 
     def _resume(self, loop: asyncio.AbstractEventLoop) -> None:
         self._lanes = Lanes()
         self._pending = {}
+        self._failed = set()
         now = self._clock.now()
-        for doc in self._store.items(self._tenant, KIND):
+        for stored in self._store.items(self._tenant, KIND):
+            doc = _whole(stored)
+            if doc["state"] == FAILED:
+                self._failed.add(doc["id"])
             if doc["state"] != PENDING:
                 continue
-            self._pending[doc["id"]] = doc
             due = doc["next_attempt_at"]
             wait = (loop.time() + due - now, due) if doc["attempts"] and due > now else None
             self._lanes.add(doc["recipient"], doc["id"], wait=wait)
 
     def _save(self, doc: Doc) -> None:
+        if doc["id"] in self._forgotten:  # pushed out of the log while it was being sent
+            self._forgotten.discard(doc["id"])
+            return
+        if doc["state"] == FAILED:
+            self._failed.add(doc["id"])
         try:
             self._store.put(self._tenant, KIND, doc["id"], doc)
         except Exception:
@@ -309,7 +399,7 @@ class DeliveryQueue:
     def _notify(self, doc: Doc) -> None:
         if not self.on_change:
             return
-        snapshot = _snapshot(doc)
+        snapshot = self._shown(doc)
         for subscriber in list(self.on_change):
             try:
                 subscriber(snapshot)
@@ -339,7 +429,9 @@ class DeliveryQueue:
             limit = max(1, cfg.max_concurrent_requests)
             while self._lanes.busy < limit and (item := self._lanes.take()) is not None:
                 recipient, delivery_id = item
-                doc = self._pending[delivery_id]
+                doc = self._taken(recipient, delivery_id)
+                if doc is None:
+                    continue
                 task = loop.create_task(self._attempt(recipient, doc, cfg, self._epoch))
                 self._attempts.add(task)
                 task.add_done_callback(self._attempts.discard)
@@ -347,6 +439,28 @@ class DeliveryQueue:
         self._passes += 1
         if self._drainers:
             self._settle(cfg)
+
+    def _taken(self, recipient: str, delivery_id: str) -> Doc | None:
+        """The live document of a delivery the worker took, its content built; None if it cannot go."""
+        doc = self._pending.get(delivery_id)
+        if doc is not None:
+            return doc
+        stored = self._store.get(self._tenant, KIND, delivery_id)
+        doc = None if stored is None else _whole(stored)
+        if doc is not None and "source" in doc:
+            if doc["content"] is None:
+                doc["content"] = self._content(doc)
+            del doc["source"]
+            if doc["content"] is None:  # its message was forgotten meanwhile: nothing to build it from
+                doc.update(state=FAILED, next_attempt_at=None, finished_at=self._clock.now(), error=GONE)
+                self._save(doc)
+                doc = None
+        if doc is None:
+            self._lanes.done(recipient)
+            self._wake.set()
+            return None
+        self._pending[delivery_id] = doc
+        return doc
 
     def _arm_timer(self, loop: asyncio.AbstractEventLoop) -> None:
         due = self._lanes.next_real_due()
@@ -398,6 +512,21 @@ class DeliveryQueue:
         self._wake.set()
 
 
-def _snapshot(doc: Doc) -> Doc:
-    """A copy safe to hand out: later attempts are appended to the live document, not to this one."""
-    return {**doc, "attempts": list(doc["attempts"])}
+def _whole(stored: Doc) -> Doc:
+    """A delivery with every field: one never attempted is stored without those it has not got yet."""
+    if "state" in stored:
+        return stored
+    return {
+        "content": None,
+        "payload": None,
+        "url": None,
+        "state": PENDING,
+        "attempts": [],
+        "next_attempt_at": stored["created_at"],
+        **stored,
+    }
+
+
+def _order(delivery_id: str) -> tuple[int, str]:
+    """Oldest first: ids the queue numbers in order (given ones, any text, after them)."""
+    return (int(delivery_id), "") if delivery_id.isdigit() else (1 << 62, delivery_id)

@@ -35,9 +35,12 @@ def unsettled(pending: Iterable[Doc], url: str) -> list[Doc]:
     return out
 
 
-def explain(items: list[Doc], now: float) -> str:
-    """One sentence per kind of trouble, naming the first deliveries: the details of a refused drain."""
-    count = len(items)
+def explain(items: list[Doc], now: float, total: int | None = None) -> str:
+    """One sentence per kind of trouble, naming the first deliveries: the details of a refused drain.
+
+    ``items`` may be the first ``total`` pending deliveries only.
+    """
+    count = max(len(items), total or 0)
     parts = [f"{count} webhook deliver{'y has' if count == 1 else 'ies have'} not reached the bot"]
     for item in items[:_SHOWN]:
         parts.append(f"#{item['id']} to {item['recipient']} {_why(item, now)}")
