@@ -36,6 +36,7 @@ from emulator.settings import Settings
 from emulator.store import Store, open_store
 from emulator.tenancy import DEFAULT_TENANT, tenant_prefix
 from emulator.tenants import TenantDirectory, TenantSpec
+from emulator.webhooks.render import render, status_wanted
 
 if TYPE_CHECKING:
     import httpx
@@ -150,22 +151,22 @@ class Emulator:
         self.store.drop(name)
 
     def _route(self, tenant: Tenant, event: Event) -> None:
-        """Where each domain event goes: the change feed, the delivery config, the scheduler, a webhook."""
-        tenant.publish(event)
-        if isinstance(event, SettingsChanged):
-            self._settings_changed(tenant)
-        elif isinstance(event, JobScheduled):
-            self._wake(tenant)
-        elif isinstance(event, StatusReached):
-            from emulator.webhooks.render import status_wanted
+        """Where each domain event goes: the change feed, the delivery config, the scheduler, a webhook.
 
+        A send emits one ``Changed`` and two or three ``StatusReached``: those are tested first.
+        """
+        if isinstance(event, StatusReached):
             config = self._webhook_config(tenant)
             if status_wanted(config.format, event.status, config):  # its content is built when sent
                 record = event.record
                 self.webhooks(tenant).enqueue_status(record["id"], event.status, record["to"], config.format)
+        elif isinstance(event, Changed):
+            tenant.publish(event)
+        elif isinstance(event, SettingsChanged):
+            self._settings_changed(tenant)
+        elif isinstance(event, JobScheduled):
+            self._wake(tenant)
         elif isinstance(event, MessageReceived | MessageDeleted | ContactsChecked):
-            from emulator.webhooks.render import render
-
             config = self._webhook_config(tenant)
             rendered = render(config.format, event, config)
             if rendered is not None:

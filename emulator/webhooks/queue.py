@@ -117,7 +117,9 @@ class DeliveryQueue:
         self._forgotten: set[str] = set()  # pushed out of the log while their attempt was in flight
         self.stored = store.count(tenant, KIND)
         self.dropped = 0  # pending deliveries pushed out of the log since the last reset
-        self._number = self.stored
+        newest = store.latest(tenant, KIND, 1)  # ids go on from the newest kept (the oldest may be trimmed)
+        self._number = max([self.stored, *(int(d["id"]) for d in newest if str(d["id"]).isdigit())])
+        self._explicit = False  # a caller gave an id of its own: new numbers must be checked
         self._wake = asyncio.Event()
         self._scan = False  # next pass also checks backoffs against the emulator clock
         self._epoch = 0  # bumped by clear()/stop(): late results of older attempts are dropped
@@ -215,6 +217,7 @@ class DeliveryQueue:
         self._failed.clear()
         self._forgotten.clear()
         self._number = self.stored = self.dropped = 0
+        self._explicit = False
         self._store.clear(self._tenant, [KIND])
         self._wake.set()
 
@@ -297,6 +300,8 @@ class DeliveryQueue:
             delivery_id = self._new_id()
         elif delivery_id in self._pending or self._store.get(self._tenant, KIND, delivery_id) is not None:
             raise ValueError(f"a webhook delivery with id {delivery_id!r} already exists")
+        else:
+            self._explicit = True
         doc: Doc = {"id": delivery_id, "recipient": recipient, "created_at": self._clock.now(), **extra}
         plan = None
         if faulted and self._faults is not None and self._faults.armed:  # rules match on content: build it now
@@ -311,7 +316,8 @@ class DeliveryQueue:
             self._trim()
         if plan is not None and plan.reorder:
             self._hold_timer()
-        self._wake.set()
+        if self._drainers or self._config().url:  # with no URL the worker has nothing to do (kick wakes it)
+            self._wake.set()
         if self.on_change:
             self._notify(doc)
         for _ in range(plan.copies if plan is not None else 0):
@@ -363,11 +369,12 @@ class DeliveryQueue:
             self._wake.set()
 
     def _new_id(self) -> str:
-        while True:
-            self._number += 1
+        self._number += 1
+        key = str(self._number)
+        while self._explicit and (key in self._pending or self._store.get(self._tenant, KIND, key) is not None):
+            self._number += 1  # a caller gave ids of its own: a number may be taken
             key = str(self._number)
-            if key not in self._pending and self._store.get(self._tenant, KIND, key) is None:
-                return key
+        return key
 
     def _resume(self, loop: asyncio.AbstractEventLoop) -> None:
         self._lanes = Lanes()
