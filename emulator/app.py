@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
+from starlette.routing import Route
 from starlette.types import ASGIApp
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ from emulator.cloud.routes import hot_routes
 from emulator.cloud.routes import routes as cloud_routes
 from emulator.control.routes import routes as control_routes
 from emulator.domain.reasons import Refusal
-from emulator.errors import ErrorBoundary, on_http_error, on_refusal
+from emulator.errors import ErrorBoundary, endpoint, on_http_error, on_refusal
 from emulator.faults.middleware import FaultInjector
 from emulator.onprem.routes import routes as onprem_routes
 from emulator.requestlog import RequestLog
@@ -34,11 +35,15 @@ from emulator.ui.routes import routes as ui_routes
 
 class EmulatorApp(Starlette):
     """Starlette, with the request log outermost (it also sees the answer a bug or a fault gets), then the
-    tenant prefix and the API fault rules around everything else it runs."""
+    tenant prefix, the API fault rules and the error boundary around the routes."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        """Outside the error middleware: a fault may close the server's connection (faults/middleware.py)."""
-        inner = TenantPrefix(FaultInjector(super().build_middleware_stack(), self.state.emulator))
+        """The fault rules outside the error boundary: a fault may close the server's connection
+        (faults/middleware.py). ``ErrorBoundary`` stands for Starlette's own error middleware."""
+        app: ASGIApp = self.router
+        for cls, args, kwargs in reversed(self.user_middleware):
+            app = cls(app, *args, **kwargs)
+        inner = TenantPrefix(FaultInjector(ErrorBoundary(app, self.exception_handlers), self.state.emulator))
         return RequestLog(inner, self.state.emulator)
 
 
@@ -62,9 +67,12 @@ def create_app(
         finally:
             await emulator.stop()
 
+    routes = hot_routes([*onprem_routes(), *control_routes(), *ui_routes(), *cloud_routes()])
+    for route in routes:
+        if isinstance(route, Route) and inspect.iscoroutinefunction(route.endpoint):
+            route.app = endpoint(route.endpoint)  # ErrorBoundary handles their exceptions
     app = EmulatorApp(
-        routes=hot_routes([*onprem_routes(), *control_routes(), *ui_routes(), *cloud_routes()]),
-        middleware=[Middleware(ErrorBoundary)],
+        routes=routes,
         exception_handlers={Refusal: on_refusal, HTTPException: on_http_error},
         lifespan=lifespan,
     )
