@@ -13,8 +13,8 @@ from procs import ROOT, start_emulator, stop, wait_ready
 def run(port: int, scripts: int = 100) -> dict[str, Any]:
     """Replay ``scripts`` scripts against examples/echo_bot; print and answer the figures."""
     from emulator.replay.runner import Runner
-    from emulator.replay.suite import load_all, run_all
     from emulator.replay.session import Session
+    from emulator.replay.suite import load_all, run_all
 
     found, problems = load_all(sorted(str(p) for p in (ROOT / "fixtures" / "conversations").glob("*.yaml")))
     if problems or not found:
