@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from starlette._utils import get_route_path
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
-from starlette.types import ASGIApp
+from starlette.routing import Match, Route, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
     import httpx
@@ -21,7 +23,7 @@ from emulator.cloud.routes import hot_routes
 from emulator.cloud.routes import routes as cloud_routes
 from emulator.control.routes import routes as control_routes
 from emulator.domain.reasons import Refusal
-from emulator.errors import ErrorBoundary, on_http_error, on_refusal
+from emulator.errors import ErrorBoundary, endpoint, on_http_error, on_refusal
 from emulator.faults.middleware import FaultInjector
 from emulator.onprem.routes import routes as onprem_routes
 from emulator.requestlog import RequestLog
@@ -34,12 +36,63 @@ from emulator.ui.routes import routes as ui_routes
 
 class EmulatorApp(Starlette):
     """Starlette, with the request log outermost (it also sees the answer a bug or a fault gets), then the
-    tenant prefix and the API fault rules around everything else it runs."""
+    tenant prefix, the API fault rules and the error boundary around the routes."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        """Outside the error middleware: a fault may close the server's connection (faults/middleware.py)."""
-        inner = TenantPrefix(FaultInjector(super().build_middleware_stack(), self.state.emulator))
+        """The fault rules outside the error boundary: a fault may close the server's connection
+        (faults/middleware.py). ``ErrorBoundary`` stands for Starlette's own error middleware."""
+        app: ASGIApp = self.router
+        for cls, args, kwargs in reversed(self.user_middleware):
+            app = cls(app, *args, **kwargs)
+        if app is self.router:
+            app = KnownRoutes(self.router)
+        inner = TenantPrefix(FaultInjector(ErrorBoundary(app, self.exception_handlers), self.state.emulator))
         return RequestLog(inner, self.state.emulator)
+
+
+class KnownRoutes:
+    """The router, remembering which route a method and path went to: each send would otherwise try its
+    route's pattern and those before it again (~2 µs). Starlette's router takes the first route that matches
+    fully, which depends on nothing but the method and the path; anything else (a method not allowed, an
+    unknown path) is left to it every time. At most ``LIMIT`` paths are remembered (ids are in paths)."""
+
+    LIMIT = 1024
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        self.known: dict[tuple[str, str], tuple[Route, dict[str, Any]]] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or "path_params" in scope:  # (a Mount's own router would set them)
+            await self.router(scope, receive, send)
+            return
+        key = (scope["method"], get_route_path(scope))
+        found = self.known.get(key)
+        if found is None:
+            found = self._learn(scope, key)
+            if found is None:
+                await self.router(scope, receive, send)
+                return
+        route, params = found
+        # what Router.app does with the route it found
+        scope.setdefault("router", self.router)
+        scope["route"] = route
+        scope["endpoint"] = route.endpoint
+        scope["path_params"] = dict(params)
+        await route.handle(scope, receive, send)
+
+    def _learn(self, scope: Scope, key: tuple[str, str]) -> tuple[Route, dict[str, Any]] | None:
+        for route in self.router.routes:
+            match, child = route.matches(scope)
+            if match is Match.FULL:
+                if not isinstance(route, Route):  # a Mount: its own router goes on from there
+                    return None
+                found = route, dict(child["path_params"])
+                if len(self.known) >= self.LIMIT:  # many ids seen: start over with the paths in use now
+                    self.known.clear()
+                self.known[key] = found
+                return found
+        return None
 
 
 def create_app(
@@ -62,9 +115,12 @@ def create_app(
         finally:
             await emulator.stop()
 
+    routes = hot_routes([*onprem_routes(), *control_routes(), *ui_routes(), *cloud_routes()])
+    for route in routes:
+        if isinstance(route, Route) and inspect.iscoroutinefunction(route.endpoint):
+            route.app = endpoint(route.endpoint)  # ErrorBoundary handles their exceptions
     app = EmulatorApp(
-        routes=hot_routes([*onprem_routes(), *control_routes(), *ui_routes(), *cloud_routes()]),
-        middleware=[Middleware(ErrorBoundary)],
+        routes=routes,
         exception_handlers={Refusal: on_refusal, HTTPException: on_http_error},
         lifespan=lifespan,
     )

@@ -12,10 +12,12 @@ close`` to warn the client) and logs the traceback a second time.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emulator.cloud import envelope as cloud
@@ -29,6 +31,7 @@ from emulator.tenants import NAME_RULE
 from emulator.web import ERROR
 
 log = logging.getLogger("wa_emulator")
+Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 
 def render(request: Request, refusal: Refusal) -> Response:
@@ -94,10 +97,17 @@ async def on_unexpected_error(request: Request, exc: Exception) -> Response:
 
 
 class ErrorBoundary:
-    """ASGI middleware: a bug answers 500 in the API's envelope, and the connection stays usable."""
+    """ASGI middleware: every exception below it answered in the API's envelope, the connection left usable.
 
-    def __init__(self, app: ASGIApp) -> None:
+    One layer doing what Starlette's three would (``ServerErrorMiddleware``, ``ExceptionMiddleware`` and
+    the wrapper ``request_response`` puts around each route, see ``endpoint``), each of which wraps
+    ``send`` again on every request: a refusal or an HTTP error goes to its handler, anything else (a
+    handler's own failure too) is a bug answered 500; should even that fail, a plain 500 as Starlette's.
+    """
+
+    def __init__(self, app: ASGIApp, handlers: Mapping[Any, Handler]) -> None:
         self.app = app
+        self.handlers = handlers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -113,7 +123,44 @@ class ErrorBoundary:
         try:
             await self.app(scope, receive, watched)
         except Exception as exc:
-            if started:  # half an answer is out: only dropping the connection tells the client
+            if not started:
+                await self._answer(scope, receive, send, exc)
+            elif self._handler(exc) is not None:  # as Starlette says it
+                raise RuntimeError("Caught handled exception, but response already started.") from exc
+            else:  # half an answer is out: only dropping the connection tells the client
                 raise
-            response = await on_unexpected_error(Request(scope, receive), exc)
-            await response(scope, receive, send)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
+        request = Request(scope, receive)
+        handler = self._handler(exc)
+        try:
+            response = None
+            if handler is not None:
+                try:
+                    response = await handler(request, exc)
+                    exc.__traceback__ = None  # a reused exception would pile up tracebacks across requests
+                except Exception as error:
+                    exc = error
+            if response is None:
+                response = await on_unexpected_error(request, exc)
+        except Exception:
+            await PlainTextResponse("Internal Server Error", status_code=500)(scope, receive, send)
+            raise
+        await response(scope, receive, send)
+
+    def _handler(self, exc: Exception) -> Handler | None:
+        for cls in type(exc).__mro__:
+            if cls in self.handlers:
+                return self.handlers[cls]
+        return None
+
+
+def endpoint(func: Callable[[Request], Awaitable[Response]]) -> ASGIApp:
+    """A route's ASGI app for an async endpoint: Starlette's ``request_response`` without its exception
+    wrapper (``ErrorBoundary`` has the same handlers: a second wrapper costs every request and adds nothing)."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        response = await func(Request(scope, receive, send))
+        await response(scope, receive, send)
+
+    return app

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.domain.reasons import Reason, Refusal
-from emulator.web import OWNER, header, secret_matches
+from emulator.web import OWNER, header, secret_in
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -31,7 +31,7 @@ def check_token(request: Request) -> None:
     if token is None:
         raise Refusal(Reason.ACCESS_DENIED, MISSING)
     tokens = request.app.state.emulator.settings.access_tokens
-    if not any(secret_matches(token, known) for known in tokens):
+    if not secret_in(token, tokens):
         raise Refusal(Reason.ACCESS_DENIED, INVALID)
     request.scope[OWNER] = "access token " + token
 

@@ -42,10 +42,6 @@ def channel(request: Request) -> Channel:
     return _versioned(version) if version else CHANNEL
 
 
-async def _validate(request: Request, schema: str, body: object) -> None:
-    await validate_body(request, schema, body)
-
-
 # --- messages ----------------------------------------------------------------------------------------
 
 
@@ -55,10 +51,10 @@ async def messages(request: Request) -> Response:
     tenant = phone_number(request)
     body = await read_json(request)
     if "status" in body and "type" not in body:
-        await _validate(request, "cloud/mark_read.json", body)
+        await validate_body(request, "cloud/mark_read.json", body)
         tenant.mark_read(body["message_id"], channel(request))
         return JSONResponse(SUCCESS)
-    await _validate(request, "cloud/messages/message.json", body)
+    await validate_body(request, "cloud/messages/message.json", body)
     record = tenant.send_message(body, channel(request))
     contact: dict[str, Any] = {"input": record["input"], "wa_id": record["to"]}
     if is_user_id(record["input"]):  # in `to` or `recipient`, a BSUID is answered without the phone number
@@ -85,7 +81,7 @@ async def upload_media(request: Request) -> Response:
     async with request.form(max_part_size=limit) as form:
         fields = {k: v for k, v in form.items() if not isinstance(v, UploadFile)}
         upload = form.get("file")
-        await _validate(request, "cloud/media_upload.json", {**fields, **({"file": "file"} if upload else {})})
+        await validate_body(request, "cloud/media_upload.json", {**fields, **({"file": "file"} if upload else {})})
         if not isinstance(upload, UploadFile):
             raise Refusal(Reason.MISSING_PARAMETER, "file: the media file is required (a multipart file part)")
         data = await upload.read()
@@ -161,7 +157,7 @@ async def post_node(request: Request) -> Response:
     """POST /{phone_number_id} ``{"webhook_configuration": {...}}``: the phone number's callback override."""
     tenant = phone_number(request)
     body = await read_json(request)
-    await _validate(request, "cloud/webhook_configuration.json", body)
+    await validate_body(request, "cloud/webhook_configuration.json", body)
     config = body["webhook_configuration"]
     await _set_override(request, tenant, "phone_number", config.get("override_callback_uri", ""), config)
     return JSONResponse(SUCCESS)
@@ -236,7 +232,7 @@ async def subscribe_app(request: Request) -> Response:
     """POST /{waba_id}/subscribed_apps: subscribe; with ``override_callback_uri`` set the WABA override."""
     tenant = waba(request)
     body = await read_json(request, optional=True)
-    await _validate(request, "cloud/subscribed_apps.json", body)
+    await validate_body(request, "cloud/subscribed_apps.json", body)
     await _set_override(request, tenant, "waba", body.get("override_callback_uri", ""), body)
     return JSONResponse(SUCCESS)
 

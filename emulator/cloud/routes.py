@@ -70,7 +70,7 @@ def hot_routes(routes: list[BaseRoute]) -> list[BaseRoute]:
     hot = [
         r
         for r in routes
-        if isinstance(r, Route) and r.path.endswith("/messages") and r.methods == {"POST"} and "{node" in r.path
+        if isinstance(r, Route) and r.path.endswith("/messages") and r.methods == {"POST"} and "{node:digits}" in r.path
     ]
     return [*hot, *(r for r in routes if r not in hot)]
 

@@ -53,10 +53,11 @@ def authenticated(endpoint: Endpoint) -> Endpoint:
     async def guarded(request: Request) -> Response:
         token = bearer_token(request)
         if token is not None and token in request.app.state.emulator.settings.access_tokens:
-            request.state.username = ADMIN  # a long-lived access token skips the login (as turn-python does)
+            owner = ADMIN  # a long-lived access token skips the login (as turn-python does)
         else:
-            request.state.username = tenant_of(request).auth.authenticate(token)
-        request.scope[OWNER] = request.state.username
+            owner = tenant_of(request).auth.authenticate(token)
+        # noted in the scope only: request.state would build a State object per request, and nothing reads it
+        request.scope[OWNER] = owner
         return await endpoint(request)
 
     return guarded

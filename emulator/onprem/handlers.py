@@ -17,15 +17,11 @@ DAY_S = 86400.0
 CHANNEL = dataclasses.replace(TABLE.channel, read_within_s=7 * DAY_S, pass_through_applies=True)
 
 
-async def _validate(request: Request, schema: str, body: object) -> None:
-    await validate_body(request, schema, body)
-
-
 async def login(request: Request) -> Response:
     """POST /v1/users/login: Basic auth in, bearer token out."""
     username, password = basic_credentials(request)
     body = await read_json(request, optional=True)
-    await _validate(request, "onprem/login.json", body)
+    await validate_body(request, "onprem/login.json", body)
     result = tenant_of(request).auth.login(username, password, body.get("new_password"))
     return respond(request, {"users": [{"token": result.token, "expires_after": result.expires_after}]})
 
@@ -41,7 +37,7 @@ async def logout(request: Request) -> Response:
 async def check_contacts(request: Request) -> Response:
     """POST /v1/contacts: which numbers are WhatsApp users."""
     body = await read_json(request)
-    await _validate(request, "onprem/contacts.json", body)
+    await validate_body(request, "onprem/contacts.json", body)
     contacts = tenant_of(request).contacts
     results = await in_slices(body["contacts"], contacts.results)  # new numbers cost a profile each
     return respond(request, {"contacts": contacts.answer(results, blocking=body.get("blocking", "no_wait"))})
@@ -57,7 +53,7 @@ async def get_application_settings(request: Request) -> Response:
 async def patch_application_settings(request: Request) -> Response:
     """PATCH /v1/settings/application: change only the fields present."""
     body = await read_json(request)
-    await _validate(request, "onprem/settings_application.json", body)
+    await validate_body(request, "onprem/settings_application.json", body)
     tenant_of(request).app_settings.patch(body)
     return respond(request)
 
@@ -79,7 +75,7 @@ async def health(request: Request) -> Response:
 async def send_message(request: Request) -> Response:
     """POST /v1/messages: validate every rule, record, answer 201 with the id and the contacts echo."""
     body = await read_json(request)
-    await _validate(request, "onprem/messages/message.json", body)
+    await validate_body(request, "onprem/messages/message.json", body)
     record = tenant_of(request).send_message(body, CHANNEL)
     return respond(
         request,
@@ -92,7 +88,7 @@ async def send_message(request: Request) -> Response:
 async def mark_read(request: Request) -> Response:
     """PUT /v1/messages/{id}: mark an inbound message as read."""
     body = await read_json(request)
-    await _validate(request, "onprem/mark_read.json", body)
+    await validate_body(request, "onprem/mark_read.json", body)
     tenant_of(request).mark_read(request.path_params["message_id"], CHANNEL)
     return respond(request)
 
