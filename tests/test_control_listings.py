@@ -70,6 +70,40 @@ def test_a_conversation_comes_a_page_at_a_time(api: TestClient) -> None:
     assert "r0" in script and "r1" not in script
 
 
+def test_conversation_pages_walk_both_directions_in_order(api: TestClient) -> None:
+    """Pages of any size, in turn, give what one large page gives: in order, each message once, then no ``next``."""
+    for i in range(7):
+        _say(api, 1)
+        _send(api, i % 3)
+    api.post("/v1/messages", json={"to": "15550002222", "type": "text", "text": {"body": "elsewhere"}})
+    whole = api.get(f"/_emulator/conversations/{USER}?limit=10000").json()
+    assert "next" not in whole and len(whole["messages"]) == 13
+    seqs = [m["seq"] for m in whole["messages"]]
+    assert seqs == sorted(seqs) and {m["direction"] for m in whole["messages"]} == {"inbound", "outbound"}
+    for size in (1, 3, 5, 12, 13):
+        walked, after = [], None
+        while True:
+            page = api.get(
+                f"/_emulator/conversations/{USER}?limit={size}" + (f"&after={after}" if after else "")
+            ).json()
+            assert 0 < len(page["messages"]) <= size and page["wa_id"] == USER and "window" in page
+            walked += page["messages"]
+            if "next" not in page:
+                break
+            assert page["next"] == page["messages"][-1]["id"] and len(page["messages"]) == size
+            after = page["next"]
+        assert walked == whole["messages"]
+
+
+def test_a_conversation_cursor_must_be_one_of_its_messages(api: TestClient) -> None:
+    _send(api, 1)
+    sent = api.post("/v1/messages", json={"to": "15550002222", "type": "text", "text": {"body": "x"}})
+    assert_error(api.get(f"/_emulator/conversations/{USER}?after={sent.json()['messages'][0]['id']}"), 404, 1006)
+    last = api.get(f"/_emulator/conversations/{USER}").json()["messages"][-1]["id"]
+    after_last = api.get(f"/_emulator/conversations/{USER}?after={last}").json()
+    assert after_last["messages"] == [] and "next" not in after_last
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"

@@ -7,6 +7,9 @@ page at a time and other requests run between pages, so listing a large store st
 
 from __future__ import annotations
 
+import asyncio
+import heapq
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.requests import Request
@@ -36,13 +39,34 @@ def answer(name: str, found: list[Doc], more: bool, key: str) -> Doc:
     return body
 
 
-def window(docs: list[Doc], after: str | None, limit: int, key: str) -> tuple[list[Doc], bool]:
-    """The ``limit`` documents after the one whose ``key`` is ``after`` (404/1006 if none is), and if more follow."""
-    start = 0
-    if after is not None:
-        keys = [doc[key] for doc in docs]
-        if after not in keys:
-            raise Refusal(Reason.NOT_FOUND, f"after: no message {after} in this conversation")
-        start = keys.index(after) + 1
-    shown = docs[start : start + limit]
-    return shown, start + limit < len(docs)
+async def next_by(
+    pages: Iterable[list[Doc]], anchor: tuple[str, int] | None, limit: int, key: str, order: str
+) -> tuple[list[Doc], bool]:
+    """The ``limit`` documents of ``pages`` that come next by ``order``, and whether more follow.
+
+    ``pages`` may come in any order. ``anchor``: ``(key, order)`` of the document to start after (``?after=``),
+    refused (404/1006) if none of ``pages`` is that one. Only the ``limit`` + 1 best candidates are kept while
+    the pages are read, other requests running between pages: a walk over 100 k records holds on to no more
+    than a page of them, so building the answer neither stalls the server nor feeds the garbage collector.
+    """
+    floor = None if anchor is None else anchor[1]
+    seen = anchor is None
+    best: list[tuple[int, int, Doc]] = []  # (-order, -arrival, doc): a heap whose top is the worst kept
+    matched = 0
+    for page in pages:
+        for doc in page:
+            rank = doc[order]
+            if floor is not None and rank <= floor:
+                seen = seen or (anchor is not None and doc[key] == anchor[0])
+                continue
+            matched += 1
+            item = (-rank, -matched, doc)  # equal ranks: the one that came first is kept first (a stable sort)
+            if len(best) <= limit:
+                heapq.heappush(best, item)
+            elif item > best[0]:
+                heapq.heapreplace(best, item)
+        await asyncio.sleep(0)
+    if not seen:
+        raise Refusal(Reason.NOT_FOUND, f"after: no message {anchor[0] if anchor else ''} in this conversation")
+    shown = [doc for _, _, doc in sorted(best, reverse=True)[:limit]]
+    return shown, matched > limit
