@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from emulator import runtime
+from emulator import release, runtime
 from emulator.app import create_app
 from emulator.clock import EmulatorClock
 from emulator.domain import retention as retention_module
@@ -126,6 +126,37 @@ def test_reset_empties_a_large_record_a_slice_at_a_time(clock: EmulatorClock, mo
         assert client.post("/_emulator/reset").status_code == 200
         assert client.get("/_emulator/messages").json() == {"messages": []}
         assert health(client)["messages"]["stored"] == 0 and client.get("/_emulator/webhooks").json()["webhooks"] == []
+
+
+@pytest.mark.parametrize("keep", [[], ["users"], ["templates"], ["users", "templates"]])
+def test_a_reset_of_a_large_record_keeps_what_keep_says_and_nothing_else(
+    clock: EmulatorClock, monkeypatch: pytest.MonkeyPatch, keep: list[str]
+) -> None:
+    monkeypatch.setattr(release, "CHUNK", 2)  # every cleared kind is let go a chunk at a time
+    template = {
+        "name": "kept_or_not",
+        "language": "en_US",
+        "category": "UTILITY",
+        "components": [{"type": "BODY", "text": "Hi"}],
+    }
+    with start(clock) as client:
+        client.put("/_emulator/users/4915123456789", json={"name": "Extra"})
+        assert client.post("/_emulator/templates", json=template).status_code == 201
+        before = [say(client)] + [send(client, f"m{n}") for n in range(7)] + [say(client, wa_id="15550002222")]
+        journal = client.get("/_emulator/requests").json()["requests"]
+        assert client.post("/_emulator/reset", json={"keep": keep}).status_code == 200
+        assert client.get("/_emulator/messages").json() == {"messages": []}
+        assert client.get(f"/_emulator/conversations/{USER}").json()["messages"] == []
+        assert health(client)["messages"]["stored"] == 0 and client.get("/_emulator/webhooks").json()["webhooks"] == []
+        assert client.get("/_emulator/requests").json()["requests"] == []
+        users = {u["wa_id"]: u for u in client.get("/_emulator/users").json()["users"]}
+        assert ("4915123456789" in users) == ("users" in keep)
+        names = {t["name"] for t in client.get("/_emulator/templates").json()["templates"]}
+        assert ("kept_or_not" in names) == ("templates" in keep) and "hello_world" in names
+        after = [say(client), send(client, "again")]
+        assert not set(after) & set(before)  # ids never come again
+        assert [m["id"] for m in client.get(f"/_emulator/conversations/{USER}").json()["messages"]] == after
+        assert client.get("/_emulator/requests").json()["requests"][0]["id"] > journal[-1]["id"]  # journal ids go on
 
 
 def test_every_schema_compiles_for_the_fast_validator() -> None:
