@@ -175,3 +175,35 @@ def test_sqlite_writes_buffered_past_a_batch_are_committed_at_once(tmp_path: Pat
     assert reader.count("t", "k") == BATCH
     reader.close()
     writer.close()
+
+
+@pytest.mark.parametrize("change", ["put new", "update", "delete", "trim", "clear", "re-put", "other walk"])
+def test_a_walk_sees_the_kind_as_it_is_whatever_changed_between_pages(store: Store, change: str) -> None:
+    """Paging with ``after`` answers what a fresh read answers, whatever happened since the last page."""
+
+    def keys(after: str | None = None, limit: int | None = None) -> list[str]:
+        return [d["key"] for d in store.items("t", "k", after=after, limit=limit)]
+
+    for n in range(10):
+        store.put("t", "k", f"k{n}", {"key": f"k{n}"})
+    assert keys(after="k1", limit=3) == ["k2", "k3", "k4"]
+    if change == "put new":
+        store.put("t", "k", "new", {"key": "new"})
+    elif change == "update":
+        store.put("t", "k", "k5", {"key": "k5", "v": 1})
+    elif change == "delete":
+        store.delete("t", "k", "k5")
+    elif change == "trim":
+        store.trim("t", "k", 7)
+    elif change == "clear":
+        store.clear("t", ["k"])
+        for n in (9, 4, 7, 5):
+            store.put("t", "k", f"k{n}", {"key": f"k{n}"})
+    elif change == "re-put":
+        store.delete("t", "k", "k2")
+        store.put("t", "k", "k2", {"key": "k2"})
+    else:
+        assert keys(after="k6", limit=2) == ["k7", "k8"]
+    expected = keys()[keys().index("k4") + 1 :][:3]
+    assert keys(after="k4", limit=3) == expected
+    assert keys(after=expected[-1]) == keys()[keys().index(expected[-1]) + 1 :]
