@@ -121,8 +121,9 @@ def anyio_backend() -> str:
 )
 async def test_listing_a_large_store_lets_other_requests_run(path: str, kind: str) -> None:
     store = BusyStore()
-    app = create_app(Settings(seed=7), store=store, clock=EmulatorClock(base=lambda: T0))
-    for n in range(1200):  # records as the emulator keeps them, put straight in: more than two store pages
+    # records as the emulator keeps them, put straight in (as a restart on a persistent store finds them):
+    # more than two store pages; the sidebar then rebuilds its index of latest messages from them
+    for n in range(1200):
         record = {
             "id": f"m{n}",
             "direction": "outbound",
@@ -136,6 +137,7 @@ async def test_listing_a_large_store_lets_other_requests_run(path: str, kind: st
             "created_at": T0,
         }
         store.put("default", "messages", record["id"], record)
+    app = create_app(Settings(seed=7), store=store, clock=EmulatorClock(base=lambda: T0))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emulator") as client:
 
         async def listing() -> None:

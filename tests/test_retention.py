@@ -181,3 +181,21 @@ def test_the_sidebar_finds_each_users_latest_message_after_a_restart(clock: Emul
         assert chats[USER]["id"] == last
         assert chats["15550002222"]["message"]["text"]["body"] == "from bob"
         assert chats["447700900123"] is None  # a fixture user who never wrote
+
+
+def test_the_sidebar_shows_each_users_newest_kept_message(clock: EmulatorClock) -> None:
+    with start(clock, max_messages=5) as client:
+        say(client, "a")
+        send(client, "b")
+        say(client, "c", wa_id="15550002222")
+        for n in range(6):  # past max_messages: the oldest outbound are forgotten
+            send(client, f"n{n}")
+        say(client, "d", wa_id="15550002222")
+        listed = client.get("/_emulator/ui/chats").json()["chats"]
+        assert [c["wa_id"] for c in listed[:2]] == ["15550002222", USER]
+        chats = {c["wa_id"]: c["last"] for c in listed}
+        for wa_id in (USER, "15550002222"):
+            newest = client.get(f"/_emulator/conversations/{wa_id}").json()["messages"][-1]
+            assert chats[wa_id] == newest  # the record as it is now (its latest status), as shown
+        assert client.post("/_emulator/reset").status_code == 200
+        assert all(c["last"] is None for c in client.get("/_emulator/ui/chats").json()["chats"])

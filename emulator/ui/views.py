@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 from typing import Any
 
-from emulator.domain.messages import INBOUND, by_id
 from emulator.domain.tenant import Tenant
-from emulator.store import Doc, pages
+from emulator.store import Doc
 from emulator.views import record_view
 from emulator.web import collect
 
@@ -16,20 +14,18 @@ from emulator.web import collect
 async def chats(tenant: Tenant) -> list[Doc]:
     """One entry per user, most recent conversation first, then users who have none, in order of appearance.
 
-    One pass over the records (not one conversation query per user): the sidebar is reloaded on
-    every inbound message while a page is open. Read a store page at a time, letting other
+    Each user's latest message comes from the index kept as messages are recorded
+    (``Retention.latest``), not from a walk over every record: the sidebar is reloaded on every
+    inbound message while a page is open, and a walk over 100 k records took ~2 s. After a
+    restart on a persistent store the index is rebuilt once, a chunk at a time, letting other
     requests run in between.
     """
-    latest: dict[str, Doc] = {}
-    records = itertools.chain(tenant.messages.pages(), pages(tenant.store, tenant.name, INBOUND, by_id))
-    for page in records:
-        for record in page:
-            wa_id = record["to"] if record["direction"] == "outbound" else record["from"]
-            if wa_id not in latest or record["seq"] > latest[wa_id]["seq"]:
-                latest[wa_id] = record
-        await asyncio.sleep(0)
+    retention = tenant.messages.retention
+    if not retention.indexed:
+        for _ in retention.rebuild():
+            await asyncio.sleep(0)
     users, _ = await collect(tenant.users.pages())
-    entries = [_entry(tenant, user, latest.get(user["wa_id"])) for user in users]
+    entries = [_entry(tenant, user, tenant.messages.latest_with(user["wa_id"])) for user in users]
     return sorted(entries, key=_recency)
 
 
