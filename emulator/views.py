@@ -6,6 +6,7 @@ its On-Premises code and one sent through the Cloud API its Cloud code, as its s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from emulator.codes import ErrorTable
@@ -41,7 +42,7 @@ def _without_conversation(status: Doc) -> Doc:
     return status if "conversation" not in status else {k: v for k, v in status.items() if k != "conversation"}
 
 
-def records_view(records: list[Doc]) -> list[Doc]:
+def records_view(records: Iterable[Doc]) -> list[Doc]:
     """Each record as shown."""
     return [record_view(r) for r in records]
 

@@ -23,7 +23,16 @@ from emulator.durations import parse_duration
 from emulator.errors import render
 from emulator.onprem.auth import bearer_token
 from emulator.views import record_view, records_view
-from emulator.web import JSONResponse, collect, read_json, read_json_value, secret_matches, tenant_of, validate_body
+from emulator.web import (
+    JSONResponse,
+    collect,
+    in_slices,
+    read_json,
+    read_json_value,
+    secret_matches,
+    tenant_of,
+    validate_body,
+)
 from emulator.webhooks import settling
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -161,7 +170,8 @@ async def list_messages(request: Request) -> Response:
         found, more = await collect(tenant.messages.pages(**filters), limit)
         remaining = deadline - time.monotonic()
         if found or remaining <= 0 or tenant.feed.closed:  # closed: the process is stopping
-            return JSONResponse(listing.answer("messages", records_view(found), more, "id"))
+            # shown a slice at a time: 10 000 records in one go held the loop ~40 ms
+            return JSONResponse(listing.answer("messages", await in_slices(found, records_view), more, "id"))
         await tenant.feed.wait(remaining)
 
 
@@ -231,7 +241,7 @@ async def conversation(request: Request) -> Response:
     # only the page shown is kept while every record is read: 100 k of them held at once cost ~300 ms of collection
     shown, more = await listing.next_by(tenant.conversation_pages(wa_id), anchor, limit, "id", "seq")
     view = tenant.conversation(wa_id, shown)
-    view = {**view, **listing.answer("messages", records_view(view["messages"]), more, "id")}
+    view = {**view, **listing.answer("messages", await in_slices(view["messages"], records_view), more, "id")}
     if output == "script":
         from emulator.transcripts.export import conversation_yaml  # only this format needs yaml
 
