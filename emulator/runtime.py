@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Iterable
@@ -96,7 +97,7 @@ class Emulator:
         )
         self.directory.add(spec)
         self.tenants[spec.name] = tenant
-        tenant.outbox.connect(lambda event: self._route(tenant, event))
+        tenant.outbox.connect(functools.partial(self._route, tenant))  # (a partial: no Python frame of its own)
         if self._running:
             self._start_tenant(tenant)
         return tenant
