@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from emulator.domain.media import MediaService
@@ -240,22 +240,31 @@ class MessagesService:
                 )
 
 
-def media_objects(body: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """Every media object of a send (by ``id`` or ``link``): its JSON path, its kind and the object."""
+def media_objects(body: dict[str, Any]) -> Iterable[tuple[str, str, dict[str, Any]]]:
+    """Every media object of a send (by ``id`` or ``link``): its JSON path, its kind and the object.
+
+    A tuple where there is at most one (asked twice a send: no generator to start), a generator over a template.
+    """
     message_type = body.get("type", "text")
     if message_type in MEDIA_TYPES:
-        yield f"$.{message_type}", message_type, body[message_type]
-    elif message_type == "interactive":
+        return ((f"$.{message_type}", message_type, body[message_type]),)
+    if message_type == "interactive":
         header = body["interactive"].get("header") or {}
         kind = header.get("type")
         if kind in MEDIA_TYPES and isinstance(header.get(kind), dict):
-            yield f"$.interactive.header.{kind}", kind, header[kind]
+            return ((f"$.interactive.header.{kind}", kind, header[kind]),)
     elif message_type == "template":
-        for c, component in enumerate(body["template"].get("components") or []):
-            for p, param in enumerate(component.get("parameters") or []):
-                kind = param.get("type")
-                if kind in MEDIA_TYPES and isinstance(param.get(kind), dict):
-                    yield f"$.template.components[{c}].parameters[{p}].{kind}", kind, param[kind]
+        return _template_media(body["template"])
+    return ()
+
+
+def _template_media(template: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """The media parameters of a template's components (``media_objects``)."""
+    for c, component in enumerate(template.get("components") or []):
+        for p, param in enumerate(component.get("parameters") or []):
+            kind = param.get("type")
+            if kind in MEDIA_TYPES and isinstance(param.get(kind), dict):
+                yield f"$.template.components[{c}].parameters[{p}].{kind}", kind, param[kind]
 
 
 def undownloadable_link(body: dict[str, Any]) -> tuple[str, str] | None:
