@@ -76,14 +76,14 @@ class IdFactory:
         """An outbound message id in the shape of ``api``: On-Premises ``gBEGkYiEB1VXAglK1ZEqA1YKPrU``,
         Cloud ``wamid.HBgL…`` (base64 of the recipient and an 18-digit hex id, as Meta's decode)."""
         if api == CLOUD:
-            return self._wamid(wa_id, f"{self._rng.getrandbits(72):018X}")
+            return self._wamid(wa_id, b"%018X" % self._rng.getrandbits(72))
         return "gBEG" + self._chars(23)
 
     def inbound_message_id(self, api: str = ONPREM, wa_id: str = "") -> str:
         """An inbound message id in the shape of ``api``: ``ABGGFlA5FpafAgo6tHcNmNjXmuSf``, or a wamid
         whose hex id has 20 digits and starts with ``3A`` (as Meta's inbound ones do)."""
         if api == CLOUD:
-            return self._wamid(wa_id, f"3A{self._rng.getrandbits(72):018X}")
+            return self._wamid(wa_id, b"3A%018X" % self._rng.getrandbits(72))
         return "ABGG" + self._chars(24)
 
     def media_id(self, api: str = ONPREM) -> str:
@@ -94,10 +94,11 @@ class IdFactory:
         return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}"
 
     @staticmethod
-    def _wamid(wa_id: str, hex_id: str) -> str:
+    def _wamid(wa_id: str, hex_id: bytes) -> str:
         number = wa_id.encode()[:64]
-        body = b"\x1c\x18" + bytes([len(number)]) + number + b"\x15\x02\x00\x11\x18" + bytes([len(hex_id)])
-        return "wamid." + base64.b64encode(body + hex_id.encode() + b"\x00").decode()
+        # one bytes formatting and b2a_base64 (what b64encode calls): half the time of concatenating, every send
+        body = b"\x1c\x18%c%s\x15\x02\x00\x11\x18%c%s\x00" % (len(number), number, len(hex_id), hex_id)
+        return "wamid." + binascii.b2a_base64(body, newline=False).decode()
 
     @staticmethod
     def user_id(wa_id: str) -> str:

@@ -47,25 +47,35 @@ class BillingService:
         self._entry_point_at = entry_point_at  # when the user last arrived from an ad
 
     def conversation_for(self, record: Doc) -> Doc:
-        """The conversation a message is billed in, opened on first use: ``{id, expires_at, category}``."""
-        free = self._open(f"{record['to']}:{FREE_ENTRY}")
-        if free is not None:
-            return free
-        arrived = self._entry_point_at(record["to"])
-        if arrived is not None and self._now() < arrived + ENTRY_POINT_REPLY_S:
-            return self._start(f"{record['to']}:{FREE_ENTRY}", FREE_ENTRY, ENTRY_POINT_S)
+        """The conversation a message is billed in, opened on first use: ``{id, expires_at, category}``.
+
+        The clock is read once: every comparison of one send is at the same instant. A free entry
+        point conversation is looked for only when the user ever arrived from an ad: only then can
+        one have been started (windows and conversations are cleared together), and most users never
+        did, so most sends read two documents here, not three.
+        """
+        now = self._now()
+        to = record["to"]
+        arrived = self._entry_point_at(to)
+        if arrived is not None:
+            free_key = f"{to}:{FREE_ENTRY}"
+            free = self._open(free_key, now)
+            if free is not None:
+                return free
+            if now < arrived + ENTRY_POINT_REPLY_S:
+                return self._start(free_key, FREE_ENTRY, ENTRY_POINT_S, now)
         category = category_of(record)
-        key = f"{record['to']}:{category}"
-        return self._open(key) or self._start(key, category, CONVERSATION_S)
+        key = f"{to}:{category}"
+        return self._open(key, now) or self._start(key, category, CONVERSATION_S, now)
 
-    def _open(self, key: str) -> Doc | None:
+    def _open(self, key: str, now: float) -> Doc | None:
         conversation = self._store.get(self._tenant, KIND, key)
-        return conversation if conversation is not None and conversation["expires_at"] > self._now() else None
+        return conversation if conversation is not None and conversation["expires_at"] > now else None
 
-    def _start(self, key: str, category: str, length_s: int) -> Doc:
+    def _start(self, key: str, category: str, length_s: int, now: float) -> Doc:
         conversation = {
             "id": self._ids.conversation_id(),
-            "expires_at": int(self._now()) + length_s,
+            "expires_at": int(now) + length_s,
             "category": category,
         }
         self._store.put(self._tenant, KIND, key, conversation)

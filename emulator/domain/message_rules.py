@@ -59,16 +59,20 @@ def _list_rows_fit(interactive: dict[str, Any]) -> None:
 
 def _list_rows_unique(interactive: dict[str, Any]) -> None:
     """Row ids are unique within the message; titles may repeat."""
-    rows = _items(interactive["action"]["sections"], "$.interactive.action.sections", "rows")
+    sections = interactive["action"]["sections"]
+    ids = [row["id"] for section in sections for row in section["rows"]]
+    if len(set(ids)) == len(ids):
+        return  # the usual case, checked without building a JSON path per row
+    rows = _items(sections, "$.interactive.action.sections", "rows")
     _unique("row id", ((f"{path}.id", row["id"]) for path, row in rows))
 
 
 def _reply_buttons_unique(interactive: dict[str, Any]) -> None:
     """Reply-button ids, and reply-button titles, are each unique within the message (invalid_parameter)."""
-    replies = [
-        (f"$.interactive.action.buttons[{i}].reply", button["reply"])
-        for i, button in enumerate(interactive["action"]["buttons"])
-    ]
+    buttons = interactive["action"]["buttons"]
+    if _distinct([button["reply"] for button in buttons]):
+        return  # the usual case, checked without building a JSON path per button
+    replies = [(f"$.interactive.action.buttons[{i}].reply", button["reply"]) for i, button in enumerate(buttons)]
     _unique("button id", ((f"{path}.id", reply["id"]) for path, reply in replies))
     _unique("button title", ((f"{path}.title", reply["title"]) for path, reply in replies))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from emulator.domain.media import MediaService
@@ -20,6 +20,9 @@ from emulator.store import Doc, Page, Store, pages
 KIND = "messages"
 INBOUND = "inbound"
 MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
+# The types whose body can name a media: no other send is walked for one (most sends are text)
+_MAY_NAME_MEDIA = frozenset((*MEDIA_TYPES, "interactive", "template"))
+_HYDRATED = frozenset(("template", "hsm"))
 Chunk = list[Doc]  # an alias: inside the class ``list`` names the method
 # Links are never fetched (CI has no internet); one to a host of the reserved .invalid domain (RFC 6761,
 # it never resolves), such as https://media-download-fails.invalid/a.jpg, fails to download.
@@ -76,13 +79,15 @@ class MessagesService:
         saves the record with its first status: one write per send). A recipient who is no
         WhatsApp user is refused here unless ``channel`` reports that later.
         """
-        check_message(body)
+        message_type = body.get("type", "text")
+        if message_type == "interactive":  # the only type with rules of its own (see ``check_message``)
+            check_message(body)
         given = body.get("to") or body.get("recipient") or ""
         user = self._recipient(given, channel)
         wa_id = user["wa_id"]
-        message_type = body.get("type", "text")
-        hydrated = self._hydrate(body, message_type, channel)
-        self._check_media(body)
+        hydrated = self._hydrate(body, message_type, channel) if message_type in _HYDRATED else None
+        if message_type in _MAY_NAME_MEDIA:
+            self._check_media(body)
         if self._before_record is not None:
             self._before_record(wa_id, message_type, channel)
         record: Doc = {
@@ -235,26 +240,37 @@ class MessagesService:
                 )
 
 
-def media_objects(body: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """Every media object of a send (by ``id`` or ``link``): its JSON path, its kind and the object."""
+def media_objects(body: dict[str, Any]) -> Iterable[tuple[str, str, dict[str, Any]]]:
+    """Every media object of a send (by ``id`` or ``link``): its JSON path, its kind and the object.
+
+    A tuple where there is at most one (asked twice a send: no generator to start), a generator over a template.
+    """
     message_type = body.get("type", "text")
     if message_type in MEDIA_TYPES:
-        yield f"$.{message_type}", message_type, body[message_type]
-    elif message_type == "interactive":
+        return ((f"$.{message_type}", message_type, body[message_type]),)
+    if message_type == "interactive":
         header = body["interactive"].get("header") or {}
         kind = header.get("type")
         if kind in MEDIA_TYPES and isinstance(header.get(kind), dict):
-            yield f"$.interactive.header.{kind}", kind, header[kind]
+            return ((f"$.interactive.header.{kind}", kind, header[kind]),)
     elif message_type == "template":
-        for c, component in enumerate(body["template"].get("components") or []):
-            for p, param in enumerate(component.get("parameters") or []):
-                kind = param.get("type")
-                if kind in MEDIA_TYPES and isinstance(param.get(kind), dict):
-                    yield f"$.template.components[{c}].parameters[{p}].{kind}", kind, param[kind]
+        return _template_media(body["template"])
+    return ()
+
+
+def _template_media(template: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """The media parameters of a template's components (``media_objects``)."""
+    for c, component in enumerate(template.get("components") or []):
+        for p, param in enumerate(component.get("parameters") or []):
+            kind = param.get("type")
+            if kind in MEDIA_TYPES and isinstance(param.get(kind), dict):
+                yield f"$.template.components[{c}].parameters[{p}].{kind}", kind, param[kind]
 
 
 def undownloadable_link(body: dict[str, Any]) -> tuple[str, str] | None:
     """The first media link of a send that cannot be downloaded (a host in .invalid), with its path; or None."""
+    if body.get("type", "text") not in _MAY_NAME_MEDIA:
+        return None  # asked of every send: most name no media
     for path, _, given in media_objects(body):
         found = _HOST.search(str(given.get("link") or ""))
         if found and found.group(1).lower().rstrip(".").rsplit(".", 1)[-1] == UNREACHABLE_DOMAIN:

@@ -30,8 +30,8 @@ class Retention:
     def admit(self, kind: str, wa_id: str, message_id: str, seq: int) -> None:
         """A new record of ``kind`` is about to be put: make room, and index it as its user's newest."""
         self.latest[wa_id] = (seq, kind, message_id)
-        self.stored[kind] += 1
-        if self.stored[kind] > self.limit:
+        stored = self.stored[kind] = self.stored[kind] + 1
+        if stored > self.limit:
             gone = self._store.trim(self._tenant, kind, self.limit - max(1, self.limit // 100))
             self.stored[kind] = self._store.count(self._tenant, kind) + 1
             self.forgotten[kind] += len(gone)

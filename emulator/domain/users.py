@@ -111,7 +111,7 @@ class UsersService:
 
     def get_or_create(self, wa_id: str) -> Doc:
         """The user with this wa_id, created with a Faker profile (and magic traits) on first use."""
-        user = self.find(wa_id)
+        user = self._known.get(wa_id) or self.find(wa_id)  # a kept user without a call: every send asks
         if user is None:
             user = self._new(wa_id, {"source": "auto"})
             self._save(user)

@@ -58,9 +58,12 @@ class WindowService:
                 self._store.put(self._tenant, KIND, doc["wa_id"], {**doc, "last_inbound_at": now})
 
     def is_open(self, wa_id: str) -> bool:
-        """True within 24 h of the user's last message."""
-        expires = self.expires_at(wa_id)
-        return expires is not None and self._now() < expires
+        """True within 24 h of the user's last message.
+
+        ``now < min(last, now) + 24 h`` (``expires_at``) is ``now < last + 24 h``: one clock read, every send.
+        """
+        doc = self._store.get(self._tenant, KIND, wa_id)
+        return doc is not None and self._now() < float(doc["last_inbound_at"]) + WINDOW_S
 
     def allows(self, wa_id: str, message_type: str) -> bool:
         """Templates go through at any time; anything else needs an open window."""
