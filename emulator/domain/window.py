@@ -12,7 +12,6 @@ from emulator.store import Doc, Store
 
 KIND = "windows"
 WINDOW_S = 24 * 3600
-KEPT = 10_000  # users whose window is kept in memory (all forgotten at once when full)
 TEMPLATE_TYPES = frozenset({"template", "hsm"})
 LAPSED = "Message failed to send because more than 24 hours have passed since the customer last replied to this number."
 NEVER_WROTE = (
@@ -28,7 +27,6 @@ class WindowService:
         self._store = store
         self._tenant = tenant
         self._now = now
-        self._last: dict[str, float | None] = {}  # read on every send: kept (all writes go through renew)
 
     def renew(self, wa_id: str, *, entry_point: bool = False) -> None:
         """An inbound message opens (or renews) the window; one from an ad also marks a free entry point."""
