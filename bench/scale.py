@@ -11,12 +11,13 @@ import time
 from typing import Any
 
 from bodies import BUTTONS, ONPREM_PATH, USER
-from load import body_file, measure
+from load import Run, body_file, measure
 from matrix import AUTH, prepare
 from procs import call, rss_bytes, start_emulator, stop, wait_ready
 
 SLICE_S = 5.0
 FILL_TO = 100_000
+ROUNDS = 3  # throughput fresh and after 100 k: the best of three runs each, ``seconds`` in all
 # Control calls timed against a probe of /_emulator/health: the probe's worst wait is how long the call held the loop.
 CONTROL_CALLS = (
     ("GET", "/_emulator/messages"),
@@ -67,9 +68,9 @@ def hundred_k(port: int, seconds: float, report: Any) -> dict[str, Any]:
         prepare(url)
         measure(url + ONPREM_PATH, raw, seconds=1, auth=AUTH)  # lazy imports, the allocator's first arenas
         rss0, (count0, _) = rss_bytes(process.pid), stored(url)
-        fresh = measure(url + ONPREM_PATH, raw, seconds=seconds, auth=AUTH, pid=process.pid)
+        fresh = best_of(url, raw, process.pid, seconds / ROUNDS)
         report({"phase": "fresh", **fresh.as_dict()})
-        sent = count0 + fresh.requests
+        sent = count0 + fresh.requests * ROUNDS
         while True:  # fill: until 100 k are stored (or, on a build without counts, sent)
             count, forgotten = stored(url)
             if forgotten or max(count, sent) >= FILL_TO:
@@ -79,7 +80,7 @@ def hundred_k(port: int, seconds: float, report: Any) -> dict[str, Any]:
         rss1 = rss_bytes(process.pid)
         per_message = (rss1 - rss0) / max(1, count - count0)
         report({"phase": "filled", "stored": count, "rss_mib": rss1 / 2**20, "bytes_per_message": per_message})
-        after = measure(url + ONPREM_PATH, raw, seconds=seconds, auth=AUTH, pid=process.pid)
+        after = best_of(url, raw, process.pid, seconds / ROUNDS)
         report({"phase": "after 100 k", **after.as_dict()})
         controls = [control_stall(port, method, path) for method, path in CONTROL_CALLS]
         for row in controls:
@@ -94,6 +95,13 @@ def hundred_k(port: int, seconds: float, report: Any) -> dict[str, Any]:
         "rss_mib": rss1 / 2**20,
         "controls": controls,
     }
+
+
+def best_of(url: str, raw: Any, pid: int, seconds: float) -> Run:
+    """The fastest of ``ROUNDS`` short runs: on a shared VM a neighbour's burst slows one run, not the server
+    (fresh and after 100 k are measured alike, so their ratio stays fair)."""
+    runs = [measure(url + ONPREM_PATH, raw, seconds=seconds, auth=AUTH, pid=pid) for _ in range(ROUNDS)]
+    return max(runs, key=lambda r: r.rps)
 
 
 def control_stall(port: int, method: str, path: str) -> dict[str, Any]:
