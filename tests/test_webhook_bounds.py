@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from starlette.testclient import TestClient
 
 from emulator.clock import EmulatorClock
 from emulator.settings import Settings
-from emulator.store import MemoryStore
+from emulator.store import MemoryStore, SqliteStore
 from emulator.webhooks.queue import GONE, UNSETTLED_SHOWN
-from tests.conftest import assert_error
+from tests.conftest import T0, assert_error
 from tests.receiver import HOOK, drain, emulator_with_receiver
 
 USER = "15550001111"
@@ -88,3 +90,38 @@ def test_a_strict_drain_names_the_first_pending_deliveries_and_counts_them_all(c
         body = response.json()
         assert body["unsettled_total"] == 121 and body["states"] == {"pending": 121}
         assert [u["id"] for u in body["unsettled"]] == [str(n) for n in range(1, UNSETTLED_SHOWN + 1)]
+
+
+def test_queued_statuses_survive_a_restart_with_the_sqlite_store(tmp_path: Path) -> None:
+    path = str(tmp_path / "e.sqlite")
+    settings = Settings(seed=7, store=f"sqlite:{path}")
+    with emulator_with_receiver(
+        settings, store=SqliteStore(path), clock=EmulatorClock(base=lambda: T0), webhook_url=""
+    ) as (client, _):
+        open_window(client)
+        message_id = send(client, "kept")
+        drain(client, lenient=True)
+    with emulator_with_receiver(
+        settings, store=SqliteStore(path), clock=EmulatorClock(base=lambda: T0), webhook_url=HOOK
+    ) as (client, receiver):
+        drain(client)
+        assert [s["status"] for s in receiver.statuses(message_id)] == ["delivered", "read"]
+        health = client.get("/_emulator/health").json()["webhooks"]
+        assert health["pending"] == 0 and health["stored"] == 3  # the user's message and two statuses
+
+
+def test_a_queued_status_can_be_redelivered_with_its_content(clock: EmulatorClock) -> None:
+    with emulator_with_receiver(clock=clock, webhook_url="") as (client, receiver):
+        open_window(client)
+        message_id = send(client, "again")
+        [delivered] = [d for d in client.get("/_emulator/webhooks").json()["webhooks"] if "statuses" in d["content"]][
+            :1
+        ]
+        response = client.post(f"/_emulator/webhooks/{delivered['id']}/redeliver")
+        assert response.status_code == 201, response.text
+        copy = response.json()
+        assert copy["redelivery_of"] == delivered["id"] and copy["content"] == delivered["content"]
+        assert client.get(f"/_emulator/webhooks/{copy['id']}").json()["content"] == delivered["content"]
+        set_url(client)
+        drain(client)
+        assert [s["status"] for s in receiver.statuses(message_id)] == ["delivered", "read", "delivered"]
