@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
 from emulator.clock import EmulatorClock
-from emulator.cloud.routes import hot_routes
 from emulator.cloud.routes import routes as cloud_routes
 from emulator.control.routes import routes as control_routes
 from emulator.domain.reasons import Refusal
@@ -115,7 +114,7 @@ def create_app(
         finally:
             await emulator.stop()
 
-    routes = hot_routes([*onprem_routes(), *control_routes(), *ui_routes(), *cloud_routes()])
+    routes = [*onprem_routes(), *control_routes(), *ui_routes(), *cloud_routes()]
     for route in routes:
         if isinstance(route, Route) and inspect.iscoroutinefunction(route.endpoint):
             route.app = endpoint(route.endpoint)  # ErrorBoundary handles their exceptions

@@ -15,7 +15,8 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from emulator.cloud.routes import is_cloud_path
+from emulator.cloud.routes import api_of as api_below_prefix
+from emulator.cloud.routes import graph_node
 from emulator.tenancy import DEFAULT_TENANT, PREFIX
 from emulator.web import ERROR, OWNER
 
@@ -30,13 +31,11 @@ QUIET_PATHS = frozenset({"/_emulator/health"})  # polled by health checks: logge
 
 
 def api_of(path: str) -> str | None:
-    """The emulated API a path belongs to, or None for the control API and the page."""
+    """The emulated API a path as requested belongs to (its ``/t/{tenant}`` prefix, if any, set aside)."""
     if path.startswith(PREFIX):  # /t/{tenant}/...: the API of the rest
         rest = path[len(PREFIX) :].partition("/")[2]
-        return api_of("/" + rest) if rest else None
-    if path == "/v1" or path.startswith("/v1/"):
-        return "onprem"
-    return "cloud" if is_cloud_path(path) else None
+        return api_below_prefix("/" + rest) if rest else None
+    return api_below_prefix(path)
 
 
 class _Seen:
@@ -116,11 +115,10 @@ class RequestLog:
         if path.startswith(PREFIX):
             name = path[len(PREFIX) :].split("/", 1)[0]
             return name, tenants.get(name)
-        if api == "cloud":
-            for part in path.strip("/").split("/")[:2]:
-                owner = self.emulator.tenant_for_number(part) if part.isdigit() else None
-                if owner is not None:
-                    return owner.name, owner
+        node = graph_node(path) if api == "cloud" else None
+        owner = None if node is None else self.emulator.tenant_for_number(node)
+        if owner is not None:
+            return owner.name, owner
         return DEFAULT_TENANT, tenants.get(DEFAULT_TENANT)
 
 

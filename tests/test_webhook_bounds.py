@@ -125,3 +125,16 @@ def test_a_queued_status_can_be_redelivered_with_its_content(clock: EmulatorCloc
         set_url(client)
         drain(client)
         assert [s["status"] for s in receiver.statuses(message_id)] == ["delivered", "read", "delivered"]
+
+
+def test_a_status_whose_message_was_forgotten_cannot_be_redelivered(clock: EmulatorClock) -> None:
+    with emulator_with_receiver(Settings(seed=7, max_messages=10), clock=clock, webhook_url="") as (client, _):
+        open_window(client)
+        send(client, "first")
+        first_status = client.get("/_emulator/webhooks?limit=2").json()["webhooks"][1]
+        for n in range(12):  # past --max-messages: the first message is forgotten
+            send(client, f"m{n}")
+        response = client.post(f"/_emulator/webhooks/{first_status['id']}/redeliver")
+        error = assert_error(response, 404, 1006)  # was a 500: the refusal names why
+        assert GONE in error["details"]
+        assert client.get("/_emulator/health").status_code == 200

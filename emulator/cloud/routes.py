@@ -6,7 +6,7 @@ Node ids are digits (``{node:digits}``), so ``/v1/...`` (On-Premises) never matc
 from __future__ import annotations
 
 from starlette.convertors import Convertor, register_url_convertor
-from starlette.routing import BaseRoute, Route
+from starlette.routing import Route
 
 from emulator.cloud import handlers as h
 from emulator.cloud import templates as t
@@ -62,17 +62,19 @@ def routes() -> list[Route]:
     return [*versioned, *bare, Route("/whatsapp_business/attachments/", h.download_media, methods=["GET"])]
 
 
-def hot_routes(routes: list[BaseRoute]) -> list[BaseRoute]:
-    """``routes`` with the sends first: Starlette tries every route in order, and a send made behind the
-    ~150 routes of the control API and the page would spend half its time in path matching. No other
-    route's path can match a send's (versions have a dot, node ids are digits), so the order changes
-    nothing else."""
-    hot = [
-        r
-        for r in routes
-        if isinstance(r, Route) and r.path.endswith("/messages") and r.methods == {"POST"} and "{node:digits}" in r.path
-    ]
-    return [*hot, *(r for r in routes if r not in hot)]
+def api_of(path: str) -> str | None:
+    """The emulated API a path below any tenant prefix belongs to: ``onprem`` for /v1, ``cloud`` for the
+    Graph paths, None for the control API and the page."""
+    if path == "/v1" or path.startswith("/v1/"):
+        return "onprem"
+    return "cloud" if is_cloud_path(path) else None
+
+
+def graph_node(path: str) -> str | None:
+    """The node id a Cloud path starts with (after its version, if any), e.g. the phone_number_id of a send."""
+    parts = path.strip("/").split("/", 2)
+    node = parts[1] if len(parts) > 1 and parts[0].startswith("v") else parts[0]
+    return node if node.isdigit() else None
 
 
 def is_cloud_path(path: str) -> bool:

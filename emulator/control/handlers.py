@@ -277,6 +277,8 @@ async def redeliver_webhook(request: Request) -> Response:
         delivery = request.app.state.emulator.webhooks(tenant_of(request)).redeliver(delivery_id)
     except KeyError:
         raise Refusal(Reason.NOT_FOUND, f"Webhook delivery {delivery_id} not found") from None
+    except ValueError as exc:  # a status whose message is no longer kept: nothing to build it from
+        raise Refusal(Reason.NOT_FOUND, str(exc)) from None
     return JSONResponse(delivery, status_code=201)
 
 

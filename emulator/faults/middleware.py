@@ -26,7 +26,7 @@ import orjson
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from emulator.cloud.routes import is_cloud_path
+from emulator.cloud.routes import api_of, graph_node
 from emulator.errors import render_code
 from emulator.faults.rules import APIS, FaultRule, effect
 from emulator.phone import normalize
@@ -43,13 +43,6 @@ FAULT_HEADER = "x-wa-emulator-fault"
 
 class DroppedConnection(ConnectionError):
     """Raised where the server gives no way to close the connection (an in-process test client)."""
-
-
-def api_of(path: str) -> str | None:
-    """``onprem`` for /v1, ``cloud`` for the Graph paths, None for the control API and the page."""
-    if path == "/v1" or path.startswith("/v1/"):
-        return "onprem"
-    return "cloud" if is_cloud_path(path) else None
 
 
 class FaultInjector:
@@ -86,9 +79,8 @@ class FaultInjector:
         named = tenant_in(scope)
         if named is not None or api != "cloud":
             return named or DEFAULT_TENANT
-        parts = path.strip("/").split("/")
-        node = parts[1] if len(parts) > 1 and parts[0].startswith("v") else parts[0]
-        found = self.emulator.directory.by_phone_number_id(node)
+        node = graph_node(path)
+        found = None if node is None else self.emulator.directory.by_phone_number_id(node)
         return found or DEFAULT_TENANT
 
     async def _apply(self, rule: FaultRule, api: str, scope: Scope, receive: Receive, send: Send) -> None:
