@@ -24,12 +24,13 @@ from emulator.control.routes import routes as control_routes
 from emulator.domain.reasons import Refusal
 from emulator.errors import ErrorBoundary, endpoint, on_http_error, on_refusal
 from emulator.faults.middleware import FaultInjector
+from emulator.faults.rules import FaultBook
 from emulator.onprem.routes import routes as onprem_routes
 from emulator.requestlog import RequestLog
 from emulator.runtime import Emulator
 from emulator.settings import Settings
 from emulator.store import Store
-from emulator.tenancy import TenantPrefix
+from emulator.tenancy import PREFIX, TenantPrefix
 from emulator.ui.routes import routes as ui_routes
 
 
@@ -37,16 +38,34 @@ class EmulatorApp(Starlette):
     """Starlette, with the request log outermost (it also sees the answer a bug or a fault gets), then the
     tenant prefix, the API fault rules and the error boundary around the routes."""
 
+    _direct: ASGIApp | None = None
+    _book: FaultBook
+
     def build_middleware_stack(self) -> ASGIApp:
         """The fault rules outside the error boundary: a fault may close the server's connection
-        (faults/middleware.py). ``ErrorBoundary`` stands for Starlette's own error middleware."""
+        (faults/middleware.py). ``ErrorBoundary`` stands for Starlette's own error middleware.
+
+        Also builds the stack without the tenant prefix and the fault rules, for a request neither
+        would act on (``__call__``): most requests, and each layer costs every request they pass.
+        """
         app: ASGIApp = self.router
         for cls, args, kwargs in reversed(self.user_middleware):
             app = cls(app, *args, **kwargs)
         if app is self.router:
             app = KnownRoutes(self.router)
-        inner = TenantPrefix(FaultInjector(ErrorBoundary(app, self.exception_handlers), self.state.emulator))
-        return RequestLog(inner, self.state.emulator)
+        emulator = self.state.emulator
+        bounded = ErrorBoundary(app, self.exception_handlers)
+        self._direct, self._book = RequestLog(bounded, emulator), emulator.faults
+        return RequestLog(TenantPrefix(FaultInjector(bounded, emulator)), emulator)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["app"] = self
+        if self.middleware_stack is None:
+            self.middleware_stack = self.build_middleware_stack()
+        if self._direct is not None and PREFIX not in scope.get("path", PREFIX) and not self._book.request_rules:
+            await self._direct(scope, receive, send)
+        else:
+            await self.middleware_stack(scope, receive, send)
 
 
 class KnownRoutes:
@@ -73,12 +92,12 @@ class KnownRoutes:
                 await self.router(scope, receive, send)
                 return
         route, params = found
-        # what Router.app does with the route it found
+        # what Router.app and then Route.handle do with the route it found (a full match: its method is allowed)
         scope.setdefault("router", self.router)
         scope["route"] = route
         scope["endpoint"] = route.endpoint
         scope["path_params"] = dict(params)
-        await route.handle(scope, receive, send)
+        await route.app(scope, receive, send)
 
     def _learn(self, scope: Scope, key: tuple[str, str]) -> tuple[Route, dict[str, Any]] | None:
         for route in self.router.routes:

@@ -24,7 +24,7 @@ from emulator.domain.outbox import (
     MessageDeleted,
     MessageReceived,
     SettingsChanged,
-    StatusReached,
+    StatusesReached,
 )
 from emulator.domain.reasons import Reason, Refusal
 from emulator.domain.tenant import Tenant
@@ -154,13 +154,15 @@ class Emulator:
     def _route(self, tenant: Tenant, event: Event) -> None:
         """Where each domain event goes: the change feed, the delivery config, the scheduler, a webhook.
 
-        A send emits one ``Changed`` and two or three ``StatusReached``: those are tested first.
+        A send emits one ``Changed`` and one ``StatusesReached``: those are tested first.
         """
-        if isinstance(event, StatusReached):
+        if type(event) is StatusesReached:
             config = self._webhook_config(tenant)
-            if status_wanted(config.format, event.status, config):  # its content is built when sent
+            fmt = config.format
+            wanted = [status for status in event.statuses if status_wanted(fmt, status, config)]
+            if wanted:  # their content is built when sent
                 record = event.record
-                self.webhooks(tenant).enqueue_status(record["id"], event.status, record["to"], config.format)
+                self.webhooks(tenant).enqueue_statuses(record["id"], wanted, record["to"], fmt)
         elif isinstance(event, Changed):
             tenant.publish(event)
         elif isinstance(event, SettingsChanged):

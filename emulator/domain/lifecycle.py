@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from emulator.domain.billing import BillingService
 from emulator.domain.messages import MessagesService, undownloadable_link
-from emulator.domain.outbox import Outbox, StatusReached
+from emulator.domain.outbox import Outbox, StatusesReached
 from emulator.domain.reasons import Failure, Reason
 from emulator.domain.scheduler import Scheduler
 from emulator.domain.users import UsersService
@@ -102,7 +102,6 @@ class StatusLifecycle:
     def _advance(self, record: Doc, user: Doc, statuses: list[str]) -> None:
         now = self._now()
         conversation = None if BILLED.isdisjoint(statuses) else self._billing.conversation_for(record)
-        events = []
         for status in statuses:
             entry = {"status": status, "timestamp": now}
             billing = conversation if status in BILLED else None
@@ -112,11 +111,9 @@ class StatusLifecycle:
                 if kept is not billing and kept != billing:
                     entry["conversation"] = billing  # a later status billed in a new conversation
             record["statuses"].append(entry)
-            events.append(StatusReached(record, user, status, now, billing))
         record["status"] = statuses[-1]
         self._messages.save(record)
-        for event in events:
-            self._outbox.emit(event)
+        self._outbox.emit(StatusesReached(record, user, tuple(statuses)))
 
     def _fail(self, record: Doc, user: Doc, failure: Failure) -> None:
         now = self._now()
@@ -124,7 +121,7 @@ class StatusLifecycle:
         record["statuses"].append({"status": "failed", "timestamp": now, "errors": [failure.as_doc()]})
         record["errors"].append(failure.as_doc())
         self._messages.save(record)
-        self._outbox.emit(StatusReached(record, user, "failed", now, failure=failure))
+        self._outbox.emit(StatusesReached(record, user, ("failed",)))
 
 
 def _next_step(status: str, user: Doc) -> tuple[str, float] | None:

@@ -18,11 +18,24 @@ from emulator.domain.reasons import Failure
 Doc = dict[str, Any]
 
 
-# The two events of every send are plain (slotted) dataclasses: a frozen one costs three times as
-# much to create, and a send makes four of them. Nobody changes an event after it is emitted.
+# The event of every send is a plain (slotted) dataclass: a frozen one costs three times as much to
+# create. Nobody changes an event after it is emitted.
+@dataclass(slots=True)
+class StatusesReached:
+    """An outbound message reached one or more statuses at once, in order (sent, delivered, read, failed).
+
+    The record holds each status with its time, billing conversation and failure, which is all a status
+    webhook is built from (``emulator.webhooks.sources``).
+    """
+
+    record: Doc
+    user: Doc
+    statuses: tuple[str, ...]
+
+
 @dataclass(slots=True)
 class StatusReached:
-    """An outbound message reached a status (sent, delivered, read, failed)."""
+    """One status of an outbound message, as a status webhook renders it (``emulator.webhooks.render``)."""
 
     record: Doc
     user: Doc
@@ -74,7 +87,7 @@ class JobScheduled:
     """Something was scheduled on the emulator clock (a delayed status)."""
 
 
-Event = StatusReached | MessageReceived | MessageDeleted | ContactsChecked | Changed | SettingsChanged | JobScheduled
+Event = StatusesReached | MessageReceived | MessageDeleted | ContactsChecked | Changed | SettingsChanged | JobScheduled
 Sink = Callable[[Event], None]
 
 

@@ -149,9 +149,31 @@ class DeliveryQueue:
         extra = {"content": dict(content)} if format is None else {"content": dict(content), "format": format}
         return self._shown(self._add(recipient, delivery_id, extra))
 
-    def enqueue_status(self, message_id: str, status: str, recipient: str, format: str) -> None:
-        """Record a pending status delivery whose content ``resolve`` builds from the message when needed."""
-        self._add(recipient, None, {"source": [message_id, status], "format": format})
+    def enqueue_statuses(self, message_id: str, statuses: list[str], recipient: str, format: str) -> None:
+        """Record a pending delivery for each status, whose content ``resolve`` builds from the message when needed.
+
+        Every send comes here, so the common case (no fault rule armed, no ids of a caller's own) is
+        done in line: what ``_add`` would do, without what does not apply.
+        """
+        if self._explicit or (self._faults is not None and self._faults.armed):
+            for status in statuses:
+                self._add(recipient, None, {"source": [message_id, status], "format": format})
+            return
+        now, put, lanes, tenant = self._clock.now(), self._store.put, self._lanes, self._tenant
+        for status in statuses:
+            self._number += 1
+            key = str(self._number)
+            doc = {"id": key, "recipient": recipient, "created_at": now, "source": [message_id, status]}
+            doc["format"] = format
+            put(tenant, KIND, key, doc)
+            lanes.add(recipient, key)
+            if self.on_change:
+                self._notify(doc)
+        self.stored += len(statuses)
+        if self.stored > self.max_deliveries:
+            self._trim()
+        if self._drainers or self._config().url:  # with no URL the worker has nothing to do (kick wakes it)
+            self._wake.set()
 
     def get(self, delivery_id: str) -> Doc | None:
         """One delivery document, or None."""
