@@ -24,6 +24,7 @@ from emulator.cloud import envelope as cloud
 from emulator.cloud.codes import TABLE as CLOUD_TABLE
 from emulator.cloud.routes import is_cloud_path
 from emulator.domain.reasons import Reason, Refusal
+from emulator.exchange import exchange_of
 from emulator.onprem import envelope as onprem
 from emulator.onprem.codes import TABLE as ONPREM_TABLE
 from emulator.tenancy import PREFIX, route_path
@@ -114,15 +115,20 @@ class ErrorBoundary:
             await self.app(scope, receive, send)
             return
         started = False
+        # the request log's send already knows whether the answer started: no second wrapper then
+        exchange = exchange_of(send)
+        if exchange is None:
 
-        async def watched(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+            async def watched(message: Message) -> None:
+                nonlocal started
+                started = started or message["type"] == "http.response.start"
+                await send(message)
 
         try:
-            await self.app(scope, receive, watched)
+            await self.app(scope, receive, send if exchange is not None else watched)
         except Exception as exc:
+            if exchange is not None:
+                started = exchange.status != 0
             if not started:
                 await self._answer(scope, receive, send, exc)
             elif self._handler(exc) is not None:  # as Starlette says it

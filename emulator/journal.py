@@ -19,6 +19,7 @@ from emulator.domain.reasons import Reason, Refusal
 from emulator.release import let_go
 
 Doc = dict[str, Any]
+Headers = Iterable[tuple[bytes, bytes]]
 
 
 class Entry(NamedTuple):
@@ -29,16 +30,16 @@ class Entry(NamedTuple):
     at: float  # emulator time when the call arrived
     method: str
     path: str
-    query: str
+    query: bytes  # as requested (shown decoded)
     api: str  # "onprem" or "cloud"
     status: int
     duration_s: float
     owner: str | None  # On-Premises username, or the static access token used
     error: tuple[int, str, str] | None  # code, title, details of a refusal
-    request_type: str
+    request_headers: Headers  # as the server gave them (only the content type is shown)
     request_body: bytes
     request_size: int
-    response_type: str
+    response_headers: Headers  # as the app sent them
     response_body: bytes
     response_size: int
 
@@ -136,15 +137,15 @@ def entry_view(entry: Entry) -> Doc:
         "at": entry.at,
         "method": entry.method,
         "path": entry.path,
-        "query": entry.query,
+        "query": entry.query.decode("latin-1"),
         "api": entry.api,
         "status": entry.status,
         "duration_ms": round(entry.duration_s * 1000, 3),
         "owner": entry.owner,
         "message_id": _message_id(entry),
         "error": error,
-        "request": _body_view(entry.request_type, entry.request_body, entry.request_size),
-        "response": _body_view(entry.response_type, entry.response_body, entry.response_size),
+        "request": _body_view(entry.request_headers, entry.request_body, entry.request_size),
+        "response": _body_view(entry.response_headers, entry.response_body, entry.response_size),
     }
 
 
@@ -153,8 +154,9 @@ def entries_view(entries: Iterable[Entry]) -> list[Doc]:
     return [entry_view(e) for e in entries]
 
 
-def _body_view(content_type: str, body: bytes, size: int) -> Doc:
+def _body_view(headers: Headers, body: bytes, size: int) -> Doc:
     """The body as text (``null`` when it is not UTF-8, media say), with its type, size and whether it was cut."""
+    content_type = _content_type(headers)
     truncated = len(body) < size
     try:
         text: str | None = body.decode()
@@ -162,6 +164,14 @@ def _body_view(content_type: str, body: bytes, size: int) -> Doc:
         # a cap may cut a character in two: keep what comes before it
         text = body[: exc.start].decode() if truncated and exc.start >= len(body) - 3 else None
     return {"content_type": content_type, "size": size, "truncated": truncated, "body": text}
+
+
+def _content_type(headers: Headers) -> str:
+    """The first ``content-type`` header's value (ASGI gives names in lower case; the app's are lower case too)."""
+    for key, value in headers:
+        if key == b"content-type":
+            return bytes(value).decode("latin-1")
+    return ""
 
 
 def _message_id(entry: Entry) -> str | None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.cloud.routes import api_of as api_below_prefix
 from emulator.cloud.routes import graph_node
+from emulator.exchange import Exchange
 from emulator.tenancy import DEFAULT_TENANT, PREFIX
 from emulator.web import ERROR, OWNER
 
@@ -38,25 +39,6 @@ def api_of(path: str) -> str | None:
     return api_below_prefix(path)
 
 
-class _Seen:
-    """What went by in one direction: the start of the answer, and a body up to the cap."""
-
-    __slots__ = ("body", "cap", "content_type", "size", "status")
-
-    def __init__(self, cap: int) -> None:
-        self.cap = cap
-        self.status = 500  # if the app answers nothing at all
-        self.content_type = ""
-        self.body = b""
-        self.size = 0
-
-    def chunk(self, data: bytes) -> None:
-        self.size += len(data)
-        room = self.cap - len(self.body)
-        if room > 0 and data:
-            self.body += data[:room]
-
-
 class RequestLog:
     """Logs one line per request and journals every call to ``/v1`` and the Cloud API."""
 
@@ -71,42 +53,43 @@ class RequestLog:
         started = time.perf_counter()
         api = api_of(scope["path"])
         if api is None:
-            answer = _Seen(0)
+            seen = [500]  # the status answered: 500 if the app answers nothing at all
             try:
-                await self.app(scope, receive, _watch(send, answer, capture=False))
+                await self.app(scope, receive, _watch(send, seen))
             finally:
-                _log_line(scope, answer.status, started)
+                _log_line(scope, seen[0], started)
             return
         # the journaled call, here rather than in a method of its own: one coroutine fewer per call
         journal = self.emulator.journal
         tenant, found = self._tenant_of(scope["path"], api)
         at = (found or self.emulator.tenant()).clock.now()
-        asked, answer = _Seen(journal.body_bytes), _Seen(journal.body_bytes)
-        request_type, declared = _request_headers(scope["headers"])
-        receive = await _read_ahead(receive, asked) if declared and asked.cap else _capture(receive, asked)
+        exchange = Exchange(receive, send, journal.body_bytes)
+        declared = _declared_length(scope["headers"])
+        if declared and exchange.cap:
+            await exchange.read_ahead()
         try:
-            await self.app(scope, receive, _watch(send, answer, capture=True))
+            await self.app(scope, exchange.receive, exchange.send)
         finally:
-            duration = time.perf_counter() - started
+            status = exchange.status or 500  # 500 if the app answers nothing at all
             journal.add(
                 tenant,
                 at,
                 scope["method"],
                 scope["path"],
-                scope["query_string"].decode("latin-1"),
+                scope["query_string"],
                 api,
-                answer.status,
-                duration,
+                status,
+                time.perf_counter() - started,
                 scope.get(OWNER),
                 scope.get(ERROR),
-                request_type,
-                asked.body,
-                max(asked.size, declared),
-                answer.content_type,
-                answer.body,
-                answer.size,
+                scope["headers"],
+                exchange.asked_body,
+                max(exchange.asked_size, declared),
+                exchange.answer_headers,
+                exchange.answer_body,
+                exchange.answer_size,
             )
-            _log_line(scope, answer.status, started)
+            _log_line(scope, status, started)
 
     def _tenant_of(self, path: str, api: str) -> tuple[str, Tenant | None]:
         """The tenant a call addresses (its ``/t/{tenant}`` prefix, else the owner of the Cloud number in it),
@@ -122,75 +105,23 @@ class RequestLog:
         return DEFAULT_TENANT, tenants.get(DEFAULT_TENANT)
 
 
-def _watch(send: Send, answer: _Seen, *, capture: bool) -> Send:
+def _watch(send: Send, status: list[int]) -> Send:
     async def watched(message: Message) -> None:
         if message["type"] == "http.response.start":
-            answer.status = message["status"]
-            if capture:
-                answer.content_type = _header(message.get("headers", []), b"content-type")
-        elif capture and message["type"] == "http.response.body":
-            answer.chunk(message.get("body", b""))
+            status[0] = message["status"]
         await send(message)
 
     return watched
 
 
-def _capture(receive: Receive, asked: _Seen) -> Receive:
-    async def captured() -> Message:
-        message = await receive()
-        if message["type"] == "http.request":
-            asked.chunk(message.get("body", b""))
-        return message
-
-    return captured
-
-
-async def _read_ahead(receive: Receive, asked: _Seen) -> Receive:
-    """Read the body up to the cap now (journaled even if the app never reads it), then hand it all on."""
-    pending: list[Message] = []
-    complete = False
-    while len(asked.body) < asked.cap:
-        message = await receive()
-        pending.append(message)
-        if message["type"] != "http.request":
-            break
-        asked.chunk(message.get("body", b""))
-        if not message.get("more_body", False):
-            complete = True
-            break
-    # once the whole body is in, only http.disconnect can follow: nothing more to capture
-    rest = receive if complete else _capture(receive, asked)
-
-    async def replayed() -> Message:
-        return pending.pop(0) if pending else await rest()
-
-    return replayed
-
-
-def _request_headers(headers: Any) -> tuple[str, int]:
-    """The request's content type and declared length (0 if none or not a number), in one pass."""
-    content_type = length = None
-    for key, value in headers:  # the first of each, as _header finds
-        if key == b"content-type":
-            content_type = value if content_type is None else content_type
-        elif key == b"content-length":
-            length = value if length is None else length
-    raw = b"" if length is None else length if type(length) is bytes else bytes(length)
-    return ("" if content_type is None else _text(content_type)), (
-        int(raw) if raw.isdigit() and len(raw) < 19 else 0  # int() reads the ASCII digits of bytes as they are
-    )
-
-
-def _header(headers: Any, name: bytes) -> str:
-    """A header's value; ``name`` in lower case, as ASGI gives names (a response's are ours: lower case too)."""
+def _declared_length(headers: Any) -> int:
+    """The request's declared body length: its first ``content-length``, 0 if none or not a number."""
     for key, value in headers:
-        if key == name:
-            return _text(value)
-    return ""
-
-
-def _text(value: Any) -> str:
-    return value.decode("latin-1") if type(value) is bytes else bytes(value).decode("latin-1")
+        if key == b"content-length":
+            raw = value if type(value) is bytes else bytes(value)
+            # int() reads the ASCII digits of bytes as they are
+            return int(raw) if raw.isdigit() and len(raw) < 19 else 0
+    return 0
 
 
 def _log_line(scope: Scope, status: int, started: float) -> None:

@@ -65,6 +65,13 @@ def test_a_call_refused_before_its_body_was_read_still_shows_the_body(client: Te
     assert json.loads(entry["request"]["body"]) == TEXT
 
 
+def test_a_chunked_body_is_journaled_as_the_app_reads_it(api: TestClient) -> None:
+    parts = [b'{"to": "15550001111", ', b'"type": "text", "text": {"body": "hi"}}']
+    assert api.post("/v1/messages", content=iter(parts)).status_code == 201  # no Content-Length: chunked
+    entry = journal(api)[-1]
+    assert entry["request"]["body"] == b"".join(parts).decode() and entry["request"]["size"] == sum(map(len, parts))
+
+
 def test_cloud_calls_are_journaled_with_the_static_token_that_made_them(client: TestClient) -> None:
     body = {"messaging_product": "whatsapp", "to": ALICE, "type": "text", "text": {"body": "hi"}}
     sent = client.post(CLOUD, json=body, headers=CLOUD_TOKEN).json()
