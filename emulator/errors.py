@@ -29,7 +29,7 @@ from emulator.onprem import envelope as onprem
 from emulator.onprem.codes import TABLE as ONPREM_TABLE
 from emulator.tenancy import PREFIX, route_path
 from emulator.tenants import NAME_RULE
-from emulator.web import ERROR
+from emulator.web import ERROR, GUARD, Endpoint
 
 log = logging.getLogger("wa_emulator")
 Handler = Callable[[Request, Exception], Awaitable[Response]]
@@ -161,12 +161,19 @@ class ErrorBoundary:
         return None
 
 
-def endpoint(func: Callable[[Request], Awaitable[Response]]) -> ASGIApp:
+def endpoint(func: Endpoint) -> ASGIApp:
     """A route's ASGI app for an async endpoint: Starlette's ``request_response`` without its exception
-    wrapper (``ErrorBoundary`` has the same handlers: a second wrapper costs every request and adds nothing)."""
+    wrapper (``ErrorBoundary`` has the same handlers: a second wrapper costs every request and adds nothing).
+
+    A guarded endpoint's check and endpoint are called in turn here, rather than through the guard's wrapper.
+    """
+    check, inner = getattr(func, GUARD, (None, func))
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        response = await func(Request(scope, receive, send))
+        request = Request(scope, receive, send)
+        if check is not None:
+            check(request)
+        response = await inner(request)
         await response(scope, receive, send)
 
     return app

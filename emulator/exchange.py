@@ -26,16 +26,18 @@ class Exchange:
         "asked_size",
         "cap",
         "capturing",
+        "declared",
         "pending",
         "server_receive",
         "server_send",
         "status",
     )
 
-    def __init__(self, receive: Receive, send: Send, cap: int) -> None:
+    def __init__(self, receive: Receive, send: Send, cap: int, declared: int) -> None:
         self.server_receive = receive
         self.server_send = send
         self.cap = cap
+        self.declared = declared  # the request's Content-Length (0 if none or not a number)
         self.pending: list[Message] = []  # read ahead, not handed on yet
         self.capturing = True  # whether the server may still send body: False once all of it was read ahead
         self.asked_body = b""
@@ -46,7 +48,9 @@ class Exchange:
         self.answer_size = 0
 
     async def read_ahead(self) -> None:
-        """Read the body up to the cap now, so that it is journaled even if the app never reads it."""
+        """Read a declared body up to the cap now, so that it is journaled even if the app never reads it."""
+        if not self.declared:  # (a chunked one is captured as the app reads it)
+            return
         while len(self.asked_body) < self.cap:
             message = await self.server_receive()
             self.pending.append(message)

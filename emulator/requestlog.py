@@ -63,10 +63,8 @@ class RequestLog:
         journal = self.emulator.journal
         tenant, found = self._tenant_of(scope["path"], api)
         at = (found or self.emulator.tenant()).clock.now()
-        exchange = Exchange(receive, send, journal.body_bytes)
-        declared = _declared_length(scope["headers"])
-        if declared and exchange.cap:
-            await exchange.read_ahead()
+        exchange = Exchange(receive, send, journal.body_bytes, _declared_length(scope["headers"]))
+        await exchange.read_ahead()
         try:
             await self.app(scope, exchange.receive, exchange.send)
         finally:
@@ -84,7 +82,7 @@ class RequestLog:
                 scope.get(ERROR),
                 scope["headers"],
                 exchange.asked_body,
-                max(exchange.asked_size, declared),
+                max(exchange.asked_size, exchange.declared),
                 exchange.answer_headers,
                 exchange.answer_body,
                 exchange.answer_size,

@@ -38,7 +38,7 @@ def chunk(body: bytes, *, more: bool) -> Message:
 
 def test_a_body_past_the_cap_is_noted_up_to_the_cap_and_handed_on_whole() -> None:
     receive, send, _ = server(chunk(b"abc", more=True), chunk(b"defg", more=True), chunk(b"hi", more=False))
-    exchange = Exchange(receive, send, 5)
+    exchange = Exchange(receive, send, 5, 9)
 
     async def run() -> list[Message]:
         await exchange.read_ahead()
@@ -51,7 +51,7 @@ def test_a_body_past_the_cap_is_noted_up_to_the_cap_and_handed_on_whole() -> Non
 
 def test_read_body_takes_a_whole_body_read_ahead_without_receiving_again() -> None:
     receive, send, _ = server(chunk(b'{"a": 1}', more=False))
-    exchange = Exchange(receive, send, 100)
+    exchange = Exchange(receive, send, 100, 8)
 
     async def run() -> tuple[bytes, Message]:
         await exchange.read_ahead()
@@ -64,7 +64,7 @@ def test_read_body_takes_a_whole_body_read_ahead_without_receiving_again() -> No
 
 def test_read_body_refuses_a_whole_body_read_ahead_past_its_limit() -> None:
     receive, send, _ = server(chunk(b"x" * 11, more=False))
-    exchange = Exchange(receive, send, 100)
+    exchange = Exchange(receive, send, 100, 11)
 
     async def run() -> bytes:
         await exchange.read_ahead()
@@ -81,7 +81,7 @@ def boundary_run(app: Any) -> tuple[Exchange, list[Message]]:
         return Response(b"refused", status_code=400)
 
     receive, send, sent = server()
-    exchange = Exchange(receive, send, 100)
+    exchange = Exchange(receive, send, 100, 0)
     asyncio.run(ErrorBoundary(app, {Refusal: refused})(SCOPE, exchange.receive, exchange.send))
     return exchange, sent
 

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable
-
 from starlette.requests import Request
-from starlette.responses import Response
 
 from emulator.domain.reasons import Reason, Refusal
-from emulator.web import OWNER, header, secret_in
-
-Endpoint = Callable[[Request], Awaitable[Response]]
+from emulator.web import OWNER, Endpoint, guarded, header, secret_in
 
 MISSING = "An active access token must be used to query information about the current user."
 INVALID = "Invalid OAuth access token - Cannot parse access token"
@@ -38,10 +32,4 @@ def check_token(request: Request) -> None:
 
 def authorized(endpoint: Endpoint) -> Endpoint:
     """Wrap a Cloud endpoint so it runs only with a known access token."""
-
-    @functools.wraps(endpoint)
-    async def guarded(request: Request) -> Response:
-        check_token(request)
-        return await endpoint(request)
-
-    return guarded
+    return guarded(check_token, endpoint)

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import base64
-import functools
-from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
-from starlette.responses import Response
 
 from emulator.domain.auth import ADMIN
 from emulator.domain.reasons import Reason, Refusal
-from emulator.web import OWNER, header, tenant_of
-
-Endpoint = Callable[[Request], Awaitable[Response]]
+from emulator.web import OWNER, Endpoint, guarded, header, tenant_of
 
 
 def bearer_token(request: Request) -> str | None:
@@ -48,16 +43,14 @@ def is_static_token(request: Request, token: str | None) -> bool:
 
 def authenticated(endpoint: Endpoint) -> Endpoint:
     """Wrap an endpoint so it runs only with a static access token (the admin) or a valid login token."""
+    return guarded(_authenticate, endpoint)
 
-    @functools.wraps(endpoint)
-    async def guarded(request: Request) -> Response:
-        token = bearer_token(request)
-        if token is not None and token in request.app.state.emulator.settings.access_tokens:
-            owner = ADMIN  # a long-lived access token skips the login (as turn-python does)
-        else:
-            owner = tenant_of(request).auth.authenticate(token)
-        # noted in the scope only: request.state would build a State object per request, and nothing reads it
-        request.scope[OWNER] = owner
-        return await endpoint(request)
 
-    return guarded
+def _authenticate(request: Request) -> None:
+    token = bearer_token(request)
+    if token is not None and token in request.app.state.emulator.settings.access_tokens:
+        owner = ADMIN  # a long-lived access token skips the login (as turn-python does)
+    else:
+        owner = tenant_of(request).auth.authenticate(token)
+    # noted in the scope only: request.state would build a State object per request, and nothing reads it
+    request.scope[OWNER] = owner
