@@ -251,6 +251,17 @@ def test_a_sync_470_says_never_wrote_too(clock: EmulatorClock) -> None:
         assert "the customer never wrote to this number" in error["details"]
 
 
+def test_status_webhooks_follow_the_settings_as_they_are_at_each_send(env: tuple[TestClient, Receiver]) -> None:
+    client, receiver = env
+    user_says(client)
+    before = send(client, TEXT)
+    client.patch("/v1/settings/application", json={"webhooks": {"message": {"read": False}}})
+    after = send(client, TEXT)
+    drain(client)
+    assert [s["status"] for s in receiver.statuses(before)] == ["delivered", "read"]
+    assert [s["status"] for s in receiver.statuses(after)] == ["delivered"]
+
+
 def test_a_reset_forgets_the_window_and_the_conversation_the_last_send_saw(env: tuple[TestClient, Receiver]) -> None:
     client, receiver = env
     user_says(client)
