@@ -76,6 +76,8 @@ class Emulator:
         self.tenants: dict[str, Tenant] = {}
         self._queues: dict[str, DeliveryQueue] = {}
         self._configs: dict[str, WebhookConfig] = {}
+        # (tenant, statuses a send reached) -> (format, those sent as webhooks): asked every send
+        self._wanted: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...]]] = {}
         self._runners: dict[str, asyncio.Task[None]] = {}
         self._wakes: dict[str, asyncio.Event] = {}
         self._running = False
@@ -146,7 +148,7 @@ class Emulator:
         queue = self._queues.pop(name, None)
         if queue is not None:
             await queue.stop()
-        self._configs.pop(name, None)
+        self._forget_config(name)
         self.faults.forget(name)
         self.directory.remove(name)
         self.store.drop(name)
@@ -157,9 +159,8 @@ class Emulator:
         A send emits one ``Changed`` and one ``StatusesReached``: those are tested first.
         """
         if type(event) is StatusesReached:
-            config = self._webhook_config(tenant)
-            fmt = config.format
-            wanted = [status for status in event.statuses if status_wanted(fmt, status, config)]
+            found = self._wanted.get((tenant.name, event.statuses))
+            fmt, wanted = found if found is not None else self._statuses_wanted(tenant, event.statuses)
             if wanted:  # their content is built when sent
                 record = event.record
                 self.webhooks(tenant).enqueue_statuses(record["id"], wanted, record["to"], fmt)
@@ -175,6 +176,13 @@ class Emulator:
             if rendered is not None:
                 content, recipient = rendered
                 self.webhooks(tenant).enqueue(content, recipient=recipient, format=config.format)
+
+    def _statuses_wanted(self, tenant: Tenant, statuses: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+        """The webhook format and those of ``statuses`` it sends a webhook for, kept until the settings change."""
+        config = self._webhook_config(tenant)
+        wanted = tuple(status for status in statuses if status_wanted(config.format, status, config))
+        found = self._wanted[(tenant.name, statuses)] = (config.format, wanted)
+        return found
 
     @property
     def http_client(self) -> httpx.AsyncClient:
@@ -344,8 +352,13 @@ class Emulator:
         return config
 
     def _settings_changed(self, tenant: Tenant) -> None:
-        self._configs.pop(tenant.name, None)
+        self._forget_config(tenant.name)
         self._kick(tenant)
+
+    def _forget_config(self, name: str) -> None:
+        self._configs.pop(name, None)
+        for key in [key for key in self._wanted if key[0] == name]:
+            del self._wanted[key]
 
     def _kick(self, tenant: Tenant) -> None:
         if tenant.name in self._queues:

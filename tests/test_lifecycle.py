@@ -249,3 +249,39 @@ def test_a_sync_470_says_never_wrote_too(clock: EmulatorClock) -> None:
     with emulator_with_receiver(Settings(window_error="sync"), clock=clock) as (client, _):
         error = assert_error(client.post("/v1/messages", json=TEXT), 400, 470)
         assert "the customer never wrote to this number" in error["details"]
+
+
+def test_status_webhooks_follow_the_settings_as_they_are_at_each_send(env: tuple[TestClient, Receiver]) -> None:
+    client, receiver = env
+    user_says(client)
+    before = send(client, TEXT)
+    client.patch("/v1/settings/application", json={"webhooks": {"message": {"read": False}}})
+    after = send(client, TEXT)
+    drain(client)
+    assert [s["status"] for s in receiver.statuses(before)] == ["delivered", "read"]
+    assert [s["status"] for s in receiver.statuses(after)] == ["delivered"]
+
+
+def test_a_reset_forgets_the_window_and_the_conversation_the_last_send_saw(env: tuple[TestClient, Receiver]) -> None:
+    client, receiver = env
+    user_says(client)
+    first = send(client, TEXT)
+    drain(client)
+    assert client.post("/_emulator/reset").status_code == 200
+    closed = send(client, TEXT)
+    user_says(client)
+    reopened = send(client, TEXT)
+    drain(client)
+    assert record(client, closed)["status"] == "failed"
+    delivered = [receiver.statuses(message_id)[0] for message_id in (first, reopened)]
+    assert [s["status"] for s in delivered] == ["delivered", "delivered"]
+    assert delivered[0]["conversation"]["id"] != delivered[1]["conversation"]["id"]
+
+
+def test_a_window_moved_back_closes_24_hours_after_the_move(env: tuple[TestClient, Receiver]) -> None:
+    client, _ = env
+    user_says(client)
+    client.post("/_emulator/clock", json={"advance": "-10h"})  # the user's message now counts as sent then
+    assert record(client, send(client, TEXT))["status"] == "read"
+    client.post("/_emulator/clock", json={"advance": "24h"})  # 14 h after the message as it was first sent
+    assert record(client, send(client, TEXT))["status"] == "failed"

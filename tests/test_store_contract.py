@@ -22,6 +22,14 @@ def test_put_then_get_returns_an_equal_document(store: Store) -> None:
     assert store.get("t", "messages", "a") == {"x": 1, "nested": {"é": ["ü", None, True]}}
 
 
+def test_put_encoded_is_a_put_of_the_document_its_bytes_encode(store: Store) -> None:
+    store.put("t", "k", "a", {"v": 0})
+    store.put_encoded("t", "k", "b", b'{"v":1,"s":["x"]}')
+    store.put_encoded("t", "k", "a", b'{"v":2}')
+    assert store.items("t", "k") == [{"v": 2}, {"v": 1, "s": ["x"]}]
+    assert store.get("t", "k", "b") == {"v": 1, "s": ["x"]}
+
+
 def test_get_of_a_missing_key_is_none(store: Store) -> None:
     assert store.get("t", "messages", "nope") is None
 

@@ -458,3 +458,23 @@ async def test_pending_deliveries_survive_a_restart_with_sqlite(rig_factory: Any
     assert up.queue.enqueue(text("third"), recipient="A")["id"] not in {backing_off["id"], queued["id"]}
     await up.queue.stop()
     store.close()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("fmt", ["cloud", "onprem", "another"])
+async def test_status_rows_are_stored_alike_with_or_without_a_subscriber(rig_factory: Any, fmt: str) -> None:
+    store = MemoryStore()
+    rig = await rig_factory(store=store, clock=EmulatorClock(base=lambda: 1_767_225_600.5), url="")
+    statuses = ("sent", "delivered", "read", "failed", "deleted")
+    rig.queue.enqueue_statuses('wamid.H"\\é', statuses, "15550001", fmt)  # without: rows spliced from JSON
+    rig.queue.on_change.append(lambda doc: None)
+    rig.queue.enqueue_statuses('wamid.H"\\é', statuses, "15550001", fmt)  # with: rows encoded from documents
+    rows = [list(doc.items()) for doc in store.items("default", "deliveries")]
+    assert [row[1:] for row in rows[:5]] == [row[1:] for row in rows[5:]]
+    assert rows[0] == [
+        ("id", "1"),
+        ("recipient", "15550001"),
+        ("created_at", 1_767_225_600.5),
+        ("source", ['wamid.H"\\é', "sent"]),
+        ("format", fmt),
+    ]

@@ -13,6 +13,7 @@ from emulator.ids import IdFactory
 from emulator.store import Doc, Store
 
 KIND = "billing"
+KNOWN = 10_000  # conversations kept decoded (all forgotten at once when full)
 CONVERSATION_S = 24 * 3600
 ENTRY_POINT_REPLY_S = 24 * 3600  # the business must answer an ad's message within this to open one
 ENTRY_POINT_S = 72 * 3600
@@ -45,6 +46,13 @@ class BillingService:
         self._ids = ids
         self._now = now
         self._entry_point_at = entry_point_at  # when the user last arrived from an ad
+        # Every send reads a conversation: those read are kept decoded (None: none was started). Every
+        # write goes through ``_start``, and the tenant's reset, the only other change, calls ``cleared``.
+        self._known: dict[str, Doc | None] = {}
+
+    def cleared(self) -> None:
+        """Every conversation was removed from the store (a reset)."""
+        self._known.clear()
 
     def conversation_for(self, record: Doc) -> Doc:
         """The conversation a message is billed in, opened on first use: ``{id, expires_at, category}``.
@@ -69,7 +77,13 @@ class BillingService:
         return self._open(key, now) or self._start(key, category, CONVERSATION_S, now)
 
     def _open(self, key: str, now: float) -> Doc | None:
-        conversation = self._store.get(self._tenant, KIND, key)
+        if key in self._known:
+            conversation = self._known[key]
+        else:
+            conversation = self._store.get(self._tenant, KIND, key)
+            if len(self._known) >= KNOWN:
+                self._known.clear()
+            self._known[key] = conversation
         return conversation if conversation is not None and conversation["expires_at"] > now else None
 
     def _start(self, key: str, category: str, length_s: int, now: float) -> Doc:
@@ -79,4 +93,5 @@ class BillingService:
             "category": category,
         }
         self._store.put(self._tenant, KIND, key, conversation)
+        self._known[key] = conversation
         return conversation

@@ -174,7 +174,10 @@ class Tenant:
     def reset(self, *, keep: frozenset[str] = frozenset()) -> None:
         """Back to the fixture state; tokens, accounts and application settings are kept."""
         self.store.clear(self.name, RESET_KINDS, blobs=True)
-        self.messages.retention.cleared()  # what it keeps in memory of what was just cleared
+        # what they keep in memory of what was just cleared
+        self.messages.retention.cleared()
+        self.window.cleared()
+        self.billing.cleared()
         if "users" not in keep:
             self.users.load_fixtures()
         if "templates" not in keep:

@@ -38,6 +38,10 @@ class Store(Protocol):
         """Insert or replace a document (a replaced one keeps its place in the order)."""
         ...
 
+    def put_encoded(self, tenant: str, kind: str, key: str, text: bytes) -> None:
+        """``put`` of a document the caller already encoded as compact JSON (a JSON object, in bytes of its size)."""
+        ...
+
     def delete(self, tenant: str, kind: str, key: str) -> bool:
         """Remove a document; True if it existed."""
         ...

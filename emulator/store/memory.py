@@ -37,6 +37,12 @@ class MemoryStore:
             docs = self._docs[(tenant, kind)] = {}
         docs[key] = bytes(memoryview(orjson.dumps(doc)))  # compact(doc), inline: three puts a send
 
+    def put_encoded(self, tenant: str, kind: str, key: str, text: bytes) -> None:
+        docs = self._docs.get((tenant, kind))
+        if docs is None:
+            docs = self._docs[(tenant, kind)] = {}
+        docs[key] = text
+
     def delete(self, tenant: str, kind: str, key: str) -> bool:
         gone = self._docs.get((tenant, kind), {}).pop(key, None) is not None
         if gone:

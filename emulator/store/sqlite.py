@@ -78,7 +78,9 @@ class SqliteStore:
         return _loads(text)
 
     def put(self, tenant: str, kind: str, key: str, doc: Doc) -> None:
-        text = compact(doc)
+        self.put_encoded(tenant, kind, key, compact(doc))
+
+    def put_encoded(self, tenant: str, kind: str, key: str, text: bytes) -> None:
         with self._lock:
             self._dirty[(tenant, kind, key)] = text
             if len(self._dirty) >= BATCH:
