@@ -156,14 +156,15 @@ class Emulator:
     def _route(self, tenant: Tenant, event: Event) -> None:
         """Where each domain event goes: the change feed, the delivery config, the scheduler, a webhook.
 
-        A send emits one ``Changed`` and one ``StatusesReached``: those are tested first.
+        A send emits one ``StatusesReached`` (its record's change too): it is tested first.
         """
         if type(event) is StatusesReached:
+            tenant.feed.publish("message", event.record)  # what ``Tenant.publish`` does with it
             found = self._wanted.get((tenant.name, event.statuses))
             fmt, wanted = found if found is not None else self._statuses_wanted(tenant, event.statuses)
             if wanted:  # their content is built when sent
                 record = event.record
-                self.webhooks(tenant).enqueue_statuses(record["id"], wanted, record["to"], fmt)
+                self.webhooks(tenant).enqueue_statuses(record["id"], wanted, record["to"], fmt, event.at)
         elif isinstance(event, Changed):
             tenant.publish(event)
         elif isinstance(event, SettingsChanged):

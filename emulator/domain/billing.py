@@ -23,10 +23,11 @@ CATEGORIES = frozenset({"marketing", "utility", "authentication"})
 
 def category_of(record: Doc) -> str:
     """A template's category (lower case) opens a business-initiated conversation; others are service."""
-    hydrated = record.get("hydrated") or {}
-    category = str(hydrated.get("category") or "").lower()
-    if category in CATEGORIES:
-        return category
+    hydrated = record.get("hydrated")
+    if hydrated:  # (only templates are hydrated)
+        category = str(hydrated.get("category") or "").lower()
+        if category in CATEGORIES:
+            return category
     return "utility" if record["type"] in ("template", "hsm") else "service"
 
 
@@ -38,13 +39,11 @@ class BillingService:
         store: Store,
         tenant: str,
         ids: IdFactory,
-        now: Callable[[], float],
         entry_point_at: Callable[[str], float | None] = lambda _: None,
     ) -> None:
         self._store = store
         self._tenant = tenant
         self._ids = ids
-        self._now = now
         self._entry_point_at = entry_point_at  # when the user last arrived from an ad
         # Every send reads a conversation: those read are kept decoded (None: none was started). Every
         # write goes through ``_start``, and the tenant's reset, the only other change, calls ``cleared``.
@@ -54,15 +53,14 @@ class BillingService:
         """Every conversation was removed from the store (a reset)."""
         self._known.clear()
 
-    def conversation_for(self, record: Doc) -> Doc:
-        """The conversation a message is billed in, opened on first use: ``{id, expires_at, category}``.
+    def conversation_for(self, record: Doc, now: float) -> Doc:
+        """The conversation a message is billed in at ``now``, opened on first use: ``{id, expires_at, category}``.
 
-        The clock is read once: every comparison of one send is at the same instant. A free entry
+        Every comparison of one send is at the same instant, the status's time. A free entry
         point conversation is looked for only when the user ever arrived from an ad: only then can
         one have been started (windows and conversations are cleared together), and most users never
         did, so most sends read two documents here, not three.
         """
-        now = self._now()
         to = record["to"]
         arrived = self._entry_point_at(to)
         if arrived is not None:

@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from emulator.domain.billing import BillingService
+from emulator.domain.messages import KIND as MESSAGES
 from emulator.domain.messages import MessagesService, undownloadable_link
 from emulator.domain.outbox import Outbox, StatusesReached
 from emulator.domain.reasons import Failure, Reason
 from emulator.domain.scheduler import Scheduler
 from emulator.domain.users import UsersService
 from emulator.domain.window import WindowService
-from emulator.store import Doc
+from emulator.store import Doc, Store
 
 RECEIVED = frozenset({"delivered", "read"})
 BILLED = frozenset({"sent", "delivered"})  # statuses that carry the conversation and pricing
@@ -40,6 +41,8 @@ class StatusLifecycle:
         scheduler: Scheduler,
         outbox: Outbox,
         now: Callable[[], float],
+        store: Store,
+        tenant: str,
     ) -> None:
         self._messages = messages
         self._users = users
@@ -48,27 +51,34 @@ class StatusLifecycle:
         self._scheduler = scheduler
         self._outbox = outbox
         self._now = now
+        self._store = store
+        self._tenant = tenant
         scheduler.handle(STATUS_JOB, self._resume)
 
     def accepted(self, record: Doc, user: Doc, cap: Callable[[Doc], Failure | None] | None = None) -> None:
         """Start the lifecycle of a message the API just accepted (``user`` is its recipient).
 
         ``cap`` (the optional marketing cap) is asked last, about a message that would go out.
+        Everything here happens at the time of acceptance (``created_at``): the window and billing
+        are asked about that instant, and the statuses reached now are at it.
         """
+        now = record["created_at"]
         broken = undownloadable_link(record["payload"])
         if user["status"] != "valid":
-            self._fail(record, user, Failure(Reason.USER_NOT_VALID, f"{record['to']} is not a WhatsApp user"))
+            failure = Failure(Reason.USER_NOT_VALID, f"{record['to']} is not a WhatsApp user")
         elif broken is not None:
             path, link = broken
-            self._fail(record, user, Failure(Reason.MEDIA_DOWNLOAD_FAILED, f"{path}: could not download {link}"))
-        elif not self._window.allows(record["to"], record["type"]):
-            self._fail(record, user, Failure(Reason.WINDOW_CLOSED, self._window.closed_details(record["to"])))
-        elif user["incapable"] or record["type"] in user.get("unsupported_types", []):
-            self._fail(record, user, Failure(Reason.RECEIVER_INCAPABLE, _incapable_details(record, user)))
-        elif cap is not None and (capped := cap(record)) is not None:
-            self._fail(record, user, capped)
+            failure = Failure(Reason.MEDIA_DOWNLOAD_FAILED, f"{path}: could not download {link}")
+        elif not self._window.allows(record["to"], record["type"], now):
+            failure = Failure(Reason.WINDOW_CLOSED, self._window.closed_details(record["to"]))
+        elif user["incapable"] or record["type"] in user.get("unsupported_types", ()):
+            failure = Failure(Reason.RECEIVER_INCAPABLE, _incapable_details(record, user))
+        elif cap is None or (capped := cap(record)) is None:
+            self._continue(record, user, "sent", now)
+            return
         else:
-            self._continue(record, user, "sent")
+            failure = capped
+        self._fail(record, user, failure, now)
 
     def seen(self, message_id: str) -> None:
         """The user replied to a message: a phone that replies has read it (if receipts are on)."""
@@ -76,32 +86,34 @@ class StatusLifecycle:
         if record is not None and record["status"] == "delivered":
             user = self._users.get_or_create(record["to"])
             if user["read_receipts"]:
-                self._advance(record, user, ["read"])
+                self._advance(record, user, ("read",), self._now())
 
-    def _continue(self, record: Doc, user: Doc, status: str) -> None:
-        """Apply ``status`` and every later one that is due now (saved once); schedule the first delayed one."""
-        due: list[str] = [status]
+    def _continue(self, record: Doc, user: Doc, status: str, now: float) -> None:
+        """Apply ``status`` and every later one that is due ``now`` (saved once); schedule the first delayed one."""
+        due = [status]
         while record["type"] not in ONLY_SENT:
-            following = _next_step(due[-1], user)
-            if following is None:
+            # the status after the last one for this user (none: the lifecycle stops there), and its delay
+            if due[-1] == "sent" and user["online"]:
+                step, delay = "delivered", float(user.get("delivery_delay_s", 0))
+            elif due[-1] == "delivered" and user["read_receipts"]:
+                step, delay = "read", float(user.get("read_delay_s", 0))
+            else:
                 break
-            step, delay = following
             if delay > 0:
                 job = {"message_id": record["id"], "expected": due[-1], "next": step}
-                self._scheduler.at(self._now() + delay, STATUS_JOB, job)
+                self._scheduler.at(now + delay, STATUS_JOB, job)
                 break
             due.append(step)
-        self._advance(record, user, due)
+        self._advance(record, user, tuple(due), now)
 
     def _resume(self, job: Doc) -> None:
         """A delayed step came due: apply it if the message is still where it was (not reset, not moved on)."""
         record = self._messages.find(job["message_id"])
         if record is not None and record["status"] == job["expected"]:
-            self._continue(record, self._users.get_or_create(record["to"]), job["next"])
+            self._continue(record, self._users.get_or_create(record["to"]), job["next"], self._now())
 
-    def _advance(self, record: Doc, user: Doc, statuses: list[str]) -> None:
-        now = self._now()
-        conversation = None if BILLED.isdisjoint(statuses) else self._billing.conversation_for(record)
+    def _advance(self, record: Doc, user: Doc, statuses: tuple[str, ...], now: float) -> None:
+        conversation = None if BILLED.isdisjoint(statuses) else self._billing.conversation_for(record, now)
         for status in statuses:
             entry = {"status": status, "timestamp": now}
             billing = conversation if status in BILLED else None
@@ -112,25 +124,21 @@ class StatusLifecycle:
                     entry["conversation"] = billing  # a later status billed in a new conversation
             record["statuses"].append(entry)
         record["status"] = statuses[-1]
-        self._messages.save(record)
-        self._outbox.emit(StatusesReached(record, user, tuple(statuses)))
+        self._reached(record, user, statuses, now)
 
-    def _fail(self, record: Doc, user: Doc, failure: Failure) -> None:
-        now = self._now()
+    def _fail(self, record: Doc, user: Doc, failure: Failure, now: float) -> None:
         record["status"] = "failed"
         record["statuses"].append({"status": "failed", "timestamp": now, "errors": [failure.as_doc()]})
         record["errors"].append(failure.as_doc())
-        self._messages.save(record)
-        self._outbox.emit(StatusesReached(record, user, ("failed",)))
+        self._reached(record, user, ("failed",), now)
 
+    def _reached(self, record: Doc, user: Doc, statuses: tuple[str, ...], now: float) -> None:
+        """Save the record (``MessagesService.save`` without its ``Changed``) and emit the statuses.
 
-def _next_step(status: str, user: Doc) -> tuple[str, float] | None:
-    """The status after ``status`` for this user, with its delay; None where the lifecycle stops."""
-    if status == "sent" and user["online"]:
-        return "delivered", float(user.get("delivery_delay_s", 0))
-    if status == "delivered" and user["read_receipts"]:
-        return "read", float(user.get("read_delay_s", 0))
-    return None
+        ``StatusesReached`` tells the change feed too (see its docstring): one event a send, not two.
+        """
+        self._store.put(self._tenant, MESSAGES, record["id"], record)
+        self._outbox.emit(StatusesReached(record, user, statuses, now))
 
 
 def _incapable_details(record: Doc, user: Doc) -> str:

@@ -25,12 +25,14 @@ class StatusesReached:
     """An outbound message reached one or more statuses at once, in order (sent, delivered, read, failed).
 
     The record holds each status with its time, billing conversation and failure, which is all a status
-    webhook is built from (``emulator.webhooks.sources``).
+    webhook is built from (``emulator.webhooks.sources``). The record was just saved with them: this is
+    also its ``Changed("message", record)`` (the feed hears of it first, then the webhooks are queued).
     """
 
     record: Doc
     user: Doc
     statuses: tuple[str, ...]
+    at: float  # when they were reached (their ``timestamp`` in the record)
 
 
 @dataclass(slots=True)

@@ -16,7 +16,7 @@ from emulator.domain.limits import SendLimits
 from emulator.domain.media import MediaService
 from emulator.domain.messages import INBOUND, MessagesService, by_id
 from emulator.domain.messages import KIND as MESSAGES
-from emulator.domain.outbox import Changed, Event, Outbox
+from emulator.domain.outbox import Changed, Event, Outbox, StatusesReached
 from emulator.domain.reasons import Channel, Reason, Refusal
 from emulator.domain.scheduler import Scheduler
 from emulator.domain.simulate import UserActions
@@ -75,7 +75,7 @@ class Tenant:
         self.templates = TemplateRegistry(store, name, fixtures.templates, settings.template_namespace)
         self.media = MediaService(store, name, self.ids, clock.now)
         self.window = WindowService(store, name, clock.now)
-        self.billing = BillingService(store, name, self.ids, clock.now, entry_point_at=self.window.entry_point_at)
+        self.billing = BillingService(store, name, self.ids, entry_point_at=self.window.entry_point_at)
         self.limits = SendLimits(
             pair_s=settings.pair_rate_limit_s,
             per_second=settings.throughput_limit,
@@ -104,6 +104,8 @@ class Tenant:
             scheduler=self.scheduler,
             outbox=self.outbox,
             now=clock.now,
+            store=store,
+            tenant=name,
         )
         self.actions = UserActions(
             store,
@@ -167,9 +169,11 @@ class Tenant:
         return self._seq
 
     def publish(self, event: Event) -> None:
-        """The tenant's own part of routing an event: record changes wake the change feed."""
+        """The tenant's own part of routing an event: record changes (statuses too) wake the change feed."""
         if isinstance(event, Changed):
             self.feed.publish(event.topic, event.doc)
+        elif isinstance(event, StatusesReached):
+            self.feed.publish("message", event.record)
 
     def reset(self, *, keep: frozenset[str] = frozenset()) -> None:
         """Back to the fixture state; tokens, accounts and application settings are kept."""

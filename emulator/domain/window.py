@@ -66,17 +66,19 @@ class WindowService:
             if doc["last_inbound_at"] > now:
                 self._store.put(self._tenant, KIND, doc["wa_id"], {**doc, "last_inbound_at": now})
 
-    def is_open(self, wa_id: str) -> bool:
-        """True within 24 h of the user's last message.
+    def is_open(self, wa_id: str, now: float | None = None) -> bool:
+        """True within 24 h of the user's last message (at ``now``, the clock's time if None).
 
-        ``now < min(last, now) + 24 h`` (``expires_at``) is ``now < last + 24 h``: one clock read, every send.
+        ``now < min(last, now) + 24 h`` (``expires_at``) is ``now < last + 24 h``: one clock read at most.
         """
         doc = self._known[wa_id] if wa_id in self._known else self._doc(wa_id)
-        return doc is not None and self._now() < float(doc["last_inbound_at"]) + WINDOW_S
+        if doc is None:
+            return False
+        return (self._now() if now is None else now) < float(doc["last_inbound_at"]) + WINDOW_S
 
-    def allows(self, wa_id: str, message_type: str) -> bool:
-        """Templates go through at any time; anything else needs an open window."""
-        return message_type in TEMPLATE_TYPES or self.is_open(wa_id)
+    def allows(self, wa_id: str, message_type: str, now: float | None = None) -> bool:
+        """Templates go through at any time; anything else needs an open window (at ``now``, see ``is_open``)."""
+        return message_type in TEMPLATE_TYPES or self.is_open(wa_id, now)
 
     def closed_details(self, wa_id: str) -> str:
         """Why a free-form message to ``wa_id`` cannot go now: Meta's sentence, and "never wrote" when that is so."""

@@ -153,8 +153,12 @@ class DeliveryQueue:
         extra = {"content": dict(content)} if format is None else {"content": dict(content), "format": format}
         return self._shown(self._add(recipient, delivery_id, extra))
 
-    def enqueue_statuses(self, message_id: str, statuses: tuple[str, ...], recipient: str, format: str) -> None:
+    def enqueue_statuses(
+        self, message_id: str, statuses: tuple[str, ...], recipient: str, format: str, at: float | None = None
+    ) -> None:
         """Record a pending delivery for each status, whose content ``resolve`` builds from the message when needed.
+
+        ``at``: when the statuses were reached, the deliveries' ``created_at`` (now if None).
 
         Every send comes here, so the common case (no fault rule armed, no ids of a caller's own) is
         done in line: what ``_add`` would do, without what does not apply.
@@ -163,7 +167,8 @@ class DeliveryQueue:
             for status in statuses:
                 self._add(recipient, None, {"source": [message_id, status], "format": format})
             return
-        now, lanes, tenant, store = self._clock.now(), self._lanes, self._tenant, self._store
+        now = self._clock.now() if at is None else at
+        lanes, tenant, store = self._lanes, self._tenant, self._store
         # The rows differ only in id and status: their JSON is the encoding of what they share (one
         # orjson call, not a dict, an encoding and a copy per row), with those two spliced in.
         shared = orjson.dumps({"recipient": recipient, "created_at": now, "source": [message_id]})[1:-2]
