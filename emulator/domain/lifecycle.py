@@ -13,14 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from emulator.domain.billing import BillingService
-from emulator.domain.messages import KIND as MESSAGES
 from emulator.domain.messages import MessagesService, undownloadable_link
 from emulator.domain.outbox import Outbox, StatusesReached
 from emulator.domain.reasons import Failure, Reason
 from emulator.domain.scheduler import Scheduler
 from emulator.domain.users import UsersService
 from emulator.domain.window import WindowService
-from emulator.store import Doc, Store
+from emulator.store import Doc
 
 RECEIVED = frozenset({"delivered", "read"})
 BILLED = frozenset({"sent", "delivered"})  # statuses that carry the conversation and pricing
@@ -41,8 +40,6 @@ class StatusLifecycle:
         scheduler: Scheduler,
         outbox: Outbox,
         now: Callable[[], float],
-        store: Store,
-        tenant: str,
     ) -> None:
         self._messages = messages
         self._users = users
@@ -51,8 +48,6 @@ class StatusLifecycle:
         self._scheduler = scheduler
         self._outbox = outbox
         self._now = now
-        self._store = store
-        self._tenant = tenant
         scheduler.handle(STATUS_JOB, self._resume)
 
     def accepted(self, record: Doc, user: Doc, cap: Callable[[Doc], Failure | None] | None = None) -> None:
@@ -133,11 +128,11 @@ class StatusLifecycle:
         self._reached(record, user, ("failed",), now)
 
     def _reached(self, record: Doc, user: Doc, statuses: tuple[str, ...], now: float) -> None:
-        """Save the record (``MessagesService.save`` without its ``Changed``) and emit the statuses.
+        """Keep the record and emit the statuses (``MessagesService.save`` would also emit a ``Changed``).
 
         ``StatusesReached`` tells the change feed too (see its docstring): one event a send, not two.
         """
-        self._store.put(self._tenant, MESSAGES, record["id"], record)
+        self._messages.keep(record)
         self._outbox.emit(StatusesReached(record, user, statuses, now))
 
 

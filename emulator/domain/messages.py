@@ -113,8 +113,12 @@ class MessagesService:
 
     def save(self, record: Doc) -> None:
         """Store a (new or updated) record and tell the feed."""
-        self._store.put(self._tenant, KIND, record["id"], record)
+        self.keep(record)
         self._outbox.emit(Changed("message", record))
+
+    def keep(self, record: Doc) -> None:
+        """Store a (new or updated) record; the caller tells the feed (the lifecycle's ``StatusesReached`` does)."""
+        self._store.put(self._tenant, KIND, record["id"], record)
 
     def get(self, message_id: str) -> Doc:
         """One record; refused as not found if there is none."""

@@ -104,8 +104,6 @@ class Tenant:
             scheduler=self.scheduler,
             outbox=self.outbox,
             now=clock.now,
-            store=store,
-            tenant=name,
         )
         self.actions = UserActions(
             store,
