@@ -11,9 +11,9 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from emulator.domain.reasons import Reason, Refusal
-from emulator.errors import ErrorBoundary
+from emulator.errors import ErrorBoundary, endpoint
 from emulator.exchange import Exchange, exchange_of
-from emulator.web import read_body
+from emulator.web import JSONResponse, read_body
 
 SCOPE: Scope = {"type": "http", "method": "POST", "path": "/v1/messages", "headers": [], "query_string": b""}
 
@@ -102,3 +102,16 @@ def test_the_boundary_asks_the_exchange_whether_the_answer_started() -> None:
 
     with pytest.raises(RuntimeError, match="response already started"):
         boundary_run(start_then_fail)
+
+
+def test_an_endpoint_sends_a_json_answer_through_the_exchange_as_send_would_note_it() -> None:
+    async def send_json(request: Request) -> Response:
+        return JSONResponse({"text": "x" * 200}, status_code=201)
+
+    receive, send, sent = server()
+    exchange = Exchange(receive, send, 100, 0)
+    asyncio.run(endpoint(send_json)(SCOPE, exchange.receive, exchange.send))
+    body = sent[1]["body"]
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+    assert (sent[0]["status"], exchange.status, exchange.answer_headers) == (201, 201, sent[0]["headers"])
+    assert (exchange.answer_body, exchange.answer_size) == (body[:100], len(body))
