@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 
 from emulator.app import create_app
 from emulator.clock import EmulatorClock
+from emulator.journal import Journal
 from emulator.settings import Settings
 from emulator.store import MemoryStore
 from tests.conftest import T0, assert_error, basic, bearer
@@ -210,3 +211,14 @@ def test_each_tenant_has_its_own_journal_and_reset_clears_only_its_own() -> None
         client.post("/t/shop/_emulator/reset")
         assert client.get("/t/shop/_emulator/requests").json()["requests"] == []
         assert len(client.get("/_emulator/requests").json()["requests"]) == 1
+
+
+def test_the_journal_tells_a_listener_of_each_call_and_builds_nothing_for_nobody() -> None:
+    journal = Journal(10, 100)
+    heard: list[tuple[str, dict[str, Any]]] = []
+    journal.add("default", *[None] * 15)
+    assert not journal.feed.heard
+    journal.feed.listeners.append(lambda topic, doc: heard.append((topic, doc)))
+    assert journal.feed.heard
+    journal.add("acme", *[None] * 15)
+    assert heard == [("request", {"id": 2, "tenant": "acme"})]
