@@ -94,7 +94,7 @@ class Exchange:
             self.answer_headers = message.get("headers", ())
         await self.server_send(message)
 
-    async def answer(self, status: int, headers: Any, body: bytes) -> None:
+    async def answer(self, status: int, headers: Any, body: bytes | memoryview) -> None:
         """A whole answer sent at once (its start, then its body), noted as ``send`` would note them."""
         self.status = status
         self.answer_headers = headers
