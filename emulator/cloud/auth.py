@@ -7,7 +7,7 @@ import functools
 from starlette.requests import Request
 
 from emulator.domain.reasons import Reason, Refusal
-from emulator.web import OWNER, Endpoint, guarded, header, secret_in
+from emulator.web import OWNER, Endpoint, bearer_in, guarded, header, secret_in
 
 MISSING = "An active access token must be used to query information about the current user."
 INVALID = "Invalid OAuth access token - Cannot parse access token"
@@ -15,7 +15,7 @@ INVALID = "Invalid OAuth access token - Cannot parse access token"
 
 def access_token(request: Request) -> str | None:
     """The token of ``Authorization: Bearer``, or of ``?access_token=`` as Meta's examples pass it."""
-    token = _bearer(header(request, b"authorization") or b"")
+    token = bearer_in(header(request, b"authorization") or b"")
     return token if token is not None else request.query_params.get("access_token") or None
 
 
@@ -40,17 +40,11 @@ def authorized(endpoint: Endpoint) -> Endpoint:
     return guarded(check_token, endpoint)
 
 
-def _bearer(raw: bytes) -> str | None:
-    scheme, _, value = raw.decode("latin-1").partition(" ")
-    token = value.strip()
-    return token if scheme.lower() == "bearer" and token else None
-
-
 @functools.lru_cache(maxsize=256)
 def _owner(raw: bytes, tokens: frozenset[str]) -> str | None:
     """Who an ``Authorization`` header's bearer token is (``access token …``) if it is one of ``tokens``, else None.
 
     Keyed by the token set too: another set (other settings) is never answered from this one's results.
     """
-    token = _bearer(raw)
+    token = bearer_in(raw)
     return None if token is None or not secret_in(token, tokens) else "access token " + token
