@@ -128,14 +128,17 @@ class ErrorBoundary:
         try:
             await self.app(scope, receive, send if exchange is not None else watched)
         except Exception as exc:
-            if exchange is not None:
-                started = exchange.status != 0
-            if not started:
-                await self._answer(scope, receive, send, exc)
-            elif self._handler(exc) is not None:  # as Starlette says it
-                raise RuntimeError("Caught handled exception, but response already started.") from exc
-            else:  # half an answer is out: only dropping the connection tells the client
-                raise
+            await self.recover(scope, receive, send, exc, exchange.status != 0 if exchange is not None else started)
+
+    async def recover(self, scope: Scope, receive: Receive, send: Send, exc: Exception, started: bool) -> None:
+        """What the boundary does with an exception from below (called while it is being handled): answer it in
+        the API's envelope, or, once the answer ``started``, raise again (the request log calls this itself)."""
+        if not started:
+            await self._answer(scope, receive, send, exc)
+        elif self._handler(exc) is not None:  # as Starlette says it
+            raise RuntimeError("Caught handled exception, but response already started.") from exc
+        else:  # half an answer is out: only dropping the connection tells the client
+            raise exc
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
         request = Request(scope, receive)
