@@ -29,10 +29,11 @@ from emulator.onprem import envelope as onprem
 from emulator.onprem.codes import TABLE as ONPREM_TABLE
 from emulator.tenancy import PREFIX, route_path
 from emulator.tenants import NAME_RULE
-from emulator.web import ERROR, GUARD, Endpoint
+from emulator.web import ERROR, GUARD, Endpoint, JSONResponse
 
 log = logging.getLogger("wa_emulator")
 Handler = Callable[[Request, Exception], Awaitable[Response]]
+ENDPOINT = "wa_emulator_endpoint"  # the attribute of an endpoint's app naming its check and endpoint
 
 
 def render(request: Request, refusal: Refusal) -> Response:
@@ -127,14 +128,17 @@ class ErrorBoundary:
         try:
             await self.app(scope, receive, send if exchange is not None else watched)
         except Exception as exc:
-            if exchange is not None:
-                started = exchange.status != 0
-            if not started:
-                await self._answer(scope, receive, send, exc)
-            elif self._handler(exc) is not None:  # as Starlette says it
-                raise RuntimeError("Caught handled exception, but response already started.") from exc
-            else:  # half an answer is out: only dropping the connection tells the client
-                raise
+            await self.recover(scope, receive, send, exc, exchange.status != 0 if exchange is not None else started)
+
+    async def recover(self, scope: Scope, receive: Receive, send: Send, exc: Exception, started: bool) -> None:
+        """What the boundary does with an exception from below (called while it is being handled): answer it in
+        the API's envelope, or, once the answer ``started``, raise again (the request log calls this itself)."""
+        if not started:
+            await self._answer(scope, receive, send, exc)
+        elif self._handler(exc) is not None:  # as Starlette says it
+            raise RuntimeError("Caught handled exception, but response already started.") from exc
+        else:  # half an answer is out: only dropping the connection tells the client
+            raise exc
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
         request = Request(scope, receive)
@@ -166,6 +170,7 @@ def endpoint(func: Endpoint) -> ASGIApp:
     wrapper (``ErrorBoundary`` has the same handlers: a second wrapper costs every request and adds nothing).
 
     A guarded endpoint's check and endpoint are called in turn here, rather than through the guard's wrapper.
+    Both are noted on the app too (``ENDPOINT``): ``KnownRoutes`` runs them itself, one coroutine fewer.
     """
     check, inner = getattr(func, GUARD, (None, func))
 
@@ -173,7 +178,16 @@ def endpoint(func: Endpoint) -> ASGIApp:
         request = Request(scope, receive, send)
         if check is not None:
             check(request)
-        response = await inner(request)
-        await response(scope, receive, send)
+        await sending(await inner(request), scope, receive, send)
 
+    setattr(app, ENDPOINT, (check, inner))
     return app
+
+
+def sending(response: Response, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+    """What sends an endpoint's answer: a JSON one to a journaled call straight to its exchange (``Exchange.answer``),
+    rather than two messages through the exchange's ``send`` in ``Response.__call__`` (three coroutines fewer)."""
+    exchange = exchange_of(send)
+    if exchange is not None and type(response) is JSONResponse and response.background is None:
+        return exchange.answer(response.status_code, response.raw_headers, response.body)
+    return response(scope, receive, send)

@@ -3,7 +3,8 @@
 The request log (``emulator/requestlog.py``) hands the app an ``Exchange``'s ``receive`` and ``send``,
 which note what goes by (bodies up to the journal's cap, sizes in full). Layers below that get them
 unchanged use the exchange directly rather than wrapping again: ``read_body`` takes a body read ahead
-whole without a ``receive`` coroutine, and ``ErrorBoundary`` asks whether the answer started. Each
+whole without a ``receive`` coroutine, ``errors.endpoint`` sends a plain response through ``answer``
+(no ``Response.__call__`` and no ``send`` per message), and ``ErrorBoundary`` asks whether the answer started. Each
 saves a coroutine per call; a layer that wraps ``receive`` or ``send`` itself just hides the exchange.
 """
 
@@ -92,6 +93,17 @@ class Exchange:
             self.status = message["status"]
             self.answer_headers = message.get("headers", ())
         await self.server_send(message)
+
+    async def answer(self, status: int, headers: Any, body: bytes | memoryview) -> None:
+        """A whole answer sent at once (its start, then its body), noted as ``send`` would note them."""
+        self.status = status
+        self.answer_headers = headers
+        await self.server_send({"type": "http.response.start", "status": status, "headers": headers})
+        self.answer_size += len(body)
+        room = self.cap - len(self.answer_body)
+        if room > 0 and body:
+            self.answer_body += body[:room]
+        await self.server_send({"type": "http.response.body", "body": body})
 
     def _asked(self, data: bytes) -> None:
         self.asked_size += len(data)

@@ -62,7 +62,9 @@ class Journal:
             self.dropped += 1
         # tuple.__new__ directly: Entry(...) runs NamedTuple's __new__, a Python function of 17 parameters
         self._entries.append(tuple.__new__(Entry, (self._last_id, *fields)))
-        self.feed.publish("request", {"id": self._last_id, "tenant": fields[0]})
+        feed = self.feed
+        if feed.heard:  # (nobody listens but a page or a long poll: no document per call otherwise)
+            feed.publish("request", {"id": self._last_id, "tenant": fields[0]})
 
     def clear(self, tenant: str) -> None:
         """Forget a tenant's entries (ids go on from where they were, so a poller's ``after`` stays valid)."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.cloud.routes import api_of as api_below_prefix
 from emulator.cloud.routes import graph_node
+from emulator.errors import ErrorBoundary
 from emulator.exchange import Exchange
 from emulator.tenancy import DEFAULT_TENANT, PREFIX
 from emulator.web import ERROR, OWNER
@@ -39,19 +40,45 @@ def api_of(path: str) -> str | None:
     return api_below_prefix(path)
 
 
+Route = tuple[str | None, str | None, str | None]  # (api, tenant named by a prefix, Graph node)
+
+
+def route_of(path: str) -> Route:
+    """What a path tells the journal: its API (None: not journaled), the tenant its prefix names, its Graph node."""
+    api = api_of(path)
+    if path.startswith(PREFIX):
+        return api, path[len(PREFIX) :].split("/", 1)[0], None
+    return api, None, graph_node(path) if api == "cloud" else None
+
+
 class RequestLog:
-    """Logs one line per request and journals every call to ``/v1`` and the Cloud API."""
+    """Logs one line per request and journals every call to ``/v1`` and the Cloud API.
+
+    What a path tells it (``route_of``) is remembered for at most ``LIMIT`` paths (ids are in paths):
+    a bot calls the same few over and over.
+    """
+
+    LIMIT = 1024
 
     def __init__(self, app: ASGIApp, emulator: Emulator) -> None:
         self.app = app
         self.emulator = emulator
+        # an error boundary right below: a journaled call runs what is below it and recovers as it would
+        self.boundary = app if type(app) is ErrorBoundary else None
+        self.routes: dict[str, Route] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        api = api_of(scope["path"])
+        path = scope["path"]
+        route = self.routes.get(path)
+        if route is None:
+            if len(self.routes) >= self.LIMIT:  # many ids seen: start over with the paths in use now
+                self.routes.clear()
+            route = self.routes[path] = route_of(path)
+        api = route[0]
         if api is None:
             seen = [500]  # the status answered: 500 if the app answers nothing at all
             try:
@@ -61,12 +88,18 @@ class RequestLog:
             return
         # the journaled call, here rather than in a method of its own: one coroutine fewer per call
         journal = self.emulator.journal
-        tenant, found = self._tenant_of(scope["path"], api)
+        tenant, found = self._tenant_of(route)
         at = (found or self.emulator.tenant()).clock.now()
         exchange = Exchange(receive, send, journal.body_bytes, _declared_length(scope["headers"]))
         await exchange.read_ahead()
         try:
-            await self.app(scope, exchange.receive, exchange.send)
+            if self.boundary is None:
+                await self.app(scope, exchange.receive, exchange.send)
+            else:  # the boundary's work done here: one coroutine fewer per call
+                try:
+                    await self.boundary.app(scope, exchange.receive, exchange.send)
+                except Exception as exc:
+                    await self.boundary.recover(scope, exchange.receive, exchange.send, exc, exchange.status != 0)
         finally:
             status = exchange.status or 500  # 500 if the app answers nothing at all
             journal.add(
@@ -89,14 +122,13 @@ class RequestLog:
             )
             _log_line(scope, status, started)
 
-    def _tenant_of(self, path: str, api: str) -> tuple[str, Tenant | None]:
+    def _tenant_of(self, route: Route) -> tuple[str, Tenant | None]:
         """The tenant a call addresses (its ``/t/{tenant}`` prefix, else the owner of the Cloud number in it),
         and the tenant itself if it exists."""
+        _, name, node = route
         tenants = self.emulator.tenants
-        if path.startswith(PREFIX):
-            name = path[len(PREFIX) :].split("/", 1)[0]
+        if name is not None:
             return name, tenants.get(name)
-        node = graph_node(path) if api == "cloud" else None
         owner = None if node is None else self.emulator.tenant_for_number(node)
         if owner is not None:
             return owner.name, owner

@@ -91,6 +91,14 @@ def header(request: Request, name: bytes) -> bytes | None:
     return None
 
 
+@functools.lru_cache(maxsize=256)
+def bearer_in(raw: bytes) -> str | None:
+    """The token of an ``Authorization: Bearer`` header's raw value, or None (remembered: a client sends the same)."""
+    scheme, _, value = raw.decode("latin-1").partition(" ")
+    token = value.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
 def secret_matches(given: str, expected: str) -> bool:
     """A constant-time comparison of a token from a request (any characters at all) with a configured one."""
     return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))

@@ -11,9 +11,13 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from emulator.domain.reasons import Reason, Refusal
-from emulator.errors import ErrorBoundary
+from emulator.errors import ErrorBoundary, endpoint
 from emulator.exchange import Exchange, exchange_of
-from emulator.web import read_body
+from emulator.journal import Query
+from emulator.requestlog import RequestLog
+from emulator.runtime import Emulator
+from emulator.settings import Settings
+from emulator.web import JSONResponse, read_body
 
 SCOPE: Scope = {"type": "http", "method": "POST", "path": "/v1/messages", "headers": [], "query_string": b""}
 
@@ -102,3 +106,46 @@ def test_the_boundary_asks_the_exchange_whether_the_answer_started() -> None:
 
     with pytest.raises(RuntimeError, match="response already started"):
         boundary_run(start_then_fail)
+
+
+def test_an_endpoint_sends_a_json_answer_through_the_exchange_as_send_would_note_it() -> None:
+    async def send_json(request: Request) -> Response:
+        return JSONResponse({"text": "x" * 200}, status_code=201)
+
+    receive, send, sent = server()
+    exchange = Exchange(receive, send, 100, 0)
+    asyncio.run(endpoint(send_json)(SCOPE, exchange.receive, exchange.send))
+    body = sent[1]["body"]
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+    assert (sent[0]["status"], exchange.status, exchange.answer_headers) == (201, 201, sent[0]["headers"])
+    assert (exchange.answer_body, exchange.answer_size) == (body[:100], len(body))
+
+
+def logged_run(app: Any, emulator: Emulator) -> list[Message]:
+    """``app`` below the error boundary below the request log (as the app is built), journaled in ``emulator``."""
+
+    async def refused(request: Request, exc: Exception) -> Response:
+        return Response(b"refused", status_code=400)
+
+    receive, send, sent = server(chunk(b"{}", more=False))
+    log = RequestLog(ErrorBoundary(app, {Refusal: refused}), emulator)
+    asyncio.run(log({**SCOPE, "headers": [(b"content-length", b"2")]}, receive, send))
+    return sent
+
+
+def test_the_request_log_recovers_as_the_boundary_below_it_would() -> None:
+    async def fail(scope: Scope, receive: Receive, send: Send) -> None:
+        raise Refusal(Reason.INVALID_PARAMETER)
+
+    async def start_then_fail(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise Refusal(Reason.INVALID_PARAMETER)
+
+    emulator = Emulator(Settings(seed=1))
+    sent = logged_run(fail, emulator)
+    entry = emulator.journal.select(Query())[-1]
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+    assert (entry.status, entry.response_body, entry.request_body) == (400, b"refused", b"{}")
+    with pytest.raises(RuntimeError, match="response already started"):
+        logged_run(start_then_fail, emulator)
+    assert emulator.journal.select(Query())[-1].status == 200

@@ -11,6 +11,8 @@ from starlette.testclient import TestClient
 
 from emulator.app import create_app
 from emulator.clock import EmulatorClock
+from emulator.journal import Journal
+from emulator.requestlog import RequestLog
 from emulator.settings import Settings
 from emulator.store import MemoryStore
 from tests.conftest import T0, assert_error, basic, bearer
@@ -210,3 +212,27 @@ def test_each_tenant_has_its_own_journal_and_reset_clears_only_its_own() -> None
         client.post("/t/shop/_emulator/reset")
         assert client.get("/t/shop/_emulator/requests").json()["requests"] == []
         assert len(client.get("/_emulator/requests").json()["requests"]) == 1
+
+
+def test_the_journal_tells_a_listener_of_each_call_and_builds_nothing_for_nobody() -> None:
+    journal = Journal(10, 100)
+    heard: list[tuple[str, dict[str, Any]]] = []
+    journal.add("default", *[None] * 15)
+    assert not journal.feed.heard
+    journal.feed.listeners.append(lambda topic, doc: heard.append((topic, doc)))
+    assert journal.feed.heard
+    journal.add("acme", *[None] * 15)
+    assert heard == [("request", {"id": 2, "tenant": "acme"})]
+
+
+def test_paths_past_the_remembered_limit_are_journaled_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(RequestLog, "LIMIT", 2)
+    with TestClient(create_app(Settings(seed=3))) as client:
+        calls = ["/v1/health", "/t/shop/v1/health", CLOUD.replace("106540352242922", "999"), "/v1/health", CLOUD]
+        for _ in range(2):  # learnt, then (some) remembered
+            for path in calls:
+                client.get(path, headers=CLOUD_TOKEN)
+        seen = [(r["api"], r["path"]) for r in journal(client, "?limit=10")]
+        shop = [(r["api"], r["path"]) for r in client.get("/t/shop/_emulator/requests").json()["requests"]]
+        unprefixed = [("onprem" if p.startswith("/v1") else "cloud", p) for p in calls if not p.startswith("/t/")]
+        assert (seen, shop) == (unprefixed * 2, [("onprem", "/t/shop/v1/health")] * 2)

@@ -163,3 +163,13 @@ def test_several_access_tokens_from_the_flag_and_the_environment() -> None:
     assert Settings.from_mapping({}, {"access_token": "c,d"}).access_tokens == {"c", "d"}
     with pytest.raises(SettingsError, match="--access-token"):
         Settings.from_mapping({}, {"access_token": "a,,b"})
+
+
+def test_a_remembered_route_still_checks_the_token_of_every_call(client: TestClient, token: str) -> None:
+    """The router remembers where /v1/health goes (app.KnownRoutes); the guard runs on each call all the same."""
+    for _ in range(2):
+        assert client.get("/v1/health", headers=bearer(token)).status_code == 200
+        assert_error(client.get("/v1/health"), 401, 1005)
+        assert_error(client.get("/v1/health", headers=bearer(token + "x")), 401, 1005)
+    client.post("/v1/users/logout", headers=bearer(token))
+    assert_error(client.get("/v1/health", headers=bearer(token)), 401, 1005)

@@ -21,6 +21,11 @@ class ChangeFeed:
         self.listeners: list[Listener] = []
         self.closed = False
 
+    @property
+    def heard(self) -> bool:
+        """Whether a change published now would reach anyone (a listener or a waiter): else it need not be built."""
+        return bool(self.listeners) or self._event is not None
+
     def publish(self, topic: str, doc: dict[str, Any]) -> None:
         """Tell listeners and wake every waiter."""
         if self.listeners:  # (none while no page is open: every send comes through here)

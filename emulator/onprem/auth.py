@@ -8,16 +8,13 @@ from starlette.requests import Request
 
 from emulator.domain.auth import ADMIN
 from emulator.domain.reasons import Reason, Refusal
-from emulator.web import OWNER, Endpoint, guarded, header, tenant_of
+from emulator.web import OWNER, Endpoint, bearer_in, guarded, header, tenant_of
 
 
 def bearer_token(request: Request) -> str | None:
     """The token of an ``Authorization: Bearer`` header, or None."""
     raw = header(request, b"authorization")
-    if raw is None:
-        return None
-    scheme, _, value = raw.decode("latin-1").partition(" ")
-    return value.strip() or None if scheme.lower() == "bearer" else None
+    return None if raw is None else bearer_in(raw)
 
 
 def basic_credentials(request: Request) -> tuple[str, str]:
