@@ -64,7 +64,7 @@ class SchemaSet:
 
     def is_valid(self, name: str, instance: Any) -> bool:
         """True when ``instance`` matches the schema (fast path only)."""
-        return bool((self._fast.get(name) or self._compile(name)).is_valid(instance))
+        return (self._fast.get(name) or self._compile(name)).is_valid(instance)
 
     def _compile(self, name: str) -> jsonschema_rs.Validator:
         validator = self._fast[name] = jsonschema_rs.validator_for(self.schemas[name], registry=self._registry)

@@ -13,6 +13,7 @@ from starlette.requests import Request
 
 from emulator.cloud.envelope import unknown_node
 from emulator.domain.tenant import Tenant
+from emulator.tenancy import tenant_in
 from emulator.web import is_prefixed, tenant_of
 
 if TYPE_CHECKING:
@@ -25,12 +26,14 @@ def phone_number(request: Request) -> Tenant:
     Under ``/t/{tenant}`` it must be that tenant's; unprefixed, every tenant's number is its own node.
     """
     number = request.path_params["node"]
-    if is_prefixed(request):
-        tenant: Tenant | None = tenant_of(request)
-        if tenant is not None and number != tenant.settings.phone_number_id:
-            tenant = None
+    emulator: Emulator = request.app.state.emulator
+    name = tenant_in(request.scope)  # (is_prefixed and tenant_of in one: this runs for every send)
+    if name is None:
+        tenant: Tenant | None = emulator.tenant_for_number(number)
     else:
-        tenant = request.app.state.emulator.tenant_for_number(number)
+        tenant = emulator.tenant(name)
+        if number != tenant.settings.phone_number_id:
+            tenant = None
     if tenant is None:
         raise unknown_node(request.method, number)
     return tenant
