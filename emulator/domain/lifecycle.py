@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from emulator.domain.billing import BillingService
-from emulator.domain.messages import MessagesService, undownloadable_link
+from emulator.domain.messages import MAY_NAME_MEDIA, MessagesService, undownloadable_link
 from emulator.domain.outbox import Outbox, StatusesReached
 from emulator.domain.reasons import Failure, Reason
 from emulator.domain.scheduler import Scheduler
@@ -58,7 +58,8 @@ class StatusLifecycle:
         are asked about that instant, and the statuses reached now are at it.
         """
         now = record["created_at"]
-        broken = undownloadable_link(record["payload"])
+        # most sends are text: no call to learn that they name no media
+        broken = undownloadable_link(record["payload"]) if record["type"] in MAY_NAME_MEDIA else None
         if user["status"] != "valid":
             failure = Failure(Reason.USER_NOT_VALID, f"{record['to']} is not a WhatsApp user")
         elif broken is not None:

@@ -49,18 +49,14 @@ def check_message(body: dict[str, Any]) -> None:
         rule(interactive)
 
 
-def _list_rows_fit(interactive: dict[str, Any]) -> None:
-    """At most 10 rows across all sections of a list (too_many_rows)."""
-    count = sum(len(section["rows"]) for section in interactive["action"]["sections"])
-    if count > MAX_ROWS:
-        details = _TOO_MANY_ROWS.format(limit=MAX_ROWS, count=count)
-        raise Refusal(Reason.TOO_MANY_ROWS, f"$.interactive.action.sections: {details}")
-
-
-def _list_rows_unique(interactive: dict[str, Any]) -> None:
-    """Row ids are unique within the message; titles may repeat."""
+def _list_rows(interactive: dict[str, Any]) -> None:
+    """At most 10 rows across all sections of a list (too_many_rows); row ids are unique within the
+    message, titles may repeat (invalid_parameter). One pass over the rows answers both."""
     sections = interactive["action"]["sections"]
     ids = [row["id"] for section in sections for row in section["rows"]]
+    if len(ids) > MAX_ROWS:
+        details = _TOO_MANY_ROWS.format(limit=MAX_ROWS, count=len(ids))
+        raise Refusal(Reason.TOO_MANY_ROWS, f"$.interactive.action.sections: {details}")
     if len(set(ids)) == len(ids):
         return  # the usual case, checked without building a JSON path per row
     rows = _items(sections, "$.interactive.action.sections", "rows")
@@ -70,7 +66,12 @@ def _list_rows_unique(interactive: dict[str, Any]) -> None:
 def _reply_buttons_unique(interactive: dict[str, Any]) -> None:
     """Reply-button ids, and reply-button titles, are each unique within the message (invalid_parameter)."""
     buttons = interactive["action"]["buttons"]
-    if _distinct([button["reply"] for button in buttons]):
+    ids, titles = set(), set()
+    for button in buttons:  # (a loop in line, not a list and a call: every reply-buttons send)
+        reply = button["reply"]
+        ids.add(reply["id"])
+        titles.add(reply["title"])
+    if len(ids) == len(titles) == len(buttons):
         return  # the usual case, checked without building a JSON path per button
     replies = [(f"$.interactive.action.buttons[{i}].reply", button["reply"]) for i, button in enumerate(buttons)]
     _unique("button id", ((f"{path}.id", reply["id"]) for path, reply in replies))
@@ -97,15 +98,6 @@ def _items(sections: list[dict[str, Any]], path: str, key: str) -> Iterator[tupl
     for i, section in enumerate(sections):
         for j, item in enumerate(section[key]):
             yield f"{path}[{i}].{key}[{j}]", item
-
-
-def _distinct(items: list[dict[str, Any]]) -> bool:
-    """Whether no two items have the same id, and no two the same title."""
-    ids, titles = set(), set()
-    for item in items:
-        ids.add(item["id"])
-        titles.add(item["title"])
-    return len(ids) == len(titles) == len(items)
 
 
 def _unique(what: str, values: Iterable[tuple[str, str]]) -> None:
@@ -140,7 +132,7 @@ def _is_symbol(char: str) -> bool:
 
 
 _INTERACTIVE_RULES: dict[str, tuple[Rule, ...]] = {
-    "list": (_list_rows_fit, _list_rows_unique),
+    "list": (_list_rows,),
     "button": (_reply_buttons_unique,),
     "product_list": (_products_fit,),
     "flow": (_flow_cta_plain,),

@@ -21,7 +21,7 @@ KIND = "messages"
 INBOUND = "inbound"
 MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
 # The types whose body can name a media: no other send is walked for one (most sends are text)
-_MAY_NAME_MEDIA = frozenset((*MEDIA_TYPES, "interactive", "template"))
+MAY_NAME_MEDIA = frozenset((*MEDIA_TYPES, "interactive", "template"))
 _HYDRATED = frozenset(("template", "hsm"))
 Chunk = list[Doc]  # an alias: inside the class ``list`` names the method
 # Links are never fetched (CI has no internet); one to a host of the reserved .invalid domain (RFC 6761,
@@ -86,8 +86,8 @@ class MessagesService:
         user = self._recipient(given, channel)
         wa_id = user["wa_id"]
         hydrated = self._hydrate(body, message_type, channel) if message_type in _HYDRATED else None
-        if message_type in _MAY_NAME_MEDIA:
-            self._check_media(body)
+        if message_type in MAY_NAME_MEDIA and (named := media_objects(body)):
+            self._check_media(named)  # (most interactive sends have no media header: no call)
         if self._before_record is not None:
             self._before_record(wa_id, message_type, channel)
         record: Doc = {
@@ -229,9 +229,10 @@ class MessagesService:
             return self._templates.hydrate_hsm(body["hsm"])
         return None
 
-    def _check_media(self, body: dict[str, Any]) -> None:
-        """Each uploaded media a send names exists and is of the kind its place takes (any file is a document)."""
-        for path, kind, given in media_objects(body):
+    def _check_media(self, named: Iterable[tuple[str, str, dict[str, Any]]]) -> None:
+        """Each uploaded media a send names (``media_objects``) exists and is of the kind its place takes
+        (any file is a document)."""
+        for path, kind, given in named:
             if "id" not in given:
                 continue
             media = self._media.find(given["id"])
@@ -272,9 +273,10 @@ def _template_media(template: dict[str, Any]) -> Iterator[tuple[str, str, dict[s
 
 
 def undownloadable_link(body: dict[str, Any]) -> tuple[str, str] | None:
-    """The first media link of a send that cannot be downloaded (a host in .invalid), with its path; or None."""
-    if body.get("type", "text") not in _MAY_NAME_MEDIA:
-        return None  # asked of every send: most name no media
+    """The first media link of a send that cannot be downloaded (a host in .invalid), with its path; or None.
+
+    Only a send of a type in ``MAY_NAME_MEDIA`` can have one: the lifecycle asks no other.
+    """
     for path, _, given in media_objects(body):
         found = _HOST.search(str(given.get("link") or ""))
         if found and found.group(1).lower().rstrip(".").rsplit(".", 1)[-1] == UNREACHABLE_DOMAIN:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 
 class Lanes:
@@ -40,26 +40,35 @@ class Lanes:
         if hold:
             self._held.setdefault(recipient, []).append(delivery_id)
             return
-        self._put(recipient, delivery_id, wait)
+        self._put(recipient, (delivery_id,), wait)
         if self._held:  # (seldom: a fault rule reordered one)
-            for held in self._held.pop(recipient, []):
-                self._put(recipient, held, None)
+            self._put(recipient, self._held.pop(recipient, ()), None)
+
+    def extend(self, recipient: str, delivery_ids: Sequence[str]) -> None:
+        """``add`` each of ``delivery_ids`` in order (ready, none held): one lane look-up for a send's statuses."""
+        if self._held:  # (seldom) a held delivery goes right after the first one added
+            for delivery_id in delivery_ids:
+                self.add(recipient, delivery_id)
+        else:
+            self._put(recipient, delivery_ids, None)
 
     def release_held(self) -> int:
         """Put every held delivery in its lane; how many there were."""
         held, self._held = self._held, {}
         for recipient, ids in held.items():
-            for delivery_id in ids:
-                self._put(recipient, delivery_id, None)
+            self._put(recipient, ids, None)
         return sum(len(ids) for ids in held.values())
 
-    def _put(self, recipient: str, delivery_id: str, wait: tuple[float, float] | None) -> None:
-        self.size += 1
+    def _put(self, recipient: str, delivery_ids: Sequence[str], wait: tuple[float, float] | None) -> None:
+        """Append ``delivery_ids`` to the recipient's lane; a new lane's head is ready, or waits until ``wait``."""
+        if not delivery_ids:
+            return
+        self.size += len(delivery_ids)
         lane = self._lanes.get(recipient)
         if lane is not None:
-            lane.append(delivery_id)
+            lane.extend(delivery_ids)
             return
-        self._lanes[recipient] = deque((delivery_id,))
+        self._lanes[recipient] = deque(delivery_ids)
         if wait is None:
             self._ready.append(recipient)
         else:

@@ -168,26 +168,29 @@ class DeliveryQueue:
                 self._add(recipient, None, {"source": [message_id, status], "format": format})
             return
         now = self._clock.now() if at is None else at
-        lanes, tenant, store = self._lanes, self._tenant, self._store
+        tenant, store = self._tenant, self._store
         # The rows differ only in id and status: their JSON is the encoding of what they share (one
         # orjson call, not a dict, an encoding and a copy per row), with those two spliced in.
         shared = orjson.dumps({"recipient": recipient, "created_at": now, "source": [message_id]})[1:-2]
         encoded_format = None if self.on_change else _FORMATS.get(format)
-        for status in statuses:
-            self._number += 1
-            key = str(self._number)
+        keys = []  # queued together once stored (a subscriber hears of each after it is queued)
+        first, self._number = self._number + 1, self._number + len(statuses)
+        for number, status in enumerate(statuses, first):
+            key = str(number)
             encoded_status = _STATUSES.get(status)
             if encoded_status is not None and encoded_format is not None:
-                row = b'{"id":"%d",%b,%b],"format":%b}' % (self._number, shared, encoded_status, encoded_format)
+                row = b'{"id":"%d",%b,%b],"format":%b}' % (number, shared, encoded_status, encoded_format)
                 store.put_encoded(tenant, KIND, key, row)
-                lanes.add(recipient, key)
+                keys.append(key)
             else:  # a subscriber is given the document; any other status or format is encoded as usual
                 doc = {"id": key, "recipient": recipient, "created_at": now, "source": [message_id, status]}
                 doc["format"] = format
                 store.put(tenant, KIND, key, doc)
-                lanes.add(recipient, key)
+                self._lanes.extend(recipient, (*keys, key))
+                keys.clear()
                 if self.on_change:
                     self._notify(doc)
+        self._lanes.extend(recipient, keys)
         self.stored += len(statuses)
         if self.stored > self.max_deliveries:
             self._trim()
