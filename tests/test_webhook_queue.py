@@ -478,3 +478,20 @@ async def test_status_rows_are_stored_alike_with_or_without_a_subscriber(rig_fac
         ("source", ['wamid.H"\\é', "sent"]),
         ("format", fmt),
     ]
+
+
+@pytest.mark.anyio
+async def test_unsettled_names_numbered_ids_by_value_and_ids_kept_from_a_given_one_after_them(
+    rig_factory: Any,
+) -> None:
+    store = MemoryStore()
+    first = await rig_factory(always(500), store=store, backoff_delay_ms=60_000)
+    first.queue.enqueue(text("given"), recipient="B", delivery_id="order-7")  # a caller's own id
+    for n in range(12):
+        first.queue.enqueue(text(f"m{n}"), recipient="A")
+    await first.queue.stop()
+    # a new queue over the same store (a restart): the given id is kept, and no id of this run is a given one
+    rig = await rig_factory(always(500), store=store, backoff_delay_ms=60_000)
+    await rig.queue.drain(timeout=5)
+    names = [item["id"] for item in rig.queue.unsettled()]
+    assert names == [str(n) for n in range(1, 13)] + ["order-7"]  # by value: 2 before 10, text after numbers

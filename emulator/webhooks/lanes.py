@@ -162,11 +162,10 @@ class Lanes:
         return sum(len(ids) for ids in self._held.values())
 
     def ids(self) -> Iterator[str]:
-        """Every pending delivery's id: those in the lanes, then those held back."""
-        for lane in self._lanes.values():
-            yield from lane
-        for ids in self._held.values():
-            yield from ids
+        """Every pending delivery's id: those in the lanes, then those held back (chained in C: 100 k are walked)."""
+        return itertools.chain(
+            itertools.chain.from_iterable(self._lanes.values()), itertools.chain.from_iterable(self._held.values())
+        )
 
     @property
     def ready(self) -> int:
