@@ -2,7 +2,8 @@
 
 Prints each run as it finishes, then every target of issue 11 with met / NOT met, and writes all
 figures to bench/results.json (the previous file is kept as results.prev.json and compared with).
-``--long`` makes the flat-tail run 60 s (default 20 s); ``--quick`` runs only the per-send matrix.
+``--long`` makes the flat-tail run 60 s (default 20 s); ``--quick`` runs only the per-send matrix;
+``--instructions`` only counts the instructions of a send with valgrind (``instructions.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import instructions
 import load
 import matrix
 import procs
@@ -52,8 +54,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="runs of each send case; the best counts")
     parser.add_argument("--long", action="store_true", help="a 60 s flat-tail run (default 20 s)")
     parser.add_argument("--quick", action="store_true", help="only the per-send matrix")
+    parser.add_argument("--instructions", action="store_true", help="only instructions per send (valgrind)")
+    parser.add_argument("--calls", type=int, default=1000, help="sends counted per case with --instructions")
     parser.add_argument("--output", type=Path, default=BENCH_DIR / "results.json")
     args = parser.parse_args()
+    if args.instructions:
+        return _instructions(args.calls)
 
     print(_header(args))
     # Bytecode, as an installed package has it (PYTHONDONTWRITEBYTECODE would make every start compile it).
@@ -84,6 +90,20 @@ def main() -> int:
     results["targets"] = targets.evaluate(results)
     print("\n" + targets.table(results["targets"]))
     _compare(args.output, results)
+    return 0
+
+
+def _instructions(calls: int) -> int:
+    """Instructions per send in-process, each case against the echo of its body (bench/instructions.json)."""
+    if not instructions.available():
+        print("valgrind is not on the PATH (apt-get install valgrind)", file=sys.stderr)
+        return 2
+    print(f"instructions per send, in-process (valgrind callgrind; {calls} sends a case after 200 warm-up)")
+    print(f"{'body':<8} {'api':<7} {'instructions':>13} {'x echo':>7}")
+    rows = instructions.run(
+        calls, lambda r: print(f"{r['body']:<8} {r['api']:<7} {r['instructions']:>13,.0f} {r['x_echo']:>7.2f}")
+    )
+    load.write_json(BENCH_DIR / "instructions.json", {"calls": calls, "rows": rows})
     return 0
 
 
