@@ -14,9 +14,9 @@ from starlette.testclient import TestClient
 from emulator.app import create_app
 from emulator.clock import EmulatorClock
 from emulator.settings import Settings
-from emulator.store import MemoryStore, Store
+from emulator.store import MemoryStore, SqliteStore, Store
 from tests.cloud_clients import sign
-from tests.conftest import basic, bearer
+from tests.conftest import T0, basic, bearer
 from tests.webhook_schemas import assert_valid_webhook
 
 HOOK = "http://bot.test/webhook"
@@ -109,6 +109,15 @@ def emulator_with_receiver(
             client.patch("/v1/settings/application", json={"webhooks": {"url": webhook_url}})
         yield client, receiver
     assert receiver.invalid == [], "\n".join(receiver.invalid)
+
+
+@contextmanager
+def emulator_on_sqlite(path: str, *, webhook_url: str = HOOK) -> Iterator[tuple[TestClient, Receiver]]:
+    """``emulator_with_receiver`` over the SQLite file ``path``, at ``T0``: a second one is a restart of the first."""
+    settings = Settings(seed=7, store=f"sqlite:{path}")
+    clock = EmulatorClock(base=lambda: T0)
+    with emulator_with_receiver(settings, store=SqliteStore(path), clock=clock, webhook_url=webhook_url) as pair:
+        yield pair
 
 
 def reset(client: TestClient, receiver: Receiver) -> None:

@@ -8,10 +8,10 @@ from starlette.testclient import TestClient
 
 from emulator.clock import EmulatorClock
 from emulator.settings import Settings
-from emulator.store import MemoryStore, SqliteStore
+from emulator.store import MemoryStore
 from emulator.webhooks.queue import GONE, UNSETTLED_SHOWN
-from tests.conftest import T0, assert_error
-from tests.receiver import HOOK, drain, emulator_with_receiver
+from tests.conftest import assert_error
+from tests.receiver import HOOK, drain, emulator_on_sqlite, emulator_with_receiver
 
 USER = "15550001111"
 
@@ -94,16 +94,11 @@ def test_a_strict_drain_names_the_first_pending_deliveries_and_counts_them_all(c
 
 def test_queued_statuses_survive_a_restart_with_the_sqlite_store(tmp_path: Path) -> None:
     path = str(tmp_path / "e.sqlite")
-    settings = Settings(seed=7, store=f"sqlite:{path}")
-    with emulator_with_receiver(
-        settings, store=SqliteStore(path), clock=EmulatorClock(base=lambda: T0), webhook_url=""
-    ) as (client, _):
+    with emulator_on_sqlite(path, webhook_url="") as (client, _):
         open_window(client)
         message_id = send(client, "kept")
         drain(client, lenient=True)
-    with emulator_with_receiver(
-        settings, store=SqliteStore(path), clock=EmulatorClock(base=lambda: T0), webhook_url=HOOK
-    ) as (client, receiver):
+    with emulator_on_sqlite(path) as (client, receiver):
         drain(client)
         assert [s["status"] for s in receiver.statuses(message_id)] == ["delivered", "read"]
         health = client.get("/_emulator/health").json()["webhooks"]

@@ -8,9 +8,8 @@ from starlette.testclient import TestClient
 
 from emulator.clock import EmulatorClock
 from emulator.settings import Settings
-from emulator.store import SqliteStore
-from tests.conftest import T0, assert_error
-from tests.receiver import HOOK, drain, emulator_with_receiver
+from tests.conftest import assert_error
+from tests.receiver import HOOK, drain, emulator_on_sqlite, emulator_with_receiver
 
 USER = "15550001111"
 HI = {"type": "text", "text": {"body": "hi"}}
@@ -129,15 +128,10 @@ def test_reset_empties_the_delivery_log(clock: EmulatorClock) -> None:
 
 def test_pending_deliveries_survive_a_restart_with_the_sqlite_store(tmp_path: Path) -> None:
     path = str(tmp_path / "e.sqlite")
-    settings = Settings(seed=7, store=f"sqlite:{path}")
-    with emulator_with_receiver(
-        settings, store=SqliteStore(path), clock=EmulatorClock(base=lambda: T0), webhook_url=""
-    ) as (client, _):
+    with emulator_on_sqlite(path, webhook_url="") as (client, _):
         say(client, "kept")
         drain(client, lenient=True)
-    with emulator_with_receiver(
-        settings, store=SqliteStore(path), clock=EmulatorClock(base=lambda: T0), webhook_url=HOOK
-    ) as (client, receiver):
+    with emulator_on_sqlite(path) as (client, receiver):
         drain(client)
         assert [m["text"]["body"] for m in receiver.messages()] == ["kept"]
 
