@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from starlette._utils import get_route_path
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
 from starlette.routing import Match, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -23,7 +22,7 @@ from emulator.clock import EmulatorClock
 from emulator.cloud.routes import routes as cloud_routes
 from emulator.control.routes import routes as control_routes
 from emulator.domain.reasons import Refusal
-from emulator.errors import ENDPOINT, ErrorBoundary, endpoint, on_http_error, on_refusal, sending
+from emulator.errors import ErrorBoundary, endpoint, on_http_error, on_refusal
 from emulator.faults.middleware import FaultInjector
 from emulator.faults.rules import FaultBook
 from emulator.onprem.routes import routes as onprem_routes
@@ -33,7 +32,6 @@ from emulator.settings import Settings
 from emulator.store import Store
 from emulator.tenancy import PREFIX, TenantPrefix
 from emulator.ui.routes import routes as ui_routes
-from emulator.web import Check, Endpoint
 
 
 class EmulatorApp(Starlette):
@@ -70,10 +68,6 @@ class EmulatorApp(Starlette):
             await self.middleware_stack(scope, receive, send)
 
 
-# a route, its path parameters, and its endpoint's check and endpoint if errors.endpoint made its app
-Known = tuple[Route, dict[str, Any], tuple[Check | None, Endpoint] | None]
-
-
 class KnownRoutes:
     """The router, remembering which route a method and path went to: each send would otherwise try its
     route's pattern and those before it again (~2 µs). Starlette's router takes the first route that matches
@@ -84,7 +78,7 @@ class KnownRoutes:
 
     def __init__(self, router: Router) -> None:
         self.router = router
-        self.known: dict[tuple[str, str], Known] = {}
+        self.known: dict[tuple[str, str], tuple[Route, dict[str, Any]]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or "path_params" in scope:  # (a Mount's own router would set them)
@@ -97,29 +91,21 @@ class KnownRoutes:
             if found is None:
                 await self.router(scope, receive, send)
                 return
-        route, params, runs = found
+        route, params = found
         # what Router.app and then Route.handle do with the route it found (a full match: its method is allowed)
         scope.setdefault("router", self.router)
         scope["route"] = route
         scope["endpoint"] = route.endpoint
         scope["path_params"] = dict(params)
-        if runs is None:
-            await route.app(scope, receive, send)
-            return
-        # the app errors.endpoint made, run here: one coroutine fewer per call
-        check, inner = runs
-        request = Request(scope, receive, send)
-        if check is not None:
-            check(request)
-        await sending(await inner(request), scope, receive, send)
+        await route.app(scope, receive, send)
 
-    def _learn(self, scope: Scope, key: tuple[str, str]) -> Known | None:
+    def _learn(self, scope: Scope, key: tuple[str, str]) -> tuple[Route, dict[str, Any]] | None:
         for route in self.router.routes:
             match, child = route.matches(scope)
             if match is Match.FULL:
                 if not isinstance(route, Route):  # a Mount: its own router goes on from there
                     return None
-                found = route, dict(child["path_params"]), getattr(route.app, ENDPOINT, None)
+                found = route, dict(child["path_params"])
                 if len(self.known) >= self.LIMIT:  # many ids seen: start over with the paths in use now
                     self.known.clear()
                 self.known[key] = found
