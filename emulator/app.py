@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import httpx
     from starlette.types import ASGIApp
 
+from emulator.bounded import keep
 from emulator.clock import EmulatorClock
 from emulator.cloud.routes import routes as cloud_routes
 from emulator.control.routes import routes as control_routes
@@ -105,11 +106,7 @@ class KnownRoutes:
             if match is Match.FULL:
                 if not isinstance(route, Route):  # a Mount: its own router goes on from there
                     return None
-                found = route, dict(child["path_params"])
-                if len(self.known) >= self.LIMIT:  # many ids seen: start over with the paths in use now
-                    self.known.clear()
-                self.known[key] = found
-                return found
+                return keep(self.known, key, (route, dict(child["path_params"])), self.LIMIT)
         return None
 
 

@@ -15,6 +15,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from emulator.bounded import keep
 from emulator.cloud.routes import api_of as api_below_prefix
 from emulator.cloud.routes import graph_node
 from emulator.errors import ErrorBoundary
@@ -75,9 +76,7 @@ class RequestLog:
         path = scope["path"]
         route = self.routes.get(path)
         if route is None:
-            if len(self.routes) >= self.LIMIT:  # many ids seen: start over with the paths in use now
-                self.routes.clear()
-            route = self.routes[path] = route_of(path)
+            route = keep(self.routes, path, route_of(path), self.LIMIT)
         api = route[0]
         if api is None:
             seen = [500]  # the status answered: 500 if the app answers nothing at all

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from emulator.bounded import keep
 from emulator.ids import IdFactory
 from emulator.store import Doc, Store
 
@@ -78,10 +79,7 @@ class BillingService:
         if key in self._known:
             conversation = self._known[key]
         else:
-            conversation = self._store.get(self._tenant, KIND, key)
-            if len(self._known) >= KNOWN:
-                self._known.clear()
-            self._known[key] = conversation
+            conversation = keep(self._known, key, self._store.get(self._tenant, KIND, key), KNOWN)
         return conversation if conversation is not None and conversation["expires_at"] > now else None
 
     def _start(self, key: str, category: str, length_s: int, now: float) -> Doc:

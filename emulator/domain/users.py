@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from emulator.bounded import keep
 from emulator.domain.reasons import Reason, Refusal
 from emulator.ids import IdFactory
 from emulator.store import Doc, Page, Store, pages
@@ -158,6 +159,4 @@ class UsersService:
         self._remember(user)
 
     def _remember(self, user: Doc) -> None:
-        if len(self._known) >= KNOWN:
-            self._known.clear()
-        self._known[user["wa_id"]] = user
+        keep(self._known, user["wa_id"], user, KNOWN)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from emulator.bounded import keep
 from emulator.store import Doc, Store
 
 KIND = "windows"
@@ -96,8 +97,4 @@ class WindowService:
         """The user's window as stored (kept decoded: see ``_known``), or None if they never wrote."""
         if wa_id in self._known:
             return self._known[wa_id]
-        doc = self._store.get(self._tenant, KIND, wa_id)
-        if len(self._known) >= KNOWN:
-            self._known.clear()
-        self._known[wa_id] = doc
-        return doc
+        return keep(self._known, wa_id, self._store.get(self._tenant, KIND, wa_id), KNOWN)

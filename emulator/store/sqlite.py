@@ -17,6 +17,7 @@ from pathlib import Path
 
 import orjson
 
+from emulator.bounded import keep
 from emulator.store.base import Doc, compact
 
 BATCH = 1000  # buffered writes that make the store commit at once
@@ -200,10 +201,7 @@ class SqliteStore:
         self._cache.update(dirty)
 
     def _remember(self, key: Key, text: bytes | str) -> bytes | str:
-        if len(self._cache) >= CACHE:
-            self._cache.clear()
-        self._cache[key] = text
-        return text
+        return keep(self._cache, key, text, CACHE)
 
 
 def _loads(text: str | bytes) -> Doc:
