@@ -21,17 +21,12 @@ def access_token(request: Request) -> str | None:
 
 def check_token(request: Request) -> None:
     """Refuse (190) a missing or unknown token."""
-    tokens = request.app.state.emulator.settings.access_tokens
-    raw = header(request, b"authorization")
-    # A header seen before with a known token is answered from memory: a bot sends the same one every time.
-    owner = None if raw is None else _owner(raw, tokens)
-    if owner is None:  # no header, another scheme, an unknown token: the full check
-        token = access_token(request)
-        if token is None:
-            raise Refusal(Reason.ACCESS_DENIED, MISSING)
-        if not secret_in(token, tokens):
-            raise Refusal(Reason.ACCESS_DENIED, INVALID)
-        owner = "access token " + token
+    token = access_token(request)
+    if token is None:
+        raise Refusal(Reason.ACCESS_DENIED, MISSING)
+    owner = _owner(token, request.app.state.emulator.settings.access_tokens)
+    if owner is None:
+        raise Refusal(Reason.ACCESS_DENIED, INVALID)
     request.scope[OWNER] = owner
 
 
@@ -41,10 +36,10 @@ def authorized(endpoint: Endpoint) -> Endpoint:
 
 
 @functools.lru_cache(maxsize=256)
-def _owner(raw: bytes, tokens: frozenset[str]) -> str | None:
-    """Who an ``Authorization`` header's bearer token is (``access token …``) if it is one of ``tokens``, else None.
+def _owner(token: str, tokens: frozenset[str]) -> str | None:
+    """Who ``token`` is (``access token …``) if it is one of ``tokens``, else None.
 
-    Keyed by the token set too: another set (other settings) is never answered from this one's results.
+    Remembered (a bot sends the same token every time), keyed by the token set too: another set (other
+    settings) is never answered from this one's results.
     """
-    token = bearer_in(raw)
-    return None if token is None or not secret_in(token, tokens) else "access token " + token
+    return "access token " + token if secret_in(token, tokens) else None
