@@ -80,7 +80,7 @@ KIND = "deliveries"
 REORDER_HOLD_S = 5.0  # real seconds a reordered delivery waits for a next one before it goes anyway
 GONE = "not sent: its message is no longer kept (--max-messages)"
 UNSETTLED_SHOWN = 100  # pending deliveries a strict drain names (it counts them all)
-# The JSON of the statuses and formats a status row is spliced from (``enqueue_statuses``)
+# The JSON of the usual statuses and formats a status row is spliced from (``enqueue_statuses``)
 _STATUSES = {status: orjson.dumps(status) for status in ("sent", "delivered", "read", "failed")}
 _FORMATS = {fmt: orjson.dumps(fmt) for fmt in ("cloud", "onprem")}
 
@@ -160,36 +160,28 @@ class DeliveryQueue:
 
         ``at``: when the statuses were reached, the deliveries' ``created_at`` (now if None).
 
-        Every send comes here, so the common case (no fault rule armed, no ids of a caller's own) is
-        done in line: what ``_add`` would do, without what does not apply.
+        Every send comes here, so the common case (no fault rule armed, no ids of a caller's own, nobody
+        listening) is done in line: what ``_add`` would do, without what does not apply.
         """
-        if self._explicit or (self._faults is not None and self._faults.armed):
-            for status in statuses:
-                self._add(recipient, None, {"source": [message_id, status], "format": format})
-            return
         now = self._clock.now() if at is None else at
+        if self._explicit or self.on_change or (self._faults is not None and self._faults.armed):
+            for status in statuses:  # the general way: ids of a caller's own, a subscriber, fault rules
+                self._add(recipient, None, {"created_at": now, "source": [message_id, status], "format": format})
+            return
         tenant, store = self._tenant, self._store
         # The rows differ only in id and status: their JSON is the encoding of what they share (one
         # orjson call, not a dict, an encoding and a copy per row), with those two spliced in.
         shared = orjson.dumps({"recipient": recipient, "created_at": now, "source": [message_id]})[1:-2]
-        encoded_format = None if self.on_change else _FORMATS.get(format)
-        keys = []  # queued together once stored (a subscriber hears of each after it is queued)
+        encoded_format = _FORMATS.get(format) or orjson.dumps(format)
+        keys = []
         first, self._number = self._number + 1, self._number + len(statuses)
         for number, status in enumerate(statuses, first):
             key = str(number)
-            encoded_status = _STATUSES.get(status)
-            if encoded_status is not None and encoded_format is not None:
-                row = b'{"id":"%d",%b,%b],"format":%b}' % (number, shared, encoded_status, encoded_format)
-                store.put_encoded(tenant, KIND, key, row)
-                keys.append(key)
-            else:  # a subscriber is given the document; any other status or format is encoded as usual
-                doc = {"id": key, "recipient": recipient, "created_at": now, "source": [message_id, status]}
-                doc["format"] = format
-                store.put(tenant, KIND, key, doc)
-                self._lanes.extend(recipient, (*keys, key))
-                keys.clear()
-                if self.on_change:
-                    self._notify(doc)
+            encoded_status = _STATUSES.get(status) or orjson.dumps(status)
+            store.put_encoded(
+                tenant, KIND, key, b'{"id":"%d",%b,%b],"format":%b}' % (number, shared, encoded_status, encoded_format)
+            )
+            keys.append(key)
         self._lanes.extend(recipient, keys)
         self.stored += len(statuses)
         if self.stored > self.max_deliveries:
