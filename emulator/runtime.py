@@ -159,7 +159,7 @@ class Emulator:
         A send emits one ``StatusesReached`` (its record's change too): it is tested first.
         """
         if type(event) is StatusesReached:
-            tenant.feed.publish("message", event.record)  # what ``Tenant.publish`` does with it
+            tenant.publish(event)  # the record's change: the feed first
             found = self._wanted.get((tenant.name, event.statuses))
             fmt, wanted = found if found is not None else self._statuses_wanted(tenant, event.statuses)
             if wanted:  # their content is built when sent

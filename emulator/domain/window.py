@@ -72,7 +72,7 @@ class WindowService:
 
         ``now < min(last, now) + 24 h`` (``expires_at``) is ``now < last + 24 h``: one clock read at most.
         """
-        doc = self._known[wa_id] if wa_id in self._known else self._doc(wa_id)
+        doc = self._doc(wa_id)
         if doc is None:
             return False
         return (self._now() if now is None else now) < float(doc["last_inbound_at"]) + WINDOW_S
