@@ -121,7 +121,7 @@ def serve(settings: Settings) -> int:
 
     from emulator.app import create_app
     from emulator.logs import configure
-    from emulator.serving import EmulatorServer
+    from emulator.serving import EmulatorServer, http_protocol
 
     configure(settings.log_level, settings.log_format)
     try:
@@ -146,7 +146,13 @@ def serve(settings: Settings) -> int:
     # outlast `docker stop`'s 10 s
     # log_config=None, no log_level: uvicorn's loggers keep the handler and levels emulator.logs gave them
     config = uvicorn.Config(
-        app, log_config=None, access_log=False, lifespan="on", ws="none", timeout_graceful_shutdown=3
+        app,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        ws="none",
+        timeout_graceful_shutdown=3,
+        http=http_protocol(),
     )
     try:
         EmulatorServer(config).run(sockets=[sock])

@@ -13,7 +13,7 @@ from typing import Any
 
 import uvicorn
 
-from emulator.serving import EmulatorServer
+from emulator.serving import EmulatorServer, http_protocol
 from emulator.settings import Settings
 
 START_TIMEOUT_S = 20.0
@@ -52,7 +52,9 @@ class ThreadedServer:
         """Bind, start serving, wait until uvicorn has started; the base URL."""
         self._socket = socket.create_server((self.host, self.port))
         host, port = self._socket.getsockname()[:2]
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="on", ws="none")
+        config = uvicorn.Config(
+            self.app, log_level="warning", access_log=False, lifespan="on", ws="none", http=http_protocol()
+        )
         self._server = server = _Server(config)
         self._thread = threading.Thread(target=self._serve, name=f"uvicorn-{port}", daemon=True)
         self._thread.start()
