@@ -19,7 +19,11 @@ Row = dict[str, Any]
 
 
 def ratios(matrix: list[Row]) -> list[Row]:
-    """Each emulator run with its CPU and req/s as ratios to the echo of its body (SQLite: req/s to memory)."""
+    """Each emulator case with its CPU and req/s as ratios to the echo of its body (SQLite: req/s to memory).
+
+    The matrix's own paired ratios where it has them (``matrix.py``: each run against the echo runs
+    around it, the median over rounds); else the ratio of the best figures.
+    """
     echo = {r["body"]: r for r in matrix if r["api"] == "echo"}
     memory = {(r["body"], r["api"]): r for r in matrix if r["store"] == "memory"}
     out = []
@@ -34,6 +38,7 @@ def ratios(matrix: list[Row]) -> list[Row]:
         }
         if r["store"] == "sqlite":
             row["memory_x"] = r["rps"] / memory[(r["body"], r["api"])]["rps"]
+        row.update({k: r[k] for k in ("cpu_x", "rps_x", "memory_x") if k in r})
         out.append(row)
     return out
 
