@@ -1,11 +1,15 @@
-"""uvicorn as the emulator runs under it: one write per answer, and a stop that ends long-polls at once.
+"""uvicorn as the emulator runs under it: answers written once per loop turn, and a quick stop.
 
-**One write per answer.** uvicorn writes an answer's status line and headers when the app sends
-``http.response.start``, and its body when the app sends ``http.response.body``: two ``write``
-calls, two TCP segments, and a client waiting on the socket is woken twice for one answer. Every
-answer with a ``content-length`` (all but the event streams) goes out in one write here: its head is
-held until its body comes. Answers without one (``/_emulator/events``, chunked) are written as
-uvicorn writes them, so a stream's head is not held back until its first event.
+**Writes corked for a loop turn.** uvicorn writes an answer's status line and headers when the app
+sends ``http.response.start``, and its body when the app sends ``http.response.body``: each write
+is a ``write`` call and a TCP segment at once, and wakes a client waiting on the socket. Under load
+that is most of the server's kernel time: the requests read in one turn of the event loop are
+answered one by one, and a client such as wrk is woken for each write. Here each connection's
+writes are kept until the end of the turn and then written together, one ``write`` per connection
+and turn (``_Corked``): an answer's head and body go out as one segment, and the answers of a turn
+go out back to back. What one turn writes is in the kernel before the next turn reads, so a stream's
+head, or an event, waits no longer than the rest of that turn's work. A close waits for the
+connection's writes.
 
 **A quick stop.** uvicorn's graceful shutdown stops accepting connections, then waits for open
 responses (up to ``timeout_graceful_shutdown``, then cancels them with a traceback in the log) before
@@ -18,14 +22,15 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import weakref
 from typing import Any
 
 import uvicorn
 
 try:  # uvicorn[standard] brings httptools; without it uvicorn's own choice (h11) is kept
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 except ImportError:  # pragma: no cover - httptools is a dependency
-    HttpToolsProtocol = RequestResponseCycle = None  # type: ignore[assignment,misc]
+    HttpToolsProtocol = None  # type: ignore[assignment,misc]
 
 
 class EmulatorServer(uvicorn.Server):
@@ -40,69 +45,76 @@ class EmulatorServer(uvicorn.Server):
 
 
 def http_protocol() -> Any:
-    """The ``http`` setting of ``uvicorn.Config``: the one-write protocol (``"auto"`` without httptools)."""
-    return "auto" if HttpToolsProtocol is None else OneWriteProtocol
+    """The ``http`` setting of ``uvicorn.Config``: the corked protocol (``"auto"`` without httptools)."""
+    return "auto" if HttpToolsProtocol is None else CorkedProtocol
 
 
-class _Gathered:
-    """A transport that keeps what is written (and a close) until ``flush``: an answer's head and body."""
+class _Corked:
+    """A connection's transport whose writes (and close) wait for the end of the loop turn, then go out as one."""
 
-    def __init__(self, transport: asyncio.Transport) -> None:
+    __slots__ = ("closing", "corks", "parts", "transport")
+
+    def __init__(self, transport: asyncio.Transport, corks: _Corks) -> None:
         self.transport = transport
+        self.corks = corks
         self.parts: list[bytes] = []
-        self.closed = False
+        self.closing = False
 
     def write(self, data: bytes) -> None:
+        if not data:
+            return
+        if not self.parts:
+            self.corks.waiting(self)
         self.parts.append(data)
 
     def close(self) -> None:
-        self.closed = True
+        if self.parts:
+            self.closing = True  # once what is written has gone
+        else:
+            self.transport.close()
 
-    def __getattr__(self, name: str) -> Any:  # is_closing, pause_reading...: the real transport's
+    def is_closing(self) -> bool:
+        return self.closing or self.transport.is_closing()
+
+    def __getattr__(self, name: str) -> Any:  # get_extra_info, pause_reading...: the real transport's
         return getattr(self.transport, name)
 
-    def flush(self) -> None:
-        if self.parts:
-            self.transport.write(b"".join(self.parts))
-        if self.closed:
+    def uncork(self) -> None:
+        parts, self.parts = self.parts, []
+        if parts and not self.transport.is_closing():  # (the peer may have gone meanwhile)
+            self.transport.write(parts[0] if len(parts) == 1 else b"".join(parts))
+        if self.closing:
             self.transport.close()
 
 
-if RequestResponseCycle is not None:
+class _Corks:
+    """The connections of one event loop with writes waiting: written together at the end of the turn."""
 
-    class OneWriteCycle(RequestResponseCycle):
-        """uvicorn's request cycle, with an answer of known length written once: head and body together."""
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.corked: list[_Corked] = []
 
-        held: Any = None  # an http.response.start waiting for its body
+    def waiting(self, corked: _Corked) -> None:
+        if not self.corked:  # the first this turn: after the callbacks already due, before the next read
+            self.loop.call_soon(self.uncork)
+        self.corked.append(corked)
 
-        async def send(self, message: Any) -> None:
-            if message["type"] == "http.response.start" and not self.response_started:
-                if any(name.lower() == b"content-length" for name, _ in message.get("headers", ())):
-                    self.held = message  # (a later start, e.g. uvicorn's 500 after an error, replaces it)
-                    return
-                self.held = None
-                await super().send(message)
-                return
-            held = self.held
-            if held is None:
-                await super().send(message)
-                return
-            self.held = None
-            transport = self.transport
-            gathered = _Gathered(transport)
-            self.transport = gathered  # type: ignore[assignment]
-            try:
-                await super().send(held)
-                await super().send(message)
-            finally:
-                self.transport = transport
-                gathered.flush()
+    def uncork(self) -> None:
+        corked, self.corked = self.corked, []
+        for connection in corked:
+            connection.uncork()
 
-    class OneWriteProtocol(HttpToolsProtocol):
-        """uvicorn's httptools protocol whose request cycles write each answer of known length once."""
 
-        def on_headers_complete(self) -> None:
-            super().on_headers_complete()
-            cycle = self.cycle
-            if type(cycle) is RequestResponseCycle:  # (None, or unchanged, on an upgrade request)
-                cycle.__class__ = OneWriteCycle  # its task has not run yet: every send is ours
+_CORKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Corks] = weakref.WeakKeyDictionary()
+
+
+if HttpToolsProtocol is not None:
+
+    class CorkedProtocol(HttpToolsProtocol):
+        """uvicorn's httptools protocol over a corked transport: one write per connection and loop turn."""
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            corks = _CORKS.get(self.loop)
+            if corks is None:
+                corks = _CORKS[self.loop] = _Corks(self.loop)
+            super().connection_made(_Corked(transport, corks))  # type: ignore[arg-type]

@@ -1,7 +1,7 @@
-"""The HTTP protocol the emulator serves with (``emulator.serving``): each answer of known length in one write.
+"""The HTTP protocol the emulator serves with (``emulator.serving``): writes corked until the end of the loop turn.
 
 Each test feeds raw request bytes to the protocol over a transport that records every write, as
-uvicorn's server would, and runs the loop until the answer is complete.
+uvicorn's server would, and runs the loop until the answer is complete and the turn's writes are out.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from starlette.types import Message, Receive, Scope, Send
 from uvicorn.server import ServerState
 
 from emulator.replay.server import ThreadedServer
-from emulator.serving import OneWriteProtocol, http_protocol
+from emulator.serving import CorkedProtocol, http_protocol
 from emulator.settings import Settings
 
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
@@ -54,32 +54,48 @@ class Transport(asyncio.Transport):
         pass
 
 
+def connect() -> tuple[CorkedProtocol, Transport]:
+    """A protocol (on the running loop) serving ``app``, and the transport it writes to."""
+    protocol = CorkedProtocol(CONFIG, ServerState(), app_state={})
+    transport = Transport()
+    protocol.connection_made(transport)
+    return protocol, transport
+
+
+async def turn() -> None:
+    """Return once the callbacks due now have run (the writes corked this turn among them)."""
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+    loop.call_soon(done.set_result, None)
+    await done
+
+
+async def finish(*protocols: CorkedProtocol) -> None:
+    """Wait for the protocols' requests to be answered, then for the turn's writes."""
+    for protocol in protocols:
+        await asyncio.wait_for(asyncio.gather(*protocol.tasks), 5)
+    await turn()
+
+
 def serve(app: App, request: bytes = POST) -> Transport:
-    """Feed ``request`` to a OneWriteProtocol serving ``app``; the transport once the app is done."""
+    """Feed ``request`` to a CorkedProtocol serving ``app``; the transport once its writes are out."""
 
     async def go() -> Transport:
-        config = uvicorn.Config(app, http=OneWriteProtocol, log_level="critical", lifespan="off")
-        config.load()
-        protocol = OneWriteProtocol(config, ServerState(), app_state={})
-        transport = Transport()
-        protocol.connection_made(transport)
+        CONFIG.loaded_app = app
+        protocol, transport = connect()
         protocol.data_received(request)
-        deadline = asyncio.get_running_loop().time() + 5
-        while protocol.tasks and asyncio.get_running_loop().time() < deadline:
-            await asyncio.gather(*protocol.tasks, return_exceptions=True)
+        await finish(protocol)
         protocol.connection_lost(None)
         return transport
 
     return asyncio.run(go())
 
 
-def answering(*messages: Message, fail: bool = False) -> App:
+def answering(*messages: Message) -> App:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await receive()
         for message in messages:
             await send(message)
-        if fail:
-            raise RuntimeError("after the head")
 
     return app
 
@@ -95,7 +111,11 @@ def body(data: bytes, more: bool = False) -> Message:
     return {"type": "http.response.body", "body": data, "more_body": more}
 
 
-def test_an_answer_of_known_length_is_one_write_head_and_body() -> None:
+CONFIG = uvicorn.Config(answering(), http=CorkedProtocol, log_level="critical", lifespan="off")
+CONFIG.load()
+
+
+def test_an_answer_is_one_write_head_and_body() -> None:
     transport = serve(answering(start(), body(b"{}")))
     assert len(transport.writes) == 1
     head, _, rest = transport.writes[0].partition(b"\r\n\r\n")
@@ -103,33 +123,73 @@ def test_an_answer_of_known_length_is_one_write_head_and_body() -> None:
     assert b"content-length: 2" in head and rest == b"{}"
 
 
-def test_a_body_in_pieces_sends_its_first_piece_with_the_head() -> None:
+def test_a_body_sent_in_pieces_in_one_turn_is_one_write() -> None:
     transport = serve(answering(start(length=4), body(b"ab", more=True), body(b"cd")))
-    assert len(transport.writes) == 2
-    assert transport.writes[0].endswith(b"\r\n\r\nab") and transport.writes[1] == b"cd"
+    assert len(transport.writes) == 1 and transport.writes[0].endswith(b"\r\n\r\nabcd")
 
 
-def test_a_stream_of_unknown_length_writes_its_head_at_once() -> None:
-    """An event stream's client sees the head before the first event, as uvicorn would write it."""
-    transport = serve(answering(start(200, length=None), body(b"data: 1\n\n", more=True), body(b"")))
-    assert transport.writes[0].startswith(b"HTTP/1.1 200 OK\r\n")
-    assert transport.writes[0].endswith(b"transfer-encoding: chunked\r\n\r\n")
-    assert b"".join(transport.writes[1:]) == b"9\r\ndata: 1\n\n\r\n0\r\n\r\n"
+def test_the_answers_of_one_turn_go_out_together_one_write_per_connection() -> None:
+    async def go() -> list[Transport]:
+        CONFIG.loaded_app = answering(start(), body(b"{}"))
+        connections = [connect() for _ in range(3)]
+        for protocol, _ in connections:
+            protocol.data_received(POST)
+        await finish(*(protocol for protocol, _ in connections))
+        return [transport for _, transport in connections]
+
+    assert [len(t.writes) for t in asyncio.run(go())] == [1, 1, 1]
 
 
-def test_connection_close_closes_after_the_one_write() -> None:
+def test_a_stream_head_goes_out_at_the_end_of_its_turn_not_with_its_first_event() -> None:
+    """An event stream's client sees the head while the stream waits for its first event."""
+
+    async def go() -> tuple[list[bytes], list[bytes]]:
+        release = asyncio.get_running_loop().create_future()
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            await send(start(200, length=None))
+            await release  # no event yet
+            await send(body(b"data: 1\n\n", more=True))
+            await send(body(b""))
+
+        CONFIG.loaded_app = app
+        protocol, transport = connect()
+        protocol.data_received(POST)
+        await turn()  # the app runs, sends its head and waits
+        await turn()  # the turn's writes go out
+        before = list(transport.writes)
+        release.set_result(None)
+        await finish(protocol)
+        return before, transport.writes
+
+    before, after = asyncio.run(go())
+    assert len(before) == 1 and before[0].startswith(b"HTTP/1.1 200 OK\r\n")
+    assert before[0].endswith(b"transfer-encoding: chunked\r\n\r\n")
+    assert b"".join(after[1:]) == b"9\r\ndata: 1\n\n\r\n0\r\n\r\n"
+
+
+def test_a_close_waits_for_the_answer_and_writes_in_order() -> None:
     request = POST.replace(b"host: x\r\n", b"host: x\r\nconnection: close\r\n")
     transport = serve(answering(start(), body(b"{}")), request)
     assert transport.events[:2] == ["write", "close"] and transport.events.count("write") == 1
     assert transport.writes[0].endswith(b"\r\n\r\n{}")
 
 
-def test_an_app_failing_after_its_held_head_answers_500_not_a_cut_connection() -> None:
-    """The held head never went out: uvicorn's own 500 replaces it (uvicorn alone would cut the connection)."""
-    transport = serve(answering(start(), fail=True))
-    assert len(transport.writes) == 1
-    assert transport.writes[0].startswith(b"HTTP/1.1 500 Internal Server Error\r\n")
-    assert transport.writes[0].endswith(b"Internal Server Error")
+def test_a_peer_gone_before_the_end_of_the_turn_gets_no_write() -> None:
+    async def go() -> Transport:
+        protocol, transport = connect()
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            await send(start())
+            await send(body(b"{}"))
+            transport.closed = True  # the peer went in the same turn: the answer is still corked
+
+        protocol.app = app
+        protocol.data_received(POST)
+        await finish(protocol)
+        return transport
+
+    assert asyncio.run(go()).writes == []
 
 
 def test_head_requests_write_the_head_alone() -> None:
@@ -139,7 +199,7 @@ def test_head_requests_write_the_head_alone() -> None:
 
 
 def test_the_protocol_is_the_one_the_emulator_serves_with() -> None:
-    assert http_protocol() is OneWriteProtocol
+    assert http_protocol() is CorkedProtocol
 
 
 @pytest.mark.parametrize("path", ["/v1/health", "/_emulator/health"])
