@@ -51,7 +51,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=19090)
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "3")))
     parser.add_argument("--warmup", type=float, default=1.0)
-    parser.add_argument("--rounds", type=int, default=3, help="runs of each send case; the best counts")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the send cases (the median ratio counts)")
     parser.add_argument("--long", action="store_true", help="a 60 s flat-tail run (default 20 s)")
     parser.add_argument("--quick", action="store_true", help="only the per-send matrix")
     parser.add_argument("--instructions", action="store_true", help="only instructions per send (valgrind)")
@@ -74,7 +74,8 @@ def main() -> int:
         results["matrix"] = matrix.run(
             args.port, Path(workdir), seconds=args.seconds, warmup=args.warmup, rounds=args.rounds, report=_print_row
         )
-    print("\nratios to the bare echo of the same body (1: CPU <= 2, req/s >= 0.5; 4: SQLite >= 0.6 x memory)")
+    print("\nratios to the bare echo of the same body, median over the rounds (1: CPU <= 2, req/s >= 0.5;")
+    print("4: SQLite >= 0.6 x memory); the figures above are each case's best run")
     print("\n".join(targets.ratio_lines(results["matrix"])))
     if not args.quick:
         tail_s = 60.0 if args.long else 20.0
@@ -124,8 +125,9 @@ def _print_phase(row: dict[str, Any]) -> None:
 def _header(args: argparse.Namespace) -> str:
     how = "wrk -t1 -c32" if load.WRK else "the built-in generator (install wrk for figures of the server)"
     return (
-        f"wa-emulator bench: {how}; {args.seconds:g} s runs after {args.warmup:g} s warm-up, best of "
-        f"{args.rounds}; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}"
+        f"wa-emulator bench: {how}; {args.seconds:g} s runs after {args.warmup:g} s warm-up, {args.rounds} rounds "
+        f"(ratios: the median of each run against the echo runs around it); {os.cpu_count()} CPUs; "
+        f"load average {os.getloadavg()[0]:.2f}"
     )
 
 
