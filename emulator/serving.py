@@ -49,6 +49,9 @@ def http_protocol() -> Any:
     return "auto" if HttpToolsProtocol is None else CorkedProtocol
 
 
+JOIN_BYTES = 65536  # parts of a turn joined into one buffer up to this size; larger ones are written as they are
+
+
 class _Corked:
     """A connection's transport whose writes (and close) wait for the end of the loop turn, then go out as one."""
 
@@ -82,7 +85,12 @@ class _Corked:
     def uncork(self) -> None:
         parts, self.parts = self.parts, []
         if parts and not self.transport.is_closing():  # (the peer may have gone meanwhile)
-            self.transport.write(parts[0] if len(parts) == 1 else b"".join(parts))
+            if len(parts) == 1:
+                self.transport.write(parts[0])
+            elif sum(map(len, parts)) <= JOIN_BYTES:
+                self.transport.write(b"".join(parts))
+            else:  # a large body (a media download) is not copied: one vectored write
+                self.transport.writelines(parts)
         if self.closing:
             self.transport.close()
 

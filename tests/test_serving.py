@@ -17,7 +17,7 @@ from starlette.types import Message, Receive, Scope, Send
 from uvicorn.server import ServerState
 
 from emulator.replay.server import ThreadedServer
-from emulator.serving import CorkedProtocol, http_protocol
+from emulator.serving import JOIN_BYTES, CorkedProtocol, http_protocol
 from emulator.settings import Settings
 
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
@@ -39,6 +39,10 @@ class Transport(asyncio.Transport):
     def write(self, data: bytes | bytearray | memoryview) -> None:
         self.writes.append(bytes(data))
         self.events.append("write")
+
+    def writelines(self, parts: Any) -> None:
+        self.writes.append(b"".join(parts))
+        self.events.append("writelines")
 
     def close(self) -> None:
         self.closed = True
@@ -126,6 +130,13 @@ def test_an_answer_is_one_write_head_and_body() -> None:
 def test_a_body_sent_in_pieces_in_one_turn_is_one_write() -> None:
     transport = serve(answering(start(length=4), body(b"ab", more=True), body(b"cd")))
     assert len(transport.writes) == 1 and transport.writes[0].endswith(b"\r\n\r\nabcd")
+
+
+def test_a_large_body_goes_out_in_one_vectored_write_not_copied_into_one_buffer() -> None:
+    large = b"x" * (JOIN_BYTES + 1)
+    transport = serve(answering(start(length=len(large)), body(large)))
+    assert transport.events[0] == "writelines" and "write" not in transport.events
+    assert transport.writes[0].endswith(b"\r\n\r\n" + large)
 
 
 def test_the_answers_of_one_turn_go_out_together_one_write_per_connection() -> None:
