@@ -70,11 +70,16 @@ class UsersService:
         self._fixtures = fixtures
         # Every send reads its recipient: users read or saved are kept (all writes go through _save).
         self._known: dict[str, Doc] = {}
+        # A BSUID is a hash of the number (IdFactory.user_id): the numbers hashed so far, by BSUID.
+        self._bsuids: dict[str, str] = {}
+        self._hashed: set[str] = set()
 
     def load_fixtures(self) -> None:
         """Put the fixture users back in their fixture state (others are forgotten)."""
         self._store.clear(self._tenant, [KIND])
         self._known.clear()
+        self._bsuids.clear()
+        self._hashed.clear()
         for fixture in self._fixtures:
             self._save(self._new(fixture["wa_id"], {**fixture, "source": "fixture"}))
 
@@ -96,11 +101,19 @@ class UsersService:
         return user
 
     def by_user_id(self, user_id: str) -> Doc | None:
-        """The known user whose business-scoped user id (BSUID) this is, or None."""
-        for user in self.list():
-            if self._ids.user_id(user["wa_id"]) == user_id:
-                return user
-        return None
+        """The known user whose business-scoped user id (BSUID) this is, or None.
+
+        Sends may name every user by BSUID: the users' numbers are hashed once each, not at every send.
+        """
+        wa_id = self._bsuids.get(user_id)
+        if wa_id is None:
+            for user in self.list():  # users not hashed yet (new since, or never asked about)
+                number = user["wa_id"]
+                if number not in self._hashed:
+                    self._hashed.add(number)
+                    self._bsuids[self._ids.user_id(number)] = number
+            wa_id = self._bsuids.get(user_id)
+        return None if wa_id is None else self.find(wa_id)
 
     def user_id(self, wa_id: str) -> str:
         """The user's business-scoped user id: stable for the number, whatever the seed."""
