@@ -21,6 +21,7 @@ answers every long-poll with what it has, ends every stream and every drain.
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import weakref
 from typing import Any
@@ -31,6 +32,8 @@ try:  # uvicorn[standard] brings httptools; without it uvicorn's own choice (h11
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 except ImportError:  # pragma: no cover - httptools is a dependency
     HttpToolsProtocol = None  # type: ignore[assignment,misc]
+
+log = logging.getLogger("wa_emulator")
 
 
 class EmulatorServer(uvicorn.Server):
@@ -110,7 +113,11 @@ class _Corks:
     def uncork(self) -> None:
         corked, self.corked = self.corked, []
         for connection in corked:
-            connection.uncork()
+            try:
+                connection.uncork()
+            except Exception:  # one broken connection must not keep the others' answers back
+                log.exception("could not write to a connection; closing it")
+                connection.transport.abort()
 
 
 _CORKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Corks] = weakref.WeakKeyDictionary()

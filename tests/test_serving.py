@@ -203,6 +203,34 @@ def test_a_peer_gone_before_the_end_of_the_turn_gets_no_write() -> None:
     assert asyncio.run(go()).writes == []
 
 
+def test_a_connection_whose_write_fails_is_aborted_and_the_others_still_get_their_answers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Broken(Transport):
+        aborted = False
+
+        def write(self, data: bytes | bytearray | memoryview) -> None:
+            raise OSError("broken pipe")
+
+        def abort(self) -> None:
+            self.aborted = True
+
+    async def go() -> tuple[Broken, Transport]:
+        CONFIG.loaded_app = answering(start(), body(b"{}"))
+        first = Broken()
+        broken = CorkedProtocol(CONFIG, ServerState(), app_state={})
+        broken.connection_made(first)  # first: its answer is the first corked this turn
+        protocol, healthy = connect()
+        broken.data_received(POST)
+        protocol.data_received(POST)
+        await finish(broken, protocol)
+        return first, healthy
+
+    first, healthy = asyncio.run(go())
+    assert first.aborted and len(healthy.writes) == 1
+    assert "could not write to a connection" in caplog.text
+
+
 def test_head_requests_write_the_head_alone() -> None:
     request = POST.replace(b"POST", b"HEAD", 1)
     transport = serve(answering(start(length=2), body(b"")), request)
