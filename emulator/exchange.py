@@ -84,11 +84,7 @@ class Exchange:
         """The app's ``send``: the answer's status, headers and body noted on the way to the server."""
         kind = message["type"]
         if kind == "http.response.body":
-            body = message.get("body", b"")
-            self.answer_size += len(body)
-            room = self.cap - len(self.answer_body)
-            if room > 0 and body:
-                self.answer_body += body[:room]
+            self._answered(message.get("body", b""))
         elif kind == "http.response.start":
             self.status = message["status"]
             self.answer_headers = message.get("headers", ())
@@ -99,10 +95,7 @@ class Exchange:
         self.status = status
         self.answer_headers = headers
         await self.server_send({"type": "http.response.start", "status": status, "headers": headers})
-        self.answer_size += len(body)
-        room = self.cap - len(self.answer_body)
-        if room > 0 and body:
-            self.answer_body += body[:room]
+        self._answered(body)
         await self.server_send({"type": "http.response.body", "body": body})
 
     def _asked(self, data: bytes) -> None:
@@ -110,6 +103,12 @@ class Exchange:
         room = self.cap - len(self.asked_body)
         if room > 0 and data:
             self.asked_body += data[:room]
+
+    def _answered(self, data: bytes | memoryview) -> None:
+        self.answer_size += len(data)
+        room = self.cap - len(self.answer_body)
+        if room > 0 and data:
+            self.answer_body += data[:room]
 
 
 def exchange_of(receive_or_send: Any) -> Exchange | None:

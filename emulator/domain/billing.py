@@ -89,5 +89,5 @@ class BillingService:
             "category": category,
         }
         self._store.put(self._tenant, KIND, key, conversation)
-        self._known[key] = conversation
+        keep(self._known, key, conversation, KNOWN)
         return conversation

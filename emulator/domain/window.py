@@ -41,7 +41,7 @@ class WindowService:
         if entry_point:
             doc["entry_point_at"] = self._now()
         self._store.put(self._tenant, KIND, wa_id, doc)
-        self._known[wa_id] = doc
+        keep(self._known, wa_id, doc, KNOWN)
 
     def cleared(self) -> None:
         """Every window was removed from the store (a reset)."""
